@@ -1,0 +1,52 @@
+/// What a scheduler believes about a running workflow: produced by the workflow analyzer from
+/// what the workflow has shown so far, or by an oracle from the true shape.
+public struct WorkflowEstimate: Hashable, Sendable {
+    /// Stages still to come after the stage now running.
+    public var remainingStageCount: Int
+    /// Output tokens expected from calls not yet sent (future stages).
+    public var remainingFutureOutputTokens: Int
+    /// The current stage's sub-deadline: its cumulative share of the workflow deadline.
+    public var currentStageDueAt: Instant
+
+    public init(remainingStageCount: Int, remainingFutureOutputTokens: Int, currentStageDueAt: Instant) {
+        self.remainingStageCount = remainingStageCount
+        self.remainingFutureOutputTokens = remainingFutureOutputTokens
+        self.currentStageDueAt = currentStageDueAt
+    }
+}
+
+/// Facts about one finished call, as fed back to the analyzers.
+public struct CallObservation: Hashable, Sendable {
+    public var stage: Int
+    public var promptTokenCount: Int
+    public var outputTokenCount: Int
+    public var startedAt: Instant
+    public var finishedAt: Instant
+
+    public init(stage: Int, promptTokenCount: Int, outputTokenCount: Int, startedAt: Instant, finishedAt: Instant) {
+        self.stage = stage
+        self.promptTokenCount = promptTokenCount
+        self.outputTokenCount = outputTokenCount
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// Predicts the rest of a running workflow. The engine asks when a compound call arrives and
+/// tells it when calls and workflows finish, so implementations may learn online.
+public protocol WorkflowPredictor: Sendable {
+    var name: String { get }
+    /// The estimate for `workflowID`, given its SLO and the calls it has completed so far.
+    func estimate(
+        workflowID: WorkflowID, application: String?, slo: CompoundSLO,
+        completed: [CallObservation], arriving: Request
+    ) -> WorkflowEstimate
+    /// Online feedback: a workflow finished with these calls (all of them, every stage).
+    mutating func observeFinished(workflowID: WorkflowID, application: String?, slo: CompoundSLO, calls: [CallObservation])
+}
+
+extension WorkflowPredictor {
+    public mutating func observeFinished(
+        workflowID: WorkflowID, application: String?, slo: CompoundSLO, calls: [CallObservation]
+    ) {}
+}

@@ -1,0 +1,1 @@
+// Placeholder until the module gets content; replaced by the first real file.
