@@ -1,0 +1,26 @@
+import JITServeCore
+import JITServeScheduling
+
+/// The engine's live record of one request: what the scheduler sees (`state`) plus what only the
+/// engine and executor need (token IDs, timeline).
+final class EngineSequence {
+    let request: Request
+    var state: SequenceState
+    var timeline: RequestTimeline
+    /// Prompt then generated token IDs; empty when the request has none (simulation).
+    var tokenIDs: [Int32]
+
+    init(request: Request, length: LengthDistribution) {
+        self.request = request
+        state = SequenceState(
+            id: request.id, slo: request.slo, arrivedAt: request.arrivedAt,
+            promptTokenCount: request.promptTokenCount, maxOutputTokens: request.maxOutputTokens,
+            priority: request.priority, length: length
+        )
+        timeline = RequestTimeline(arrivedAt: request.arrivedAt)
+        tokenIDs = request.promptTokenIDs ?? []
+    }
+
+    var id: RequestID { request.id }
+    var record: RequestRecord { RequestRecord(request: request, timeline: timeline) }
+}

@@ -1,0 +1,83 @@
+import JITServeCore
+
+/// Packs a priority-ordered list of requests into one iteration under the token budget, the
+/// batch cap and the KV cache, preempting the lowest-priority KV holders when memory runs out.
+///
+/// Policies differ in *order* (FCFS, least attained service, shortest job, earliest deadline,
+/// goodput density) far more than in packing, so they share this one packer and stay small.
+public struct BatchPacker: Sendable {
+    /// Split long prefills across iterations to fill the token budget (Sarathi-style).
+    public var chunkedPrefill: Bool
+    /// Most requests preempted per iteration; bounds churn.
+    public var maxPreemptions: Int
+
+    public init(chunkedPrefill: Bool = true, maxPreemptions: Int = .max) {
+        self.chunkedPrefill = chunkedPrefill
+        self.maxPreemptions = maxPreemptions
+    }
+
+    /// Plans an iteration over `ordered` (highest priority first; any mix of running and
+    /// waiting requests). KV holders absent from `ordered` are the first preemption victims;
+    /// after them, holders from the back of `ordered`. A victim always ranks below the request
+    /// it makes room for.
+    public func pack(_ ordered: [SequenceState], snapshot: SchedulerSnapshot) -> SchedulePlan {
+        let budget = snapshot.budget
+        var position: [RequestID: Int] = [:]
+        position.reserveCapacity(ordered.count)
+        for (i, s) in ordered.enumerated() { position[s.id] = i }
+
+        // Victims in the order they are given up: unlisted holders, then listed from the back.
+        var victims: [(state: SequenceState, rank: Int)] = []
+        for s in snapshot.running where s.holdsKV {
+            victims.append((s, position[s.id] ?? Int.max))
+        }
+        victims.sort { $0.rank != $1.rank ? $0.rank > $1.rank : $0.state.arrivedAt > $1.state.arrivedAt }
+        var nextVictim = 0
+
+        var tokensLeft = budget.maxBatchedTokens
+        var slotsLeft = budget.maxRunning
+        var freeBlocks = budget.freeBlockCount
+        var scheduled: [ScheduledWork] = []
+        var isScheduled = Set<RequestID>()
+        var preempted: [RequestID] = []
+        var isPreempted = Set<RequestID>()
+
+        for (rank, s) in ordered.enumerated() {
+            if slotsLeft == 0 || tokensLeft == 0 { break }
+            if isPreempted.contains(s.id) { continue }
+            var chunk = s.pendingTokenCount
+            if chunk > tokensLeft {
+                if chunkedPrefill {
+                    chunk = tokensLeft
+                } else if !scheduled.isEmpty {
+                    continue
+                }
+                // An unchunked prefill larger than the budget runs alone rather than never.
+            }
+            var needed = budget.blocks(for: s.computedTokenCount + chunk) - s.allocatedBlockCount
+            while freeBlocks < needed, preempted.count < maxPreemptions, nextVictim < victims.count {
+                let victim = victims[nextVictim]
+                if victim.rank <= rank { break }
+                nextVictim += 1
+                if isScheduled.contains(victim.state.id) { continue }
+                preempted.append(victim.state.id)
+                isPreempted.insert(victim.state.id)
+                freeBlocks += victim.state.allocatedBlockCount
+            }
+            if freeBlocks < needed {
+                guard chunkedPrefill, s.pendingTokenCount > 1 else { continue }
+                // Prefill what still fits; the rest waits for memory.
+                let fits = (s.allocatedBlockCount + freeBlocks) * budget.blockSize - s.computedTokenCount
+                chunk = min(chunk, fits)
+                if chunk <= 0 { continue }
+                needed = budget.blocks(for: s.computedTokenCount + chunk) - s.allocatedBlockCount
+            }
+            scheduled.append(ScheduledWork(requestID: s.id, tokenCount: chunk))
+            isScheduled.insert(s.id)
+            freeBlocks -= max(0, needed)
+            tokensLeft -= chunk
+            slotsLeft -= 1
+        }
+        return SchedulePlan(scheduled: scheduled, preempted: preempted)
+    }
+}
