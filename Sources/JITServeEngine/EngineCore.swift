@@ -183,6 +183,11 @@ public final class EngineCore {
             s.state.generatedTokenCount += 1
             s.timeline.tokenDeliveredAt.append(doneAt)
             if s.state.firstTokenAt == nil { s.state.firstTokenAt = doneAt }
+            if case .latency = s.request.slo,
+               doneAt.seconds <= s.request.slo.tokenDueAt(s.state.generatedTokenCount - 1, arrivedAt: s.request.arrivedAt).seconds
+                + GoodputAccountant.tolerance {
+                s.state.onTimeTokenCount += 1
+            }
             s.state.lastTokenAt = doneAt
             stats_.generationTokenCount += 1
             report.tokens.append(token)

@@ -4,7 +4,12 @@
 /// lengths and workflow shapes; callers use `isOracle` to hand it an oracle predictor.
 public enum SchedulerCatalog {
     /// Policy names in the order reports list them.
-    public static let names = ["vllm", "sarathi", "las", "sjf", "sjf-oracle", "edf"]
+    public static let names = [
+        "vllm", "sarathi", "las", "sjf", "sjf-oracle", "edf", "jitserve", "jitserve-oracle",
+        "jitserve-no-grouping", "jitserve-no-refinement", "jitserve-no-topup", "jitserve-no-tbt-guard",
+    ]
+    /// The policies `jitserve bench` compares by default.
+    public static let benchmarkNames = ["vllm", "sarathi", "las", "sjf", "edf", "jitserve", "jitserve-oracle"]
 
     public static func isOracle(_ name: String) -> Bool { name.hasSuffix("-oracle") }
 
@@ -16,7 +21,18 @@ public enum SchedulerCatalog {
         case "sjf": PriorityScheduler.shortestJobFirst()
         case "sjf-oracle": PriorityScheduler.shortestJobFirst(name: "sjf-oracle")
         case "edf": PriorityScheduler.earliestDeadlineFirst()
+        case "jitserve", "jitserve-oracle": GMAXScheduler(name: name)
+        case "jitserve-no-grouping": GMAXScheduler(name: name, options: with { $0.grouping = false })
+        case "jitserve-no-refinement": GMAXScheduler(name: name, options: with { $0.refinement = false })
+        case "jitserve-no-topup": GMAXScheduler(name: name, options: with { $0.workflowTopUp = false })
+        case "jitserve-no-tbt-guard": GMAXScheduler(name: name, options: with { $0.tbtGuard = false })
         default: throw SchedulingError.unknownScheduler(name, valid: names)
         }
+    }
+
+    private static func with(_ change: (inout GMAXScheduler.Options) -> Void) -> GMAXScheduler.Options {
+        var options = GMAXScheduler.Options()
+        change(&options)
+        return options
     }
 }

@@ -27,6 +27,8 @@ public struct SequenceState: Sendable {
     public var lastTokenAt: Instant?
     /// Tokens computed for it so far, recomputation included (least-attained-service policies).
     public var attainedServiceTokens: Int
+    /// Output tokens delivered by their due instant so far (latency SLOs; realised goodput).
+    public var onTimeTokenCount: Int = 0
 
     public init(
         id: RequestID, slo: SLO, arrivedAt: Instant, promptTokenCount: Int, maxOutputTokens: Int,

@@ -1,0 +1,86 @@
+import JITServeCore
+
+extension GMAXScheduler {
+    /// Every request's tier and goodput density for this iteration.
+    func rank(_ snapshot: SchedulerSnapshot) -> [Candidate] {
+        let tracker = SLOTracker(quantile: options.quantile, refinesBounds: options.refinement)
+        let tau = max(snapshot.iterationSeconds, 1e-4)
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(snapshot.running.count + snapshot.waiting.count)
+        var statuses: [SLOStatus] = []
+        statuses.reserveCapacity(candidates.capacity)
+        var workflowMembers: [WorkflowID: [Int]] = [:]
+
+        for s in snapshot.running + snapshot.waiting {
+            let status = tracker.status(of: s, in: snapshot)
+            let seconds = status.iterationsToFinish * tau
+            var tier: Tier
+            var density: Double
+            switch s.kind {
+            case .latency:
+                density = status.attainableTokens / seconds
+                tier = status.attainableTokens <= 0 ? .hopeless
+                    : status.laxity < options.urgencyIterations ? .urgent : .ahead
+            case .deadline, .compound:
+                let allowed = (status.milestoneDueAt.seconds - snapshot.now.seconds) / tau
+                let factor = onTimeFactor(allowed / status.iterationsToMilestone)
+                density = factor * (Double(s.generatedTokenCount) + status.remainingExpectedTokens) / seconds
+                tier = factor < 0.5 ? .hopeless : status.laxity < options.urgencyIterations ? .urgent : .ahead
+            }
+            if let wf = s.workflowID { workflowMembers[wf, default: []].append(candidates.count) }
+            candidates.append(Candidate(state: s, tier: tier, density: density, laxity: status.laxity))
+            statuses.append(status)
+        }
+        for (wf, members) in workflowMembers {
+            shareWorkflowDensity(wf, members: members, candidates: &candidates, statuses: statuses,
+                                 snapshot: snapshot, tau: tau)
+        }
+        return candidates
+    }
+
+    /// A workflow's calls share one density: the goodput of the whole workflow over its longest
+    /// remaining call (its critical path now). With top-up, when one call must run, all do —
+    /// the stage ends only when its slowest call does.
+    private func shareWorkflowDensity(
+        _ wf: WorkflowID, members: [Int], candidates: inout [Candidate], statuses: [SLOStatus],
+        snapshot: SchedulerSnapshot, tau: Double
+    ) {
+        var tokens = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0)
+        var longest = 0.0
+        var tightest = Double.infinity
+        var anyUrgent = false, allHopeless = true
+        for i in members {
+            let c = candidates[i]
+            tokens += Double(c.state.generatedTokenCount) + statuses[i].remainingExpectedTokens
+            longest = max(longest, statuses[i].iterationsToFinish)
+            tightest = min(tightest, c.laxity)
+            anyUrgent = anyUrgent || c.tier == .urgent
+            allHopeless = allHopeless && c.tier == .hopeless
+        }
+        let due = statuses[members[0]].milestoneDueAt.seconds
+        let factor = onTimeFactor((due - snapshot.now.seconds) / tau / max(longest, 1))
+        let density = factor * tokens / (max(longest, 1) * tau)
+        for i in members {
+            candidates[i].density = density
+            if options.workflowTopUp && anyUrgent && !allHopeless {
+                candidates[i].tier = .urgent
+                candidates[i].laxity = tightest
+            }
+        }
+    }
+
+    /// TBT guard: when iterations run longer than the tightest running stream's TBT allows,
+    /// shrink the token budget and batch in proportion.
+    func applyTBTGuard(_ snapshot: inout SchedulerSnapshot) {
+        var tightest = Double.infinity
+        for s in snapshot.running where !s.isPrefilling {
+            if case .latency(_, let tbt) = s.slo { tightest = min(tightest, tbt.seconds) }
+        }
+        let limit = 0.9 * tightest
+        guard tightest.isFinite, snapshot.iterationSeconds > limit else { return }
+        let scale = limit / snapshot.iterationSeconds
+        snapshot.budget.maxBatchedTokens = max(64, Int(Double(snapshot.budget.maxBatchedTokens) * scale))
+        let cap = max(1, Int(Double(snapshot.running.count) * scale))
+        snapshot.budget.maxRunning = min(snapshot.budget.maxRunning, max(cap, 8))
+    }
+}

@@ -1,0 +1,101 @@
+import JITServeCore
+
+/// JITServe's GMAX policy (DESIGN §5): serve each request just in time.
+///
+/// Priority is goodput density — the goodput a request can still earn, scaled by an on-time
+/// factor, over the time it still needs. A stream ahead of its reading pace or a call far from
+/// its deadline gains nothing from running now and yields; a request that can no longer make its
+/// SLO is worth ~0 and yields first. A workflow's calls share the workflow's density. Batches
+/// are composed from similar-length requests, a TBT guard shrinks the batch when iterations run
+/// longer than the tightest stream allows, and churn is bounded.
+public struct GMAXScheduler: Scheduler {
+    /// Mechanisms that can be switched off to measure what each one earns.
+    public struct Options: Hashable, Sendable {
+        public var grouping = true
+        public var refinement = true
+        public var workflowTopUp = true
+        public var tbtGuard = true
+        /// Exponent of the on-time factor f(x) = min(1, x)^p.
+        public var onTimeExponent = 100.0
+        /// Quantile of the conservative length bound.
+        public var quantile = 0.95
+        /// A request runs now when it could sit out fewer than this many iterations.
+        public var urgencyIterations = 2.0
+        /// Grouping considers the top M·k candidates for a batch of M.
+        public var groupingFactor = 2
+        public var maxPreemptionsPerIteration = 8
+
+        public init() {}
+    }
+
+    public let name: String
+    public let options: Options
+
+    public init(name: String = "jitserve", options: Options = .init()) {
+        self.name = name
+        self.options = options
+    }
+
+    /// Tiers, in the order they are served.
+    enum Tier: Int, Comparable {
+        /// Must run now to keep its milestone.
+        case urgent
+        /// Can still make its SLO but could sit out this iteration: fills spare capacity,
+        /// least laxity first.
+        case ahead
+        /// Cannot make its SLO any more: best effort, first to give up memory.
+        case hopeless
+
+        static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    struct Candidate {
+        var state: SequenceState
+        var tier: Tier
+        var density: Double
+        var laxity: Double
+    }
+
+    public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
+        var budgeted = snapshot
+        if options.tbtGuard { applyTBTGuard(&budgeted) }
+        var candidates = rank(budgeted)
+        candidates.sort(by: Self.servedBefore)
+        if options.grouping {
+            candidates = group(candidates, batchSize: budgeted.budget.maxRunning)
+        }
+        let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration)
+        return packer.pack(candidates.map(\.state), snapshot: budgeted)
+    }
+
+    static func servedBefore(_ a: Candidate, _ b: Candidate) -> Bool {
+        if a.tier != b.tier { return a.tier < b.tier }
+        switch a.tier {
+        case .urgent, .hopeless:
+            if a.density != b.density { return a.density > b.density }
+        case .ahead:
+            if a.laxity != b.laxity { return a.laxity < b.laxity }
+        }
+        return a.state.arrivedAt != b.state.arrivedAt ? a.state.arrivedAt < b.state.arrivedAt : a.state.id < b.state.id
+    }
+
+    /// f(x) = min(1, x)^p: ~1 when the time allowed covers the time needed, ~0 otherwise.
+    func onTimeFactor(_ x: Double) -> Double {
+        x >= 1 ? 1 : (x <= 0 ? 0 : Foundationless.pow(x, options.onTimeExponent))
+    }
+}
+
+/// `pow` without importing Foundation into the scheduling module.
+enum Foundationless {
+    static func pow(_ x: Double, _ p: Double) -> Double {
+        // x^p = exp(p·ln x); x in (0, 1) and p ≥ 1 here, so repeated squaring on an integer
+        // exponent is exact enough and cheap.
+        var result = 1.0, base = x, e = Int(p.rounded())
+        while e > 0 {
+            if e & 1 == 1 { result *= base }
+            base *= base
+            e >>= 1
+        }
+        return result
+    }
+}

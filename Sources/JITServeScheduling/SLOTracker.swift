@@ -1,0 +1,97 @@
+import JITServeCore
+
+/// Where one request stands against its SLO at the start of an iteration.
+public struct SLOStatus: Sendable {
+    /// The next milestone: the next token's due instant (latency), the deadline, or the
+    /// workflow stage's sub-deadline (compound).
+    public var milestoneDueAt: Instant
+    /// Iterations the request needs (running every iteration) to reach its milestone.
+    public var iterationsToMilestone: Double
+    /// Iterations it needs to finish, from the conservative length bound.
+    public var iterationsToFinish: Double
+    /// Iterations it could sit out and still reach its milestone (negative: already behind).
+    public var laxity: Double
+    /// Latency streams: tokens delivered minus tokens due by now (positive: ahead of schedule).
+    public var tokensAhead: Int
+    /// Output tokens still to come by the conservative bound, and by expectation.
+    public var remainingBoundTokens: Int
+    public var remainingExpectedTokens: Double
+    /// Output tokens it can still earn if it runs every iteration from now.
+    public var attainableTokens: Double
+}
+
+/// The scheduler's feedback loop (issue 3): per request, after each iteration, how far ahead of
+/// or behind its SLO it is, converted from tokens to time by the measured iteration time.
+/// It reads the analyzer's length distributions and never a true output length.
+public struct SLOTracker: Sendable {
+    /// Quantile of the conservative length bound.
+    public var quantile: Double
+    /// Condition the bound on tokens generated so far (off: the ablation "no refinement").
+    public var refinesBounds: Bool
+
+    public init(quantile: Double = 0.95, refinesBounds: Bool = true) {
+        self.quantile = quantile
+        self.refinesBounds = refinesBounds
+    }
+
+    public func status(of s: SequenceState, in snapshot: SchedulerSnapshot) -> SLOStatus {
+        let tau = max(snapshot.iterationSeconds, 1e-4)
+        let now = snapshot.now.seconds
+        let generated = s.generatedTokenCount
+        let bound: Int
+        if refinesBounds {
+            bound = s.outputBound(quantile: quantile)
+        } else {
+            // Without refinement the first bound stays, only kept above what was generated.
+            bound = min(s.maxOutputTokens, max(generated + 1, s.length.upperBound(quantile: quantile)))
+        }
+        let remainingBound = max(1, bound - generated)
+        let expected = refinesBounds
+            ? s.length.expectedLength(generated: generated) : max(Double(generated + 1), s.length.expectedLength())
+        let remainingExpected = max(1, min(Double(s.maxOutputTokens), expected) - Double(generated))
+        // Prefill runs in chunks of the token budget: count its iterations, not its tokens.
+        let prefillIterations = s.pendingTokenCount > 1
+            ? (Double(s.pendingTokenCount) / Double(max(1, snapshot.budget.maxBatchedTokens))).rounded(.up) : 0
+        let toFinish = prefillIterations + Double(remainingBound)
+
+        var status = SLOStatus(
+            milestoneDueAt: .zero, iterationsToMilestone: 0, iterationsToFinish: toFinish, laxity: 0,
+            tokensAhead: 0, remainingBoundTokens: remainingBound, remainingExpectedTokens: remainingExpected,
+            attainableTokens: 0)
+        switch s.slo {
+        case .latency(let ttft, let tbt):
+            let due = s.slo.tokenDueAt(generated, arrivedAt: s.arrivedAt)
+            let toNext = max(1, prefillIterations)
+            status.milestoneDueAt = due
+            status.iterationsToMilestone = toNext
+            status.laxity = (due.seconds - now) / tau - toNext
+            let elapsedSinceFirstDue = now - s.arrivedAt.seconds - ttft.seconds
+            let dueByNow = elapsedSinceFirstDue < 0 ? 0 : Int(elapsedSinceFirstDue / tbt.seconds) + 1
+            status.tokensAhead = generated - dueByNow
+            // Tokens that will still be late while it catches up at one token per iteration.
+            let deficit = now + toNext * tau - due.seconds
+            let late: Double
+            if deficit <= 0 {
+                late = 0
+            } else if tbt.seconds > tau {
+                late = (deficit / (tbt.seconds - tau)).rounded(.up)
+            } else {
+                late = remainingExpected
+            }
+            status.attainableTokens = max(0, remainingExpected - late)
+        case .deadline:
+            let due = s.slo.tokenDueAt(0, arrivedAt: s.arrivedAt)
+            status.milestoneDueAt = due
+            status.iterationsToMilestone = toFinish
+            status.laxity = (due.seconds - now) / tau - toFinish
+            status.attainableTokens = status.laxity >= 0 ? Double(generated) + remainingExpected : 0
+        case .compound(let c):
+            let due = s.workflowID.flatMap { snapshot.workflows[$0]?.currentStageDueAt } ?? c.dueAt
+            status.milestoneDueAt = due
+            status.iterationsToMilestone = toFinish
+            status.laxity = (due.seconds - now) / tau - toFinish
+            status.attainableTokens = status.laxity >= 0 ? Double(generated) + remainingExpected : 0
+        }
+        return status
+    }
+}

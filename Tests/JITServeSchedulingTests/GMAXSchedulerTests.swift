@@ -1,0 +1,82 @@
+import JITServeCore
+import JITServeScheduling
+import Testing
+
+@Suite struct GMAXSchedulerTests {
+    let stream = SLO.latency(ttft: .seconds(1), tbt: .milliseconds(100))
+
+    @Test func aStreamAheadOfItsPaceYieldsToANewArrivalsFirstToken() {
+        // Stream 1 arrived at 0 and has 40 tokens: due by now (t=1.5) were 6; it is far ahead.
+        let ahead = Snap.seq(1, arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200)
+        // Request 2 just arrived; its first token is due in 1 s.
+        let fresh = Snap.seq(2, arrived: 1.4, prompt: 2000, slo: stream, length: 200)
+        let snapshot = Snap.snapshot(running: [ahead], waiting: [fresh], now: 1.5, tokens: 2000)
+        let plan = GMAXScheduler().schedule(snapshot)
+        // The token budget goes to the newcomer's prefill; the stream sits out this iteration.
+        #expect(Snap.ids(plan) == [2])
+        // Sarathi, by contrast, decodes the stream first.
+        #expect(Snap.ids(SarathiScheduler().schedule(snapshot)).first == 1)
+    }
+
+    @Test func aRequestThatCanStillMakeItsDeadlineOutranksOneThatCannot() {
+        let hopeless = Snap.seq(1, arrived: 0, prompt: 100, generated: 10, slo: .deadline(ttlt: .seconds(2)), length: 500)
+        let feasible = Snap.seq(2, arrived: 0.5, prompt: 100, generated: 10, slo: .deadline(ttlt: .seconds(8)), length: 150)
+        // τ = 30 ms: 490 tokens need ~15 s (> 0.5 s left); 140 tokens need ~4.2 s (< 6.5 s left).
+        let snapshot = Snap.snapshot(running: [hopeless, feasible], now: 1.5, maxRunning: 1)
+        #expect(Snap.ids(GMAXScheduler().schedule(snapshot)) == [2])
+        #expect(Snap.ids(PriorityScheduler.earliestDeadlineFirst().schedule(snapshot)) == [1])
+    }
+
+    @Test func workflowTopUpPullsInEveryCallOfAnUrgentStage() {
+        let wf = WorkflowID(3)
+        let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 0, workflowStartedAt: .zero, deadline: .seconds(60)))
+        // The stage's sub-deadline is 3 s away; the long call needs ~3 s, the short one 0.6 s.
+        let long = Snap.seq(1, prompt: 100, generated: 1, slo: compound, length: 101)
+        let short = Snap.seq(2, prompt: 100, generated: 1, slo: compound, length: 21)
+        let others = (10..<14).map { Snap.seq(UInt64($0), prompt: 100, generated: 1, slo: .deadline(ttlt: .seconds(5)), length: 60) }
+        let estimate = WorkflowEstimate(remainingStageCount: 2, remainingFutureOutputTokens: 400, currentStageDueAt: Instant(seconds: 4))
+        let snapshot = Snap.snapshot(running: [long, short] + others, now: 1, maxRunning: 4, workflows: [wf: estimate])
+        let withTopUp = Snap.ids(GMAXScheduler().schedule(snapshot))
+        #expect(withTopUp.contains(1) && withTopUp.contains(2))
+        var options = GMAXScheduler.Options()
+        options.workflowTopUp = false
+        let without = Snap.ids(GMAXScheduler(options: options).schedule(snapshot))
+        #expect(without.contains(1) && !without.contains(2))
+    }
+
+    @Test func tbtGuardShrinksTheTokenBudgetWhenIterationsRunLong() {
+        let tight = Snap.seq(1, prompt: 100, generated: 5, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(50)), length: 100)
+        let big = Snap.seq(2, arrived: 0.9, prompt: 4000, slo: .deadline(ttlt: .seconds(30)), length: 100)
+        var snapshot = Snap.snapshot(running: [tight], waiting: [big], now: 1, tokens: 2048)
+        snapshot.iterationSeconds = 0.09
+        let guarded = GMAXScheduler().schedule(snapshot)
+        var options = GMAXScheduler.Options()
+        options.tbtGuard = false
+        let unguarded = GMAXScheduler(options: options).schedule(snapshot)
+        #expect(guarded.tokenCount < unguarded.tokenCount)
+        #expect(guarded.tokenCount <= Int(2048 * 0.9 * 0.05 / 0.09) + 1)
+    }
+
+    @Test func groupingPrefersABatchOfSimilarLengths() {
+        // Six streams all well ahead of pace, lengths alternating short/long, batch of 3.
+        let states = (1...6).map { i in
+            Snap.seq(UInt64(i), arrived: 0, prompt: i.isMultiple(of: 2) ? 3000 : 100, generated: 30, slo: stream, length: 400)
+        }
+        let snapshot = Snap.snapshot(running: states, now: 1, maxRunning: 3)
+        let grouped = Set(Snap.ids(GMAXScheduler().schedule(snapshot)))
+        #expect(grouped == [1, 3, 5] || grouped == [2, 4, 6])
+    }
+
+    @Test func refinementTightensTheBoundAsTokensArrive() {
+        let d = LengthDistribution(samples: Array(stride(from: 10, through: 1000, by: 10)))
+        var s = Snap.seq(1, generated: 0)
+        s.length = d
+        let tracker = SLOTracker()
+        let snapshot = Snap.snapshot(running: [s])
+        let before = tracker.status(of: s, in: snapshot).remainingBoundTokens
+        s.generatedTokenCount = 900
+        let after = tracker.status(of: s, in: snapshot).remainingBoundTokens
+        #expect(after < before)
+        #expect(after >= 1)
+    }
+}
