@@ -15,9 +15,9 @@ public enum GoodputAccountant {
         let timeline = record.timeline
         switch record.request.slo {
         case .latency:
+            let due = record.request.slo.dueSchedule(arrivedAt: timeline.arrivedAt)
             var good = 0
-            for (k, at) in timeline.tokenDeliveredAt.enumerated()
-            where at.seconds <= record.request.slo.tokenDueAt(k, arrivedAt: timeline.arrivedAt).seconds + tolerance {
+            for (k, at) in timeline.tokenDeliveredAt.enumerated() where at.seconds <= due.dueSeconds(k) + tolerance {
                 good += 1
             }
             return good
@@ -44,8 +44,8 @@ public enum GoodputAccountant {
 
     private static func finishedOnTime(_ record: RequestRecord) -> Bool {
         guard completedNormally(record.timeline), let finishedAt = record.timeline.finishedAt else { return false }
-        let due = record.request.slo.tokenDueAt(0, arrivedAt: record.timeline.arrivedAt)
-        return finishedAt.seconds <= due.seconds + tolerance
+        let due = record.request.slo.dueSchedule(arrivedAt: record.timeline.arrivedAt).first
+        return finishedAt.seconds <= due + tolerance
     }
 
     /// The report over `records`.

@@ -8,6 +8,22 @@ public struct LengthDistribution: Hashable, Sendable {
     public let samples: [Int]
     /// Optional weights of the samples (same count), nil for equal weights.
     public let weights: [Double]?
+    /// suffixWeight[i] = total weight of samples[i...]; suffixMass[i] = Σ weight·length over the
+    /// same suffix. Precomputed so that conditioning on "longer than g" costs a binary search,
+    /// not a pass over the samples, every iteration for every request.
+    private let suffixWeight: [Double]
+    private let suffixMass: [Double]
+
+    private static func suffixes(_ samples: [Int], _ weights: [Double]?) -> ([Double], [Double]) {
+        var weight = [Double](repeating: 0, count: samples.count + 1)
+        var mass = [Double](repeating: 0, count: samples.count + 1)
+        for i in stride(from: samples.count - 1, through: 0, by: -1) {
+            let w = weights?[i] ?? 1
+            weight[i] = weight[i + 1] + w
+            mass[i] = mass[i + 1] + w * Double(samples[i])
+        }
+        return (weight, mass)
+    }
 
     /// - Parameters:
     ///   - samples: Output lengths; need not be sorted. Must not be empty.
@@ -23,6 +39,22 @@ public struct LengthDistribution: Hashable, Sendable {
             self.samples = samples.map { max(1, $0) }.sorted()
             self.weights = nil
         }
+        (suffixWeight, suffixMass) = Self.suffixes(self.samples, self.weights)
+    }
+
+    /// Samples already ascending (and ≥ 1), e.g. merged from a forest's leaves: skips the sort,
+    /// which dominates the cost of a per-request prediction. Order is checked, not assumed.
+    public init(ascendingSamples samples: [Int], weights: [Double]?) {
+        precondition(!samples.isEmpty, "a length distribution needs at least one sample")
+        precondition(weights == nil || weights!.count == samples.count, "one weight per sample")
+        var previous = 1
+        for s in samples {
+            precondition(s >= previous, "samples must be ascending and ≥ 1")
+            previous = s
+        }
+        self.samples = samples
+        self.weights = weights
+        (suffixWeight, suffixMass) = Self.suffixes(samples, weights)
     }
 
     /// A point mass: what an oracle knows.
@@ -46,34 +78,29 @@ public struct LengthDistribution: Hashable, Sendable {
         }
         let start = lo
         if start == samples.count { return max(generated + 1, 2 * generated) }
-        if let weights {
-            var total = 0.0
-            for i in start..<samples.count { total += weights[i] }
-            if total <= 0 { return samples[samples.count - 1] }
-            let target = q * total
-            var acc = 0.0
-            for i in start..<samples.count {
-                acc += weights[i]
-                if acc >= target - 1e-12 { return samples[i] }
-            }
-            return samples[samples.count - 1]
+        let total = suffixWeight[start]
+        if total <= 0 { return samples[samples.count - 1] }
+        // Smallest i ≥ start whose cumulative weight from `start` reaches q·total, i.e. the
+        // first i with suffixWeight[i + 1] ≤ total − q·total (suffixWeight is non-increasing).
+        let remaining = total - q * total + 1e-12 * total
+        var a = start, b = samples.count - 1
+        while a < b {
+            let mid = (a + b) / 2
+            if suffixWeight[mid + 1] <= remaining { b = mid } else { a = mid + 1 }
         }
-        let n = samples.count - start
-        // Nearest-rank quantile over the surviving samples.
-        let rank = max(1, Int((q * Double(n)).rounded(.up)))
-        return samples[start + min(n, rank) - 1]
+        return samples[a]
     }
 
     /// Expected length given that it exceeds `generated` (the tail rule as in `upperBound`).
     public func expectedLength(generated: Int = 0) -> Double {
-        var sum = 0.0, total = 0.0
-        for (i, s) in samples.enumerated() where s > generated {
-            let w = weights?[i] ?? 1
-            sum += Double(s) * w
-            total += w
+        var lo = 0, hi = samples.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if samples[mid] > generated { hi = mid } else { lo = mid + 1 }
         }
-        if total == 0 { return Double(max(generated + 1, 2 * generated)) }
-        return sum / total
+        let total = suffixWeight[lo]
+        if lo == samples.count || total <= 0 { return Double(max(generated + 1, 2 * generated)) }
+        return suffixMass[lo] / total
     }
 }
 

@@ -53,13 +53,35 @@ public enum SLO: Hashable, Sendable {
     /// When output token `index` (0 = first) is due for a request that arrived at `arrivedAt`.
     /// For deadline and compound SLOs every token shares the one due instant.
     public func tokenDueAt(_ index: Int, arrivedAt: Instant) -> Instant {
+        Instant(seconds: dueSchedule(arrivedAt: arrivedAt).dueSeconds(index))
+    }
+
+    /// Every token's due time as `first + index · step` seconds: computed once per request, so
+    /// hot loops (accounting, schedulers) avoid `Duration` arithmetic per token.
+    public func dueSchedule(arrivedAt: Instant) -> DueSchedule {
         switch self {
         case .latency(let ttft, let tbt):
-            arrivedAt.advanced(bySeconds: ttft.seconds + Double(index) * tbt.seconds)
+            DueSchedule(first: arrivedAt.seconds + ttft.seconds, step: tbt.seconds)
         case .deadline(let ttlt):
-            arrivedAt + ttlt
+            DueSchedule(first: arrivedAt.seconds + ttlt.seconds, step: 0)
         case .compound(let c):
-            c.dueAt
+            DueSchedule(first: c.dueAt.seconds, step: 0)
         }
     }
+}
+
+/// Due times of a request's tokens, in seconds on the engine clock.
+public struct DueSchedule: Hashable, Sendable {
+    /// When token 0 is due (for deadline and compound SLOs: when every token is due).
+    public var first: Double
+    /// Seconds between consecutive tokens' due times (0 unless latency).
+    public var step: Double
+
+    public init(first: Double, step: Double) {
+        self.first = first
+        self.step = step
+    }
+
+    @inlinable
+    public func dueSeconds(_ index: Int) -> Double { first + Double(index) * step }
 }

@@ -26,6 +26,7 @@ public final class EngineCore {
     private var workflowCalls: [WorkflowID: (application: String?, slo: CompoundSLO, calls: [CallObservation])] = [:]
 
     private var iterationSeconds: Double
+    private var iterationNumber = 0
     private var stats_: EngineStats
 
     public init(
@@ -111,6 +112,7 @@ public final class EngineCore {
 
     /// Runs one iteration starting at `now`.
     public func step(now: Instant) throws(EngineError) -> IterationReport {
+        iterationNumber += 1
         let plan = scheduler.schedule(snapshot(now: now))
         var report = IterationReport(
             startedAt: now, elapsed: .zero, tokens: [], finished: [], batchSize: 0,
@@ -129,7 +131,7 @@ public final class EngineCore {
         for item in plan.scheduled {
             guard let s = byID[item.requestID], item.tokenCount >= 1,
                   item.tokenCount <= s.state.pendingTokenCount,
-                  !work.contains(where: { $0.sequence === s })
+                  s.scheduledInIteration != iterationNumber
             else { continue }
             do {
                 if s.state.isSwapped { swapIn += try blocks.swapIn(s.id) }
@@ -138,6 +140,7 @@ public final class EngineCore {
                 // The plan over-committed memory; skip this item rather than fail the iteration.
                 continue
             }
+            s.scheduledInIteration = iterationNumber
             s.state.isSwapped = false
             s.state.allocatedBlockCount = blocks.deviceBlockCount(of: s.id)
             work.append((s, item.tokenCount))
@@ -176,16 +179,15 @@ public final class EngineCore {
             if let wf = s.state.workflowID { workflowServiceTokens[wf, default: 0] += tokenCount }
             if s.timeline.firstScheduledAt == nil { s.timeline.firstScheduledAt = now }
         }
-        var finishedIDs: [RequestID] = []
+        var anyFinished = false
         for token in outcome.tokens {
             guard let s = byID[token.requestID] else { continue }
             s.tokenIDs.append(token.tokenID)
             s.state.generatedTokenCount += 1
             s.timeline.tokenDeliveredAt.append(doneAt)
             if s.state.firstTokenAt == nil { s.state.firstTokenAt = doneAt }
-            if case .latency = s.request.slo,
-               doneAt.seconds <= s.request.slo.tokenDueAt(s.state.generatedTokenCount - 1, arrivedAt: s.request.arrivedAt).seconds
-                + GoodputAccountant.tolerance {
+            if s.state.kind == .latency,
+               doneAt.seconds <= s.state.due.dueSeconds(s.state.generatedTokenCount - 1) + GoodputAccountant.tolerance {
                 s.state.onTimeTokenCount += 1
             }
             s.state.lastTokenAt = doneAt
@@ -198,13 +200,10 @@ public final class EngineCore {
                 : nil
             if let reason {
                 report.finished.append(retire(s, reason: reason, at: doneAt))
-                finishedIDs.append(s.id)
+                anyFinished = true
             }
         }
-        if !finishedIDs.isEmpty {
-            let gone = Set(finishedIDs)
-            running.removeAll { gone.contains($0.id) }
-        }
+        if anyFinished { running.removeAll { $0.isFinished } }
         stats_.preemptionCount += report.preemptionCount
         stats_.iterationCount += 1
         return report
@@ -233,6 +232,7 @@ extension EngineCore {
     /// Returns the blocks swapped out.
     private func preempt(_ s: EngineSequence) -> Int {
         running.removeAll { $0 === s }
+        s.isRunning = false
         var swapped = 0
         if configuration.preemptionMode == .swap, let moved = blocks.swapOut(s.id) {
             swapped = moved
@@ -250,10 +250,10 @@ extension EngineCore {
     }
 
     private func promoteToRunning(_ scheduled: [EngineSequence]) {
-        let fromWaiting = scheduled.filter { s in !running.contains { $0 === s } }
+        let fromWaiting = scheduled.filter { !$0.isRunning }
         guard !fromWaiting.isEmpty else { return }
-        let moved = Set(fromWaiting.map(\.id))
-        waiting.removeAll { moved.contains($0.id) }
+        for s in fromWaiting { s.isRunning = true }
+        waiting.removeAll { $0.isRunning }
         running.append(contentsOf: fromWaiting)
     }
 
@@ -279,6 +279,7 @@ extension EngineCore {
         s.state.allocatedBlockCount = 0
         s.timeline.finishedAt = now
         s.timeline.finishReason = reason
+        s.isFinished = true
         if reason != .cancelled {
             lengthPredictor.observe(s.request, outputTokenCount: s.state.generatedTokenCount)
         }

@@ -9,6 +9,11 @@ final class EngineSequence {
     var timeline: RequestTimeline
     /// Prompt then generated token IDs; empty when the request has none (simulation).
     var tokenIDs: [Int32]
+    /// In `running` (holds device KV) rather than `waiting`.
+    var isRunning = false
+    /// The last iteration that scheduled it: guards against a plan naming it twice.
+    var scheduledInIteration = -1
+    var isFinished = false
 
     init(request: Request, length: LengthDistribution) {
         self.request = request

@@ -22,29 +22,30 @@ public struct BatchPacker: Sendable {
     /// it makes room for.
     public func pack(_ ordered: [SequenceState], snapshot: SchedulerSnapshot) -> SchedulePlan {
         let budget = snapshot.budget
-        var position: [RequestID: Int] = [:]
-        position.reserveCapacity(ordered.count)
-        for (i, s) in ordered.enumerated() { position[s.id] = i }
-
         // Victims in the order they are given up: unlisted holders, then listed from the back.
-        var victims: [(state: SequenceState, rank: Int)] = []
-        for s in snapshot.running where s.holdsKV {
-            victims.append((s, position[s.id] ?? Int.max))
+        // Built only when memory first runs short: most iterations never need it.
+        var victims: [(state: SequenceState, rank: Int)]?
+        func rankedVictims() -> [(state: SequenceState, rank: Int)] {
+            var position: [RequestID: Int] = [:]
+            position.reserveCapacity(ordered.count)
+            for (i, s) in ordered.enumerated() { position[s.id] = i }
+            var list: [(state: SequenceState, rank: Int)] = []
+            for s in snapshot.running where s.holdsKV { list.append((s, position[s.id] ?? Int.max)) }
+            list.sort { $0.rank != $1.rank ? $0.rank > $1.rank : $0.state.arrivedAt > $1.state.arrivedAt }
+            return list
         }
-        victims.sort { $0.rank != $1.rank ? $0.rank > $1.rank : $0.state.arrivedAt > $1.state.arrivedAt }
         var nextVictim = 0
 
         var tokensLeft = budget.maxBatchedTokens
         var slotsLeft = budget.maxRunning
         var freeBlocks = budget.freeBlockCount
         var scheduled: [ScheduledWork] = []
-        var isScheduled = Set<RequestID>()
+        // Preemption is rare: plain arrays beat hashing on the common path.
         var preempted: [RequestID] = []
-        var isPreempted = Set<RequestID>()
 
         for (rank, s) in ordered.enumerated() {
             if slotsLeft == 0 || tokensLeft == 0 { break }
-            if isPreempted.contains(s.id) { continue }
+            if !preempted.isEmpty && preempted.contains(s.id) { continue }
             var chunk = s.pendingTokenCount
             if chunk > tokensLeft {
                 if chunkedPrefill {
@@ -55,13 +56,13 @@ public struct BatchPacker: Sendable {
                 // An unchunked prefill larger than the budget runs alone rather than never.
             }
             var needed = budget.blocks(for: s.computedTokenCount + chunk) - s.allocatedBlockCount
-            while freeBlocks < needed, preempted.count < maxPreemptions, nextVictim < victims.count {
-                let victim = victims[nextVictim]
+            if freeBlocks < needed, victims == nil { victims = rankedVictims() }
+            while freeBlocks < needed, preempted.count < maxPreemptions, let list = victims, nextVictim < list.count {
+                let victim = list[nextVictim]
                 if victim.rank <= rank { break }
                 nextVictim += 1
-                if isScheduled.contains(victim.state.id) { continue }
+                if scheduled.contains(where: { $0.requestID == victim.state.id }) { continue }
                 preempted.append(victim.state.id)
-                isPreempted.insert(victim.state.id)
                 freeBlocks += victim.state.allocatedBlockCount
             }
             if freeBlocks < needed {
@@ -73,7 +74,6 @@ public struct BatchPacker: Sendable {
                 needed = budget.blocks(for: s.computedTokenCount + chunk) - s.allocatedBlockCount
             }
             scheduled.append(ScheduledWork(requestID: s.id, tokenCount: chunk))
-            isScheduled.insert(s.id)
             freeBlocks -= max(0, needed)
             tokensLeft -= chunk
             slotsLeft -= 1

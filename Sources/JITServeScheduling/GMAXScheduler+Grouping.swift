@@ -7,8 +7,7 @@ extension GMAXScheduler {
         guard m > 0, ordered.count > m else { return ordered }
         let pool = min(ordered.count, m * max(1, options.groupingFactor))
         let byLength = (0..<pool).sorted {
-            let a = ordered[$0].state, b = ordered[$1].state
-            let la = a.computedTokenCount + a.pendingTokenCount, lb = b.computedTokenCount + b.pendingTokenCount
+            let la = ordered[$0].sequenceLength, lb = ordered[$1].sequenceLength
             return la != lb ? la < lb : $0 < $1
         }
         // Urgent requests outweigh any number of the others: grouping never drops one for

@@ -2,16 +2,16 @@ import JITServeCore
 
 extension GMAXScheduler {
     /// Every request's tier and goodput density for this iteration.
-    func rank(_ snapshot: SchedulerSnapshot) -> [Candidate] {
+    func rank(_ states: [SequenceState], in snapshot: SchedulerSnapshot) -> [Candidate] {
         let tracker = SLOTracker(quantile: options.quantile, refinesBounds: options.refinement)
         let tau = max(snapshot.iterationSeconds, 1e-4)
         var candidates: [Candidate] = []
-        candidates.reserveCapacity(snapshot.running.count + snapshot.waiting.count)
+        candidates.reserveCapacity(states.count)
         var statuses: [SLOStatus] = []
         statuses.reserveCapacity(candidates.capacity)
         var workflowMembers: [WorkflowID: [Int]] = [:]
 
-        for s in snapshot.running + snapshot.waiting {
+        for s in states {
             let status = tracker.status(of: s, in: snapshot)
             let seconds = status.iterationsToFinish * tau
             var tier: Tier
@@ -28,12 +28,14 @@ extension GMAXScheduler {
                 tier = factor < 0.5 ? .hopeless : status.laxity < options.urgencyIterations ? .urgent : .ahead
             }
             if let wf = s.workflowID { workflowMembers[wf, default: []].append(candidates.count) }
-            candidates.append(Candidate(state: s, tier: tier, density: density, laxity: status.laxity))
+            candidates.append(Candidate(
+                index: candidates.count, tier: tier, density: density, laxity: status.laxity,
+                arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount))
             statuses.append(status)
         }
         for (wf, members) in workflowMembers {
-            shareWorkflowDensity(wf, members: members, candidates: &candidates, statuses: statuses,
-                                 snapshot: snapshot, tau: tau)
+            shareWorkflowDensity(wf, members: members, states: states, candidates: &candidates,
+                                 statuses: statuses, snapshot: snapshot, tau: tau)
         }
         return candidates
     }
@@ -42,7 +44,7 @@ extension GMAXScheduler {
     /// remaining call (its critical path now). With top-up, when one call must run, all do —
     /// the stage ends only when its slowest call does.
     private func shareWorkflowDensity(
-        _ wf: WorkflowID, members: [Int], candidates: inout [Candidate], statuses: [SLOStatus],
+        _ wf: WorkflowID, members: [Int], states: [SequenceState], candidates: inout [Candidate], statuses: [SLOStatus],
         snapshot: SchedulerSnapshot, tau: Double
     ) {
         var tokens = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0)
@@ -51,7 +53,7 @@ extension GMAXScheduler {
         var anyUrgent = false, allHopeless = true
         for i in members {
             let c = candidates[i]
-            tokens += Double(c.state.generatedTokenCount) + statuses[i].remainingExpectedTokens
+            tokens += Double(states[i].generatedTokenCount) + statuses[i].remainingExpectedTokens
             longest = max(longest, statuses[i].iterationsToFinish)
             tightest = min(tightest, c.laxity)
             anyUrgent = anyUrgent || c.tier == .urgent

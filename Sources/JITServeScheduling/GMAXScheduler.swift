@@ -49,23 +49,30 @@ public struct GMAXScheduler: Scheduler {
         static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
     }
 
+    /// One request's standing, small enough to sort cheaply; `index` points into the
+    /// snapshot's running-then-waiting requests.
     struct Candidate {
-        var state: SequenceState
+        var index: Int
         var tier: Tier
         var density: Double
         var laxity: Double
+        var arrivedAt: Double
+        var id: RequestID
+        /// Context length once this iteration's tokens are in (for grouping).
+        var sequenceLength: Int
     }
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
         var budgeted = snapshot
         if options.tbtGuard { applyTBTGuard(&budgeted) }
-        var candidates = rank(budgeted)
+        let states = budgeted.running + budgeted.waiting
+        var candidates = rank(states, in: budgeted)
         candidates.sort(by: Self.servedBefore)
         if options.grouping {
             candidates = group(candidates, batchSize: budgeted.budget.maxRunning)
         }
         let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration)
-        return packer.pack(candidates.map(\.state), snapshot: budgeted)
+        return packer.pack(candidates.map { states[$0.index] }, snapshot: budgeted)
     }
 
     static func servedBefore(_ a: Candidate, _ b: Candidate) -> Bool {
@@ -76,7 +83,7 @@ public struct GMAXScheduler: Scheduler {
         case .ahead:
             if a.laxity != b.laxity { return a.laxity < b.laxity }
         }
-        return a.state.arrivedAt != b.state.arrivedAt ? a.state.arrivedAt < b.state.arrivedAt : a.state.id < b.state.id
+        return a.arrivedAt != b.arrivedAt ? a.arrivedAt < b.arrivedAt : a.id < b.id
     }
 
     /// f(x) = min(1, x)^p: ~1 when the time allowed covers the time needed, ~0 otherwise.

@@ -53,7 +53,7 @@ extension PriorityScheduler {
             if let wf = s.workflowID, let estimate = snapshot.workflows[wf] {
                 return estimate.currentStageDueAt.seconds
             }
-            return s.slo.tokenDueAt(s.generatedTokenCount, arrivedAt: s.arrivedAt).seconds
+            return s.due.dueSeconds(s.generatedTokenCount)
         }
     }
 }

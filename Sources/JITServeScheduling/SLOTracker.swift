@@ -59,37 +59,32 @@ public struct SLOTracker: Sendable {
             tokensAhead: 0, remainingBoundTokens: remainingBound, remainingExpectedTokens: remainingExpected,
             attainableTokens: 0)
         switch s.slo {
-        case .latency(let ttft, let tbt):
-            let due = s.slo.tokenDueAt(generated, arrivedAt: s.arrivedAt)
+        case .latency:
+            let due = s.due.dueSeconds(generated)
+            let tbt = s.due.step
             let toNext = max(1, prefillIterations)
-            status.milestoneDueAt = due
+            status.milestoneDueAt = Instant(seconds: due)
             status.iterationsToMilestone = toNext
-            status.laxity = (due.seconds - now) / tau - toNext
-            let elapsedSinceFirstDue = now - s.arrivedAt.seconds - ttft.seconds
-            let dueByNow = elapsedSinceFirstDue < 0 ? 0 : Int(elapsedSinceFirstDue / tbt.seconds) + 1
+            status.laxity = (due - now) / tau - toNext
+            let elapsedSinceFirstDue = now - s.due.first
+            let dueByNow = elapsedSinceFirstDue < 0 ? 0 : Int(elapsedSinceFirstDue / tbt) + 1
             status.tokensAhead = generated - dueByNow
             // Tokens that will still be late while it catches up at one token per iteration.
-            let deficit = now + toNext * tau - due.seconds
+            let deficit = now + toNext * tau - due
             let late: Double
             if deficit <= 0 {
                 late = 0
-            } else if tbt.seconds > tau {
-                late = (deficit / (tbt.seconds - tau)).rounded(.up)
+            } else if tbt > tau {
+                late = (deficit / (tbt - tau)).rounded(.up)
             } else {
                 late = remainingExpected
             }
             status.attainableTokens = max(0, remainingExpected - late)
-        case .deadline:
-            let due = s.slo.tokenDueAt(0, arrivedAt: s.arrivedAt)
-            status.milestoneDueAt = due
+        case .deadline, .compound:
+            let due = s.workflowID.flatMap { snapshot.workflows[$0]?.currentStageDueAt.seconds } ?? s.due.first
+            status.milestoneDueAt = Instant(seconds: due)
             status.iterationsToMilestone = toFinish
-            status.laxity = (due.seconds - now) / tau - toFinish
-            status.attainableTokens = status.laxity >= 0 ? Double(generated) + remainingExpected : 0
-        case .compound(let c):
-            let due = s.workflowID.flatMap { snapshot.workflows[$0]?.currentStageDueAt } ?? c.dueAt
-            status.milestoneDueAt = due
-            status.iterationsToMilestone = toFinish
-            status.laxity = (due.seconds - now) / tau - toFinish
+            status.laxity = (due - now) / tau - toFinish
             status.attainableTokens = status.laxity >= 0 ? Double(generated) + remainingExpected : 0
         }
         return status

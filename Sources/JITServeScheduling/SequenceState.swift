@@ -29,6 +29,8 @@ public struct SequenceState: Sendable {
     public var attainedServiceTokens: Int
     /// Output tokens delivered by their due instant so far (latency SLOs; realised goodput).
     public var onTimeTokenCount: Int = 0
+    /// Due times of its tokens, precomputed from the SLO.
+    public let due: DueSchedule
 
     public init(
         id: RequestID, slo: SLO, arrivedAt: Instant, promptTokenCount: Int, maxOutputTokens: Int,
@@ -52,6 +54,7 @@ public struct SequenceState: Sendable {
         self.firstTokenAt = firstTokenAt
         self.lastTokenAt = lastTokenAt
         self.attainedServiceTokens = attainedServiceTokens
+        due = slo.dueSchedule(arrivedAt: arrivedAt)
     }
 
     public var kind: SLOKind { slo.kind }

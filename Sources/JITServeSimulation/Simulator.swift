@@ -8,49 +8,70 @@ public protocol TraceReplayExecutor: Executor {
     func register(_ id: RequestID, outputTokenCount: Int)
 }
 
+extension SimulatedExecutor: TraceReplayExecutor {}
+
 /// Discrete-event replay of a workload through the real engine and scheduler under a virtual
 /// clock: arrivals enter at their timestamps, each iteration advances time by the executor's
 /// modelled duration, and a workflow's next stage is released when its current stage finishes.
-/// Deterministic: the same workload, policy and executor give the same records.
+///
+/// With several replicas, a load balancer sends each request to the replica with the fewest
+/// requests in flight, and every call of a workflow to the replica its first call went to.
+/// Deterministic: the same workload, policy and executors give the same records.
 public final class Simulator {
     public struct Options: Sendable {
         public var engine: EngineConfiguration
         /// How long after the arrival window the run may go on finishing requests.
         public var drainLimit: Duration
+        public var replicaCount: Int
         /// Called now and then with the fraction of the arrival window replayed.
         public var progress: (@Sendable (Double) -> Void)?
 
         public init(engine: EngineConfiguration = .init(), drainLimit: Duration = .seconds(600),
-                    progress: (@Sendable (Double) -> Void)? = nil) {
+                    replicaCount: Int = 1, progress: (@Sendable (Double) -> Void)? = nil) {
             self.engine = engine
             self.drainLimit = drainLimit
+            self.replicaCount = replicaCount
             self.progress = progress
         }
     }
 
+    /// One engine with its own executor and virtual time.
+    private struct Replica {
+        let engine: EngineCore
+        let executor: any TraceReplayExecutor
+        var now: Double = 0
+        var inFlight = 0
+        var stalled = false
+    }
+
     public let workload: Workload
     public let plan: WorkloadPlan
-    private let engine: EngineCore
-    private let executor: any TraceReplayExecutor
+    private var replicas: [Replica]
     private let options: Options
 
     /// - Parameters:
+    ///   - makeExecutor: Builds one executor per replica.
     ///   - lengthPredictor: Made from the plan, so an oracle can be told true lengths; every
     ///     other predictor must ignore the plan.
     public init(
-        workload: Workload, executor: any TraceReplayExecutor, scheduler: any Scheduler,
+        workload: Workload, makeExecutor: () -> any TraceReplayExecutor, scheduler: any Scheduler,
         lengthPredictor: (WorkloadPlan) -> any OutputLengthPredictor,
         workflowPredictor: (WorkloadPlan) -> (any WorkflowPredictor)?,
         options: Options = .init()
     ) {
+        precondition(options.replicaCount >= 1, "at least one replica")
         self.workload = workload
-        self.plan = WorkloadPlan(workload)
-        self.executor = executor
+        let plan = WorkloadPlan(workload)
+        self.plan = plan
         self.options = options
-        engine = EngineCore(
-            executor: executor, scheduler: scheduler, configuration: options.engine,
-            lengthPredictor: lengthPredictor(plan), workflowPredictor: workflowPredictor(plan)
-        )
+        replicas = (0..<options.replicaCount).map { _ in
+            let executor = makeExecutor()
+            return Replica(
+                engine: EngineCore(
+                    executor: executor, scheduler: scheduler, configuration: options.engine,
+                    lengthPredictor: lengthPredictor(plan), workflowPredictor: workflowPredictor(plan)),
+                executor: executor)
+        }
     }
 
     /// Replays the workload. Requests the engine refuses (too long for the model or the KV
@@ -59,70 +80,92 @@ public final class Simulator {
         var records: [RequestRecord] = []
         records.reserveCapacity(workload.callCount)
         var arrivals = ArrivalQueue(plan: plan)
+        var workflowReplica: [WorkflowID: Int] = [:]
         let windowEnd = workload.duration.seconds
         let stopAt = windowEnd + options.drainLimit.seconds
-        var now = 0.0
         var iterations = 0
         var lastProgress = -1.0
 
-        func admit(_ request: Request) {
-            do {
-                try engine.add(request)
-            } catch {
-                var timeline = RequestTimeline(arrivedAt: request.arrivedAt)
-                timeline.finishedAt = request.arrivedAt
-                timeline.finishReason = .rejected
-                records.append(RequestRecord(request: request, timeline: timeline))
-                // A rejected call still ends its stage, so the workflow does not hang.
-                if let wf = request.slo.workflowID { release(arrivals.callFinished(wf, at: request.arrivedAt.seconds)) }
-            }
-        }
-        func release(_ finishedWorkflow: WorkflowID?) {
-            if let wf = finishedWorkflow { engine.finishWorkflow(wf) }
+        func callFinished(_ wf: WorkflowID, at time: Double, replica r: Int) {
+            guard let done = arrivals.callFinished(wf, at: time) else { return }
+            replicas[r].engine.finishWorkflow(done)
+            workflowReplica[done] = nil
         }
 
         while true {
-            while let next = arrivals.peekTime(), next <= now {
+            // The busy replica furthest behind in time acts next, unless an arrival comes first.
+            var next: Int?
+            for r in replicas.indices where replicas[r].engine.hasWork && !replicas[r].stalled && replicas[r].now <= stopAt {
+                if next == nil || replicas[r].now < replicas[next!].now { next = r }
+            }
+            if let arrival = arrivals.peekTime(), arrival <= stopAt, next == nil || arrival <= replicas[next!].now {
                 let request = arrivals.pop()
-                executor.register(request.id, outputTokenCount: plan.outputTokenCount[request.id] ?? 1)
-                admit(request)
-            }
-            if let progress = options.progress, windowEnd > 0 {
-                let fraction = min(1, now / windowEnd)
-                if fraction - lastProgress >= 0.01 { progress(fraction); lastProgress = fraction }
-            }
-            if now > stopAt { break }
-            if engine.hasWork {
-                let report = try engine.step(now: Instant(seconds: now))
-                iterations += 1
-                if report.isIdle {
-                    // Nothing fits right now; only a new arrival can change that.
-                    guard let next = arrivals.peekTime() else { break }
-                    now = max(now, next)
-                    continue
+                let r = route(request, workflowReplica: &workflowReplica)
+                replicas[r].now = max(replicas[r].now, arrival)
+                replicas[r].stalled = false
+                replicas[r].executor.register(request.id, outputTokenCount: plan.outputTokenCount[request.id] ?? 1)
+                do {
+                    try replicas[r].engine.add(request)
+                    replicas[r].inFlight += 1
+                } catch {
+                    var timeline = RequestTimeline(arrivedAt: request.arrivedAt)
+                    timeline.finishedAt = request.arrivedAt
+                    timeline.finishReason = .rejected
+                    records.append(RequestRecord(request: request, timeline: timeline))
+                    // A rejected call still ends its stage, so the workflow does not hang.
+                    if let wf = request.slo.workflowID { callFinished(wf, at: arrival, replica: r) }
                 }
-                now = report.finishedAt.seconds
-                for record in report.finished {
-                    records.append(record)
-                    if let wf = record.request.slo.workflowID {
-                        release(arrivals.callFinished(wf, at: now))
-                    }
+                if let progress = options.progress, windowEnd > 0, arrival / windowEnd - lastProgress >= 0.01 {
+                    lastProgress = min(1, arrival / windowEnd)
+                    progress(lastProgress)
                 }
-            } else if let next = arrivals.peekTime() {
-                now = next
-            } else {
-                break
+                continue
+            }
+            guard let r = next else { break }
+            let report = try replicas[r].engine.step(now: Instant(seconds: replicas[r].now))
+            iterations += 1
+            if report.isIdle {
+                // Nothing fits on this replica now; only a new arrival can change that.
+                replicas[r].stalled = true
+                continue
+            }
+            replicas[r].now = report.finishedAt.seconds
+            for record in report.finished {
+                records.append(record)
+                replicas[r].inFlight -= 1
+                if let wf = record.request.slo.workflowID { callFinished(wf, at: replicas[r].now, replica: r) }
             }
         }
-        let unfinished = engine.unfinishedRecords()
-        records.append(contentsOf: unfinished)
+        var unfinishedCount = 0
+        for replica in replicas {
+            let unfinished = replica.engine.unfinishedRecords()
+            unfinishedCount += unfinished.count
+            records.append(contentsOf: unfinished)
+        }
+        // Calls that never arrived because the run ended first.
+        while arrivals.peekTime() != nil {
+            let request = arrivals.pop()
+            records.append(RequestRecord(request: request, timeline: RequestTimeline(arrivedAt: request.arrivedAt)))
+            unfinishedCount += 1
+        }
         records.sort { $0.request.id < $1.request.id }
         let report = GoodputAccountant.report(
             records: records, workflowCallCounts: plan.workflowCallCounts, duration: workload.duration)
         return SimulationResult(
             records: records, report: report, iterationCount: iterations,
-            simulatedSeconds: now, unfinishedCount: unfinished.count + arrivals.unreleasedCallCount
+            simulatedSeconds: replicas.map(\.now).max() ?? 0,
+            unfinishedCount: unfinishedCount + arrivals.unreleasedCallCount,
+            unreleasedCallCount: arrivals.unreleasedCallCount, callCount: workload.callCount
         )
+    }
+
+    /// The least-loaded replica, with workflow affinity (ties to the lowest index).
+    private func route(_ request: Request, workflowReplica: inout [WorkflowID: Int]) -> Int {
+        if let wf = request.slo.workflowID, let r = workflowReplica[wf] { return r }
+        var best = 0
+        for r in replicas.indices.dropFirst() where replicas[r].inFlight < replicas[best].inFlight { best = r }
+        if let wf = request.slo.workflowID { workflowReplica[wf] = best }
+        return best
     }
 }
 
@@ -135,4 +178,8 @@ public struct SimulationResult: Sendable {
     public var simulatedSeconds: Double
     /// Calls not finished when the drain limit ended the run (never released ones included).
     public var unfinishedCount: Int
+    /// Workflow calls whose stage was never released (absent from `records`).
+    public var unreleasedCallCount: Int
+    /// Calls in the workload, every workflow call included.
+    public var callCount: Int
 }

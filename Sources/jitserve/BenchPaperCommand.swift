@@ -1,0 +1,234 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import JITServeCore
+import JITServeEngine
+import JITServePrediction
+import JITServeScheduling
+import JITServeSimulation
+
+/// `jitserve bench [--recipe paper]`: every policy on the same generated trace per (rate, seed),
+/// side by side, with a JSON file and an HTML/SVG report.
+struct BenchPaperCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paper",
+        abstract: "The paper's evaluation: every policy on the same trace, GPU and seed, side by side.",
+        discussion: """
+            For each (rate, seed) one workload is generated and replayed by every policy. Prints a \
+            table of token goodput with each policy's ratio to the best baseline; --json writes \
+            every run, --report DIR an HTML page with SVG plots. --replica-search TARGET finds, per \
+            policy, the fewest replicas that hold TARGET attainment at the highest rate.
+            """
+    )
+
+    @Option(help: "Recipe: paper (paper-mix workload, rates 2–6, 600 s, seeds 1–3).")
+    var recipe = "paper"
+
+    @Option(help: "Workload instead of the recipe's (e.g. azure-conv, rescaled to each rate).")
+    var workload: String?
+
+    @Option(help: "Comma-separated arrival rates (req/s).")
+    var rps = "2,3,4,5,6"
+
+    @Option(help: "Arrival window in seconds.")
+    var duration = 600.0
+
+    @Option(help: "Comma-separated seeds.")
+    var seeds = "1,2,3"
+
+    @Option(help: "Comma-separated policies.")
+    var schedulers = SchedulerCatalog.benchmarkNames.joined(separator: ",")
+
+    @OptionGroup var hardware: HardwareOptions
+
+    @Option(help: "Write every run as JSON to this path.")
+    var json: String?
+
+    @Option(help: "Write an HTML report with SVG plots into this directory.")
+    var report: String?
+
+    @Option(help: "Find per policy the fewest replicas holding this attainment (0–1) at the highest rate.")
+    var replicaSearch: Double?
+
+    @Option(help: "Most replicas the search tries.")
+    var maxReplicas = 16
+
+    @Option(help: "Simulations run in parallel (default: cores).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard recipe == "paper" else { throw ValidationError("unknown --recipe '\(recipe)'; valid: paper") }
+        guard !(try rates()).isEmpty else { throw ValidationError("--rps needs at least one rate") }
+        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let target = replicaSearch, !(target > 0 && target <= 1) {
+            throw ValidationError("--replica-search must be an attainment in (0, 1], e.g. 0.9")
+        }
+        for name in policyNames() { _ = try SchedulerCatalog.make(name) }
+    }
+
+    func rates() throws -> [Double] {
+        try rps.split(separator: ",").map {
+            guard let v = Double($0.trimmingCharacters(in: .whitespaces)), v > 0 else {
+                throw ValidationError("--rps: '\($0)' is not a positive number")
+            }
+            return v
+        }
+    }
+
+    func seedList() throws -> [UInt64] {
+        try seeds.split(separator: ",").map {
+            guard let v = UInt64($0.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--seeds: '\($0)' is not a non-negative integer")
+            }
+            return v
+        }
+    }
+
+    func policyNames() -> [String] { schedulers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+    func run() throws {
+        let profile = try hardware.profile()
+        let forest = PolicySetup.loadForest()
+        let names = policyNames()
+        let workloadName = workload ?? "paper-mix"
+        var cases: [(rate: Double, seed: UInt64, workload: Workload)] = []
+        for rate in try rates() {
+            for seed in try seedList() {
+                cases.append((rate, seed, try WorkloadCatalog.make(
+                    name: workloadName, rps: rate, duration: .seconds(duration), seed: seed)))
+            }
+        }
+        let jobs = cases.flatMap { c in names.map { (c, $0, 1) } }
+        Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
+        let started = ContinuousClock.now
+        let runs = try BenchRunner(profile: profile, forest: forest, engine: hardware.engineConfiguration(),
+                                   drain: hardware.drain, parallelism: self.jobs)
+            .run(jobs.map { BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1, replicas: $0.2) })
+
+        var searches: [ReplicaSearchResult] = []
+        if let target = replicaSearch, let top = try rates().max() {
+            searches = try searchReplicas(names: names, target: target, rate: top, profile: profile, forest: forest)
+        }
+        let result = BenchmarkReport(recipe: recipe + (workload.map { " (\($0))" } ?? ""), hardware: profile.name,
+                                     runs: runs, replicaSearch: searches)
+        Console.error(String(format: "bench: done in %.1f s", (ContinuousClock.now - started).seconds))
+        print(BenchTable.render(result))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try Console.write(try encoder.encode(result), to: json)
+        }
+        if let report {
+            try result.write(to: report)
+            Console.error("bench: report written to \(report)/index.html")
+        }
+    }
+
+    /// Per policy, the fewest replicas (1…maxReplicas) whose attainment reaches `target` at
+    /// `rate`, on the first seed's workload. Attainment grows with replicas, so a linear scan
+    /// stops at the first success.
+    private func searchReplicas(
+        names: [String], target: Double, rate: Double, profile: HardwareProfile, forest: QRFLengthPredictor?
+    ) throws -> [ReplicaSearchResult] {
+        let seed = try seedList().first ?? 1
+        let built = try WorkloadCatalog.make(name: workload ?? "paper-mix", rps: rate, duration: .seconds(duration), seed: seed)
+        let runner = BenchRunner(profile: profile, forest: forest, engine: hardware.engineConfiguration(),
+                                 drain: hardware.drain, parallelism: jobs)
+        // Each round tries the next replica count for every policy still short of the target.
+        var results: [String: ReplicaSearchResult] = [:]
+        for name in names { results[name] = ReplicaSearchResult(scheduler: name, rps: rate, target: target, replicas: nil, attainmentByReplicas: [:]) }
+        var pending = names
+        var count = 1
+        while !pending.isEmpty && count <= maxReplicas {
+            Console.error("replica search: \(count) replica(s) for \(pending.joined(separator: ", "))")
+            let runs = try runner.run(pending.map { BenchRunner.Job(workload: built, rate: rate, seed: seed, policy: $0, replicas: count) },
+                                      withDistributions: false)
+            for run in runs {
+                results[run.scheduler]?.attainmentByReplicas[String(count)] = run.sloAttainment
+                if run.sloAttainment >= target { results[run.scheduler]?.replicas = count }
+            }
+            pending = pending.filter { results[$0]?.replicas == nil }
+            count += 1
+        }
+        return names.compactMap { results[$0] }
+    }
+}
+
+/// Runs simulations on a few threads at once; results come back in job order.
+struct BenchRunner: Sendable {
+    struct Job: Sendable {
+        var workload: Workload
+        var rate: Double
+        var seed: UInt64
+        var policy: String
+        var replicas: Int
+    }
+
+    let profile: HardwareProfile
+    let forest: QRFLengthPredictor?
+    let engine: EngineConfiguration
+    let drain: Double
+    let parallelism: Int
+
+    func run(_ jobs: [Job], withDistributions: Bool = true) throws -> [SimulationSummary] {
+        let results = ResultBox(count: jobs.count)
+        let next = ResultBox.Counter()
+        let group = DispatchGroup()
+        for _ in 0..<min(parallelism, jobs.count) {
+            DispatchQueue.global().async(group: group) {
+                while let i = next.take(below: jobs.count) {
+                    results.set(i, Result { try simulate(jobs[i], withDistributions: withDistributions) })
+                    Console.error("  done \(jobs[i].policy) @ \(jobs[i].rate) req/s seed \(jobs[i].seed) ×\(jobs[i].replicas)")
+                }
+            }
+        }
+        group.wait()
+        return try results.values().map { try $0.get() }
+    }
+
+    private func simulate(_ job: Job, withDistributions: Bool) throws -> SimulationSummary {
+        let setup = try PolicySetup(name: job.policy, forest: forest)
+        let profile = self.profile
+        let simulator = Simulator(
+            workload: job.workload, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: setup.scheduler,
+            lengthPredictor: setup.lengthPredictor, workflowPredictor: setup.workflowPredictor,
+            options: .init(engine: engine, drainLimit: .seconds(drain), replicaCount: job.replicas))
+        let result = try simulator.run()
+        var summary = SimulationSummary(
+            scheduler: job.policy, workload: job.workload.name, hardware: profile.name,
+            lengthPredictor: setup.lengthPredictorName, rps: job.rate, seed: job.seed, result: result)
+        summary.replicas = job.replicas
+        if withDistributions { summary.addDistributions(from: result, workflowCallCounts: simulator.plan.workflowCallCounts) }
+        return summary
+    }
+}
+
+/// Thread-safe slots for results filled by worker threads.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<SimulationSummary, any Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ value: Result<SimulationSummary, any Error>) {
+        lock.lock(); slots[i] = value; lock.unlock()
+    }
+
+    func values() -> [Result<SimulationSummary, any Error>] {
+        lock.lock(); defer { lock.unlock() }
+        return slots.map { $0! }
+    }
+
+    /// Hands out job indices to worker threads.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0
+        func take(below limit: Int) -> Int? {
+            lock.lock(); defer { lock.unlock() }
+            guard next < limit else { return nil }
+            next += 1
+            return next - 1
+        }
+    }
+}

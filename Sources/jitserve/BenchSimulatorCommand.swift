@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import JITServeScheduling
+import JITServeSimulation
+
+/// `jitserve bench simulator`: how fast the simulator replays a trace, per policy.
+struct BenchSimulatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulator",
+        abstract: "Wall time to replay a trace (default: the whole Azure conv trace) on one replica."
+    )
+
+    @Option(help: "Workload to replay.")
+    var workload = "azure-conv"
+
+    @Option(help: "Comma-separated policies.")
+    var schedulers = "sarathi,jitserve"
+
+    @OptionGroup var hardware: HardwareOptions
+
+    func run() throws {
+        let profile = try hardware.profile()
+        let forest = PolicySetup.loadForest()
+        let built = try WorkloadCatalog.make(name: workload, seed: 1)
+        print("replaying \(built.name): \(built.callCount) calls over \(Int(built.duration.seconds)) s on \(profile.name)")
+        print("policy             wall (s)   simulated (s)   × real time   iterations   µs/iteration")
+        for name in schedulers.split(separator: ",").map(String.init) {
+            let setup = try PolicySetup(name: name, forest: forest)
+            let started = ContinuousClock.now
+            let result = try Simulator(
+                workload: built, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: setup.scheduler,
+                lengthPredictor: setup.lengthPredictor, workflowPredictor: setup.workflowPredictor,
+                options: .init(engine: hardware.engineConfiguration(), drainLimit: .seconds(hardware.drain))
+            ).run()
+            let wall = (ContinuousClock.now - started).seconds
+            print(String(format: "%-16@ %10.2f %15.0f %13.0f %12d %14.1f", name, wall, result.simulatedSeconds,
+                         result.simulatedSeconds / wall, result.iterationCount, wall / Double(max(1, result.iterationCount)) * 1e6))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import JITServeSimulation
+
+/// The side-by-side text table `jitserve bench` prints.
+enum BenchTable {
+    static func render(_ report: BenchmarkReport) -> String {
+        let names = report.schedulers
+        var lines = ["token goodput (tok/s, mean over seeds) — \(report.recipe) on \(report.hardware)"]
+        func cell(_ s: String, _ width: Int = 10) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        lines.append(cell("req/s", 6) + names.map { cell(String($0.prefix(12)), 13) }.joined()
+                     + cell("best base", 12) + cell("jit÷base", 10) + cell("jit÷oracle", 11))
+        for rate in report.rates {
+            var line = cell(String(format: "%g", rate), 6)
+            for name in names { line += cell(String(format: "%.1f", report.mean(name, rps: rate) { $0.tokenGoodput }), 13) }
+            let best = report.bestBaseline(rps: rate)
+            let jit = report.mean("jitserve", rps: rate) { $0.tokenGoodput }
+            let oracle = report.mean("jitserve-oracle", rps: rate) { $0.tokenGoodput }
+            line += cell(best?.name ?? "–", 12)
+            line += cell(best.map { $0.goodput > 0 ? String(format: "%.2f×", jit / $0.goodput) : "–" } ?? "–", 10)
+            line += cell(oracle > 0 ? String(format: "%.2f", jit / oracle) : "–", 11)
+            lines.append(line)
+        }
+        lines.append("")
+        lines.append("SLO attainment (%, mean over seeds) per kind")
+        let kinds = Array(Set(report.runs.flatMap { $0.byKind.keys })).sorted()
+        lines.append(cell("req/s", 6) + cell("kind", 10) + names.map { cell(String($0.prefix(12)), 13) }.joined())
+        for rate in report.rates {
+            for kind in ["all"] + kinds {
+                var line = cell(String(format: "%g", rate), 6) + cell(kind, 10)
+                for name in names {
+                    let v = report.mean(name, rps: rate) { kind == "all" ? $0.sloAttainment : ($0.byKind[kind]?.sloAttainment ?? 0) }
+                    line += cell(String(format: "%.1f", 100 * v), 13)
+                }
+                lines.append(line)
+            }
+        }
+        if !report.replicaSearch.isEmpty {
+            lines.append("")
+            let first = report.replicaSearch[0]
+            lines.append(String(format: "replicas for %.0f%% attainment at %g req/s", 100 * first.target, first.rps))
+            for r in report.replicaSearch {
+                lines.append(cell(r.scheduler, 18) + cell(r.replicas.map(String.init) ?? "> max", 8))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,48 @@
+import JITServeCore
+import JITServePrediction
+import JITServeScheduling
+import JITServeSimulation
+
+/// Wires a policy name to its predictors: oracles get true lengths and shapes, every other
+/// policy the shipped length forest and the online workflow pattern analyzer.
+struct PolicySetup {
+    let scheduler: any Scheduler
+    let isOracle: Bool
+    /// The shipped forest, loaded once and shared by every run.
+    let forest: QRFLengthPredictor?
+
+    init(name: String, forest: QRFLengthPredictor?) throws {
+        scheduler = try SchedulerCatalog.make(name)
+        isOracle = SchedulerCatalog.isOracle(name)
+        self.forest = forest
+    }
+
+    var lengthPredictorName: String { isOracle ? "oracle" : (forest == nil ? "none" : "qrf") }
+
+    func lengthPredictor(_ plan: WorkloadPlan) -> any OutputLengthPredictor {
+        if isOracle { return OracleLengthPredictor(plan: plan) }
+        return forest ?? UnknownLengthPredictor()
+    }
+
+    func workflowPredictor(_ plan: WorkloadPlan) -> (any WorkflowPredictor)? {
+        isOracle ? OracleWorkflowPredictor(plan: plan) : WorkflowPatternAnalyzer()
+    }
+
+    /// Loads the shipped forest, saying why on stderr when it cannot.
+    static func loadForest() -> QRFLengthPredictor? {
+        do {
+            return try QRFLengthPredictor.loadDefault()
+        } catch {
+            Console.error("warning: length predictor unavailable (\(error)); policies see no length estimates")
+            return nil
+        }
+    }
+}
+
+/// Used only when the shipped forest cannot be loaded: a flat, uninformative guess.
+struct UnknownLengthPredictor: OutputLengthPredictor {
+    let name = "none"
+    func distribution(for request: Request) -> LengthDistribution {
+        LengthDistribution(samples: [max(1, min(request.maxOutputTokens, 256))])
+    }
+}
