@@ -1,0 +1,107 @@
+import JITServeCore
+
+/// The evaluation mix of DESIGN §9: latency, deadline and compound requests, 1 : 1 : 1 by
+/// arrival, Poisson arrivals, SLOs scaled by a tier drawn uniformly from 1…4.
+///
+/// - Latency requests replay a chat prompt (text and true lengths) from the ShareGPT sample.
+/// - Deadline requests take the prompt and output lengths of a random Azure code request.
+/// - Compound requests are Tree-of-Thoughts or MetaGPT workflows, 1 : 1; a workflow counts as one
+///   arrival and its deadline is tier · TTLT · its stage count.
+///
+/// Every draw comes from `SeededGenerator` streams split from `seed` (arrival gaps, kinds,
+/// samples, tiers each their own), so the same seed gives the same workload.
+public struct PaperMix: Sendable {
+    /// Arrivals per second (a workflow counts once).
+    public var rate: Double
+    /// Arrivals fall in `[0, duration)`.
+    public var duration: Duration
+    public var seed: UInt64
+    public var tiers: SLOTiers
+    public var sources: PaperMixSources
+
+    /// `max_tokens` given to every request: large enough never to cut a true length in the
+    /// sources (longest output: 1,899 tokens in Azure code), raised to the true length if one
+    /// is longer. The true length itself stays in `TracedRequest.outputTokenCount`.
+    public static let maxOutputTokensFloor = 4096
+
+    public init(
+        rate: Double, duration: Duration, seed: UInt64, tiers: SLOTiers = .paper, sources: PaperMixSources
+    ) throws {
+        try Self.validate(rate: rate, duration: duration)
+        self.rate = rate
+        self.duration = duration
+        self.seed = seed
+        self.tiers = tiers
+        self.sources = sources
+    }
+
+    public func make() -> Workload {
+        let root = SeededGenerator(seed: seed)
+        var gaps = root.split(1)
+        var kinds = root.split(2)
+        var samples = root.split(3)
+        var tierDraws = root.split(4)
+        var requests: [TracedRequest] = []
+        var workflows: [TracedWorkflow] = []
+        var nextRequestID: UInt64 = 1
+        var nextWorkflowID: UInt64 = 1
+        var now = gaps.nextExponential(rate: rate)
+        let end = duration.seconds
+        while now < end {
+            let at = Instant(seconds: now)
+            let tier = tiers.drawTier(using: &tierDraws)
+            switch kinds.nextInt(below: 3) {
+            case 0:
+                let chat = sources.chatPrompts[samples.nextInt(below: sources.chatPrompts.count)]
+                requests.append(Self.request(
+                    id: nextRequestID, at: at, prompt: chat.promptTokenCount, output: chat.outputTokenCount,
+                    text: chat.text, slo: tiers.latency(tier: tier), application: "chat"))
+                nextRequestID += 1
+            case 1:
+                let code = sources.codeLengths[samples.nextInt(below: sources.codeLengths.count)]
+                requests.append(Self.request(
+                    id: nextRequestID, at: at, prompt: code.promptTokenCount, output: code.outputTokenCount,
+                    text: nil, slo: tiers.deadline(tier: tier), application: "code"))
+                nextRequestID += 1
+            default:
+                let id = WorkflowID(nextWorkflowID)
+                nextWorkflowID += 1
+                let spec: WorkflowSpec
+                if samples.nextInt(below: 2) == 0 {
+                    let shape = sources.treeOfThoughts[samples.nextInt(below: sources.treeOfThoughts.count)]
+                    spec = WorkflowSpec(id: id, application: shape.application, stages: shape.stages)
+                } else {
+                    let run = sources.metaGPT[samples.nextInt(below: sources.metaGPT.count)]
+                    spec = MetaGPTTrace.resample(run, id: id, using: &samples)
+                }
+                workflows.append(TracedWorkflow(
+                    spec: spec, arrivedAt: at,
+                    deadline: tiers.workflowDeadline(tier: tier, stageCount: spec.stages.count), tier: tier))
+            }
+            now += gaps.nextExponential(rate: rate)
+        }
+        return Workload(name: "paper-mix", requests: requests, workflows: workflows, duration: duration)
+    }
+
+    /// Refuses a rate or window that cannot describe arrivals (the CLI's `--rps`, `--duration`).
+    public static func validate(rate: Double?, duration: Duration?) throws {
+        if let rate, !(rate.isFinite && rate > 0) {
+            throw SimulationError.invalidOption(
+                option: "--rps", value: "\(rate)", reason: "must be a positive, finite number of arrivals per second")
+        }
+        if let duration, !(duration > .zero) {
+            throw SimulationError.invalidOption(
+                option: "--duration", value: "\(duration.seconds)", reason: "must be a positive number of seconds")
+        }
+    }
+
+    static func request(
+        id: UInt64, at: Instant, prompt: Int, output: Int, text: String?, slo: SLO, application: String
+    ) -> TracedRequest {
+        TracedRequest(
+            request: Request(
+                id: RequestID(id), arrivedAt: at, promptTokenCount: prompt, promptText: text,
+                maxOutputTokens: max(output, maxOutputTokensFloor), slo: slo, application: application),
+            outputTokenCount: output)
+    }
+}

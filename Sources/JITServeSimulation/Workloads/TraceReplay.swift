@@ -1,0 +1,74 @@
+import JITServeCore
+
+/// Replays an arrival trace (Azure 2023 or vidur format) with its real timestamps, optionally
+/// rescaled to a mean rate and cut to a window, every request under one SLO kind with a tier
+/// drawn per request.
+public struct TraceReplay: Sendable {
+    public var name: String
+    public var trace: ArrivalTrace
+    /// `.latency` (streaming chat, the conv trace) or `.deadline` (tool calls, the code trace).
+    public var sloKind: SLOKind
+    /// Application label of the requests (`chat`, `code`, `trace`).
+    public var application: String
+    /// When given, timestamps are scaled so the mean inter-arrival gap is `1 / rate`.
+    public var rate: Double?
+    /// When given, only arrivals in `[0, duration)` (after rescaling) are kept and goodput is
+    /// divided by it; otherwise the whole trace is replayed over its own span.
+    public var duration: Duration?
+    public var seed: UInt64
+    public var tiers: SLOTiers
+
+    public init(
+        name: String, trace: ArrivalTrace, sloKind: SLOKind, application: String, rate: Double? = nil,
+        duration: Duration? = nil, seed: UInt64, tiers: SLOTiers = .paper
+    ) throws {
+        try PaperMix.validate(rate: rate, duration: duration)
+        guard sloKind != .compound else {
+            throw SimulationError.invalidOption(
+                option: "slo", value: sloKind.rawValue, reason: "a request trace carries latency or deadline SLOs")
+        }
+        if let rate, trace.entries.count < 2 || trace.span <= .zero {
+            throw SimulationError.invalidOption(
+                option: "--rps", value: "\(rate)",
+                reason: "\(trace.source) has no time span to rescale (fewer than two distinct arrival times)")
+        }
+        self.name = name
+        self.trace = trace
+        self.sloKind = sloKind
+        self.application = application
+        self.rate = rate
+        self.duration = duration
+        self.seed = seed
+        self.tiers = tiers
+    }
+
+    /// The factor arrival times are multiplied by (1 without a rate).
+    public var timeScale: Double {
+        guard let rate else { return 1 }
+        let meanGap = trace.span.seconds / Double(trace.entries.count - 1)
+        return meanGap * rate == 0 ? 1 : 1 / (meanGap * rate)
+    }
+
+    public func make() -> Workload {
+        var tierDraws = SeededGenerator(seed: seed).split(4)
+        let scale = timeScale
+        let end = duration?.seconds ?? .infinity
+        var requests: [TracedRequest] = []
+        requests.reserveCapacity(trace.entries.count)
+        var last = 0.0
+        for entry in trace.entries {
+            let at = entry.arrivedAt.seconds * scale
+            guard at < end else { break }  // entries are sorted by arrival
+            last = at
+            let tier = tiers.drawTier(using: &tierDraws)
+            let slo = sloKind == .latency ? tiers.latency(tier: tier) : tiers.deadline(tier: tier)
+            requests.append(PaperMix.request(
+                id: UInt64(requests.count + 1), at: Instant(seconds: at), prompt: entry.promptTokenCount,
+                output: entry.outputTokenCount, text: nil, slo: slo, application: application))
+        }
+        // A whole-trace replay spans first to last arrival; a one-instant trace gets 1 s so
+        // rates stay finite.
+        let window = duration ?? .seconds(last > 0 ? last : 1)
+        return Workload(name: name, requests: requests, workflows: [], duration: window)
+    }
+}
