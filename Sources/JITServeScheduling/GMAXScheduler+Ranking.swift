@@ -59,12 +59,21 @@ extension GMAXScheduler {
             anyUrgent = anyUrgent || c.tier == .urgent
             allHopeless = allHopeless && c.tier == .hopeless
         }
-        let due = statuses[members[0]].milestoneDueAt.seconds
-        let factor = onTimeFactor((due - snapshot.now.seconds) / tau / max(longest, 1))
-        let density = factor * tokens / (max(longest, 1) * tau)
+        // The stage must end by its sub-deadline, and the whole workflow — this stage plus the
+        // calls it has yet to send, run as parallel as this stage is — by its deadline.
+        let now = snapshot.now.seconds
+        let stageDue = statuses[members[0]].milestoneDueAt.seconds
+        let future = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0) / Double(members.count)
+        let workflowDue = states[members[0]].due.first
+        let factor = min(onTimeFactor((stageDue - now) / tau / max(longest, 1)),
+                         onTimeFactor((workflowDue - now) / tau / max(longest + future, 1)))
+        let density = factor * tokens / (max(longest + future, 1) * tau)
+        let hopeless = factor < 0.5
         for i in members {
             candidates[i].density = density
-            if options.workflowTopUp && anyUrgent && !allHopeless {
+            if hopeless {
+                candidates[i].tier = .hopeless
+            } else if options.workflowTopUp && anyUrgent && !allHopeless {
                 candidates[i].tier = .urgent
                 candidates[i].laxity = tightest
             }

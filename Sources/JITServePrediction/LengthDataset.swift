@@ -1,0 +1,86 @@
+import Foundation
+import JITServeCore
+
+/// Reads prompt/response-length rows from JSONL.
+///
+/// Accepted per line (a JSON object): `prompt` (string) and `output_tokens` (integer ≥ 1), or the
+/// ShareGPT extract's `prompt`, `response_tokens_llama3`, `prompt_tokens_llama3`, `conv_id`.
+/// Optional: `prompt_tokens`, `id`/`conv_id`, `slo_kind` (`latency`/`deadline`/`compound`).
+/// A row without `prompt` must give a prompt token count. Blank lines are skipped. When no
+/// prompt token count is given it is estimated as ⌈UTF-8 bytes / 4⌉.
+public enum LengthDataset {
+    /// The rows of `path`. A bad row throws `PredictionError.badRow` naming its line, unless
+    /// `skipBadRows`, in which case it is left out and listed in `skipped`.
+    public static func load(path: String, skipBadRows: Bool = false) throws -> (examples: [LengthExample], skipped: [PredictionError]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PredictionError.io(path: path, reason: "cannot read file")
+        }
+        var examples: [LengthExample] = []
+        var skipped: [PredictionError] = []
+        var lineNumber = 0
+        for rawLine in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if rawLine.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+            do {
+                examples.append(try parse(Data(rawLine), file: path, line: lineNumber))
+            } catch let error as PredictionError where skipBadRows {
+                skipped.append(error)
+            }
+        }
+        guard !examples.isEmpty else { throw PredictionError.emptyDataset(file: path) }
+        return (examples, skipped)
+    }
+
+    static func parse(_ line: Data, file: String, line lineNumber: Int) throws -> LengthExample {
+        func bad(_ reason: String) -> PredictionError { .badRow(file: file, line: lineNumber, reason: reason) }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: line)
+        } catch {
+            throw bad("not valid JSON")
+        }
+        guard let row = object as? [String: Any] else { throw bad("not a JSON object") }
+        func integer(_ keys: [String]) throws -> Int? {
+            for key in keys {
+                guard let value = row[key], !(value is NSNull) else { continue }
+                // JSON true/false arrive as NSNumber too; their ObjC type is char ("c") or "B".
+                if let number = value as? NSNumber, !["c", "B"].contains(String(cString: number.objCType)),
+                   let int = Int(exactly: number.doubleValue) {
+                    return int
+                }
+                throw bad("field \(key) must be an integer, got \(value)")
+            }
+            return nil
+        }
+        var prompt: String?
+        if let value = row["prompt"], !(value is NSNull) {
+            guard let text = value as? String else { throw bad("field prompt must be a string") }
+            prompt = text
+        }
+        guard let output = try integer(["output_tokens", "response_tokens_llama3"]) else {
+            throw bad("missing output_tokens (or response_tokens_llama3)")
+        }
+        guard output >= 1 else { throw bad("output_tokens must be ≥ 1, got \(output)") }
+        var promptTokens = try integer(["prompt_tokens", "prompt_tokens_llama3"])
+        if let count = promptTokens, count < 0 { throw bad("prompt_tokens must be ≥ 0, got \(count)") }
+        if promptTokens == nil {
+            guard let prompt else { throw bad("missing prompt (or prompt_tokens)") }
+            promptTokens = (prompt.utf8.count + 3) / 4
+        }
+        var kind: SLOKind?
+        if let value = row["slo_kind"], !(value is NSNull) {
+            guard let text = value as? String, let parsed = SLOKind(rawValue: text) else {
+                throw bad("field slo_kind must be one of latency, deadline, compound")
+            }
+            kind = parsed
+        }
+        var id: String?
+        for key in ["conv_id", "id"] {
+            if let text = row[key] as? String { id = text; break }
+            if let number = row[key] as? NSNumber { id = number.stringValue; break }
+        }
+        return LengthExample(
+            id: id, promptText: prompt, promptTokenCount: promptTokens!, outputTokenCount: output,
+            kind: kind, line: lineNumber)
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import JITServePrediction
+
+/// `jitserve predictor`: train and evaluate the request analyzer (output-length forest and
+/// workflow pattern analyzer).
+struct PredictorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predictor",
+        abstract: "Train and evaluate the output-length predictor and the workflow pattern analyzer.",
+        subcommands: [Train.self, Eval.self, EvalWorkflows.self]
+    )
+
+    /// Which rows a command reads; `auto` applies the held-out rule when rows carry an id.
+    enum SplitOption: String, ExpressibleByArgument, CaseIterable {
+        case auto, all, train, test
+    }
+
+    /// Loads `path`, reporting skipped rows on standard error.
+    static func loadExamples(path: String, skipBadRows: Bool) throws -> [LengthExample] {
+        let (examples, skipped) = try LengthDataset.load(path: path, skipBadRows: skipBadRows)
+        for error in skipped { printError("skipped \(error)") }
+        return examples
+    }
+
+    /// `split`'s rows of `examples`; `auto` resolves to `preferred` when any row has an id.
+    static func select(_ examples: [LengthExample], split: SplitOption, preferred: LengthDatasetSplit) -> (LengthDatasetSplit, [LengthExample]) {
+        let resolved: LengthDatasetSplit
+        switch split {
+        case .auto: resolved = examples.contains { $0.id != nil } ? preferred : .all
+        case .all: resolved = .all
+        case .train: resolved = .train
+        case .test: resolved = .test
+        }
+        return (resolved, resolved.select(examples))
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// Writes `value` as pretty JSON to `path` atomically.
+    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try encoder.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw PredictionError.io(path: path, reason: "cannot write JSON: \(error.localizedDescription)")
+        }
+    }
+
+    static func format(_ value: Double, _ digits: Int = 3) -> String {
+        String(format: "%.\(digits)f", value)
+    }
+}
