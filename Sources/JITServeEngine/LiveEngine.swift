@@ -1,0 +1,181 @@
+import JITServeCore
+import Synchronization
+
+/// The engine as a server runs it: one `EngineCore` driven under the wall clock on a dedicated
+/// thread, with a stream of events per request.
+///
+/// The loop sleeps on a condition variable while there is nothing to do and wakes on `submit`
+/// or `cancel`. Everything that touches the core — adding, cancelling, stepping — happens on the
+/// engine thread; other threads only leave work in an inbox guarded by a mutex. A simulated
+/// executor returns modelled time at once, so the loop waits until the iteration's modelled end
+/// before delivering its tokens: under the wall clock a simulated GPU takes as long as the real
+/// one would.
+public final class LiveEngine: @unchecked Sendable {
+    /// What a request's stream carries.
+    public enum Event: Sendable {
+        /// One output token (its `text` is set when the executor has a tokenizer).
+        case token(GeneratedToken)
+        /// The request is done; its record carries the finish reason, token counts and timeline.
+        /// Always the last event of a stream that ends without an error.
+        case finished(RequestRecord)
+    }
+
+    public typealias Events = AsyncThrowingStream<Event, any Error>
+
+    /// Engine figures the server reads without touching the core.
+    public struct Status: Sendable {
+        public var stats: EngineStats
+        /// Running average of iteration time, seconds.
+        public var recentIterationSeconds: Double
+        /// Requests submitted and not yet finished (their streams are still open).
+        public var activeRequestCount: Int
+        /// True once `shutdown` has begun.
+        public var isShuttingDown: Bool
+
+        public init(stats: EngineStats, recentIterationSeconds: Double, activeRequestCount: Int, isShuttingDown: Bool) {
+            self.stats = stats
+            self.recentIterationSeconds = recentIterationSeconds
+            self.activeRequestCount = activeRequestCount
+            self.isShuttingDown = isShuttingDown
+        }
+    }
+
+    /// Work handed to the engine thread, and the figures it publishes; guarded by `signal`.
+    struct Inbox {
+        var adds: [(Request, Events.Continuation)] = []
+        var cancels: [RequestID] = []
+        var isDraining = false
+        var isStopping = false
+        var hasStopped = false
+        var activeCount = 0
+        var status: Status
+    }
+
+    public let configuration: EngineConfiguration
+    /// Longest sequence (prompt + output) the executor's model accepts.
+    public let maxModelLength: Int
+    /// Tokens the whole KV cache holds.
+    public let kvCapacityTokens: Int
+    public let clock: WallClock
+
+    let signal = Signal()
+    /// Guarded by `signal`.
+    var inbox: Inbox
+    private let nextID = Atomic<UInt64>(1)
+
+    // Engine-thread state: touched only by `runLoop`.
+    let core: EngineCore
+    var streams: [RequestID: Events.Continuation] = [:]
+    let willAdd: ((Request) -> Void)?
+    let onRetire: (@Sendable (RequestRecord) -> Void)?
+
+    /// Starts the engine thread.
+    ///
+    /// - Parameters:
+    ///   - core: The engine to drive; from now on only the engine thread touches it.
+    ///   - clock: The wall clock whose instants stamp every request and token.
+    ///   - willAdd: Called on the engine thread just before a request enters the core (a
+    ///     simulated executor is told the request's output length here).
+    ///   - onRetire: Called on the engine thread with the record of every request that leaves
+    ///     the core — finished, cancelled or ended by shutdown (metrics, goodput accounting).
+    public init(
+        core: EngineCore, clock: WallClock = WallClock(),
+        willAdd: ((Request) -> Void)? = nil,
+        onRetire: (@Sendable (RequestRecord) -> Void)? = nil
+    ) {
+        self.core = core
+        self.clock = clock
+        self.willAdd = willAdd
+        self.onRetire = onRetire
+        configuration = core.configuration
+        maxModelLength = core.executor.maxModelLength
+        kvCapacityTokens = core.executor.kvBlockCapacity * core.executor.blockSize
+        inbox = Inbox(status: Status(
+            stats: core.stats, recentIterationSeconds: core.recentIterationSeconds,
+            activeRequestCount: 0, isShuttingDown: false))
+        Signal.startThread { [self] in runLoop() }
+    }
+
+    /// The current instant on the engine's clock (stamp `Request.arrivedAt` with it).
+    public func now() -> Instant { clock.now() }
+
+    /// A fresh request ID, unique within this engine.
+    public func makeRequestID() -> RequestID {
+        RequestID(nextID.wrappingAdd(1, ordering: .relaxed).oldValue)
+    }
+
+    /// The latest published figures.
+    public var status: Status { signal.withLock { inbox.status } }
+
+    /// Admits `request` and returns its events: tokens as they are produced, then `.finished`.
+    ///
+    /// The stream ends with an error when the engine cannot serve the request after all
+    /// (an executor failure) or shuts down before it finishes. Dropping the stream's consumer
+    /// (task cancellation, a client gone) cancels the request and frees its KV at once.
+    /// - Throws: `EngineError` for a request the engine can never serve (empty prompt, prompt
+    ///   longer than the context or the KV cache) and `.shuttingDown` after `shutdown` began.
+    public func submit(_ request: Request) throws(EngineError) -> Events {
+        try validate(request)
+        let (stream, continuation) = Events.makeStream()
+        let id = request.id
+        continuation.onTermination = { [weak self] termination in
+            if case .cancelled = termination { self?.cancel(id) }
+        }
+        let accepted = signal.withLock {
+            guard !inbox.isDraining else { return false }
+            inbox.adds.append((request, continuation))
+            inbox.activeCount += 1
+            inbox.status.activeRequestCount = inbox.activeCount
+            return true
+        }
+        guard accepted else {
+            continuation.onTermination = nil
+            continuation.finish(throwing: EngineError.shuttingDown)
+            throw .shuttingDown
+        }
+        signal.broadcast()
+        return stream
+    }
+
+    /// Cancels a request (a client gone): its KV is freed on the engine thread's next pass,
+    /// without waiting for the current iteration's successor. Unknown or finished IDs are ignored.
+    public func cancel(_ id: RequestID) {
+        signal.withLock { inbox.cancels.append(id) }
+        signal.broadcast()
+    }
+
+    /// Stops taking requests, lets those in flight finish for up to `grace`, then ends the rest
+    /// (their streams fail with `EngineError.shuttingDown`) and stops the engine thread.
+    public func shutdown(grace: Duration) async {
+        signal.withLock {
+            inbox.isDraining = true
+            inbox.status.isShuttingDown = true
+        }
+        let deadline = ContinuousClock.now + grace
+        while signal.withLock({ inbox.activeCount }) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        signal.withLock { inbox.isStopping = true }
+        signal.broadcast()
+        while !signal.withLock({ inbox.hasStopped }) {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    /// The checks `EngineCore.add` makes, made on the caller's thread so that the caller gets
+    /// a synchronous answer it can turn into a status code.
+    private func validate(_ request: Request) throws(EngineError) {
+        guard request.promptTokenCount > 0 else {
+            throw .invalidRequest(request.id, field: "promptTokenCount", reason: "must be at least 1")
+        }
+        guard request.maxOutputTokens > 0 else {
+            throw .invalidRequest(request.id, field: "maxOutputTokens", reason: "must be at least 1")
+        }
+        guard request.promptTokenCount < maxModelLength else {
+            throw .promptTooLong(request.id, promptTokenCount: request.promptTokenCount, maxModelLength: maxModelLength)
+        }
+        guard request.promptTokenCount + 1 <= kvCapacityTokens else {
+            throw .promptExceedsKVCache(request.id, promptTokenCount: request.promptTokenCount, capacityTokens: kvCapacityTokens)
+        }
+    }
+}

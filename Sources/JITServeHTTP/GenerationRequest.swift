@@ -1,0 +1,54 @@
+import JITServeCore
+
+/// A parsed `POST /v1/chat/completions` or `POST /v1/completions` body: everything the server
+/// uses, validated, with OpenAI's defaults applied. Unknown fields were ignored.
+public struct GenerationRequest: Sendable {
+    public enum Endpoint: String, Sendable {
+        case chat = "chat.completion"
+        case completion = "text_completion"
+    }
+
+    public enum Prompt: Equatable, Sendable {
+        case text(String)
+        case tokens([Int32])
+        case chat([ChatMessage], addGenerationPrompt: Bool)
+
+        /// The field the prompt came from, for error messages.
+        public var field: String {
+            switch self {
+            case .text, .tokens: "prompt"
+            case .chat: "messages"
+            }
+        }
+    }
+
+    public var endpoint: Endpoint
+    /// The model asked for; nil means the served one.
+    public var model: String?
+    public var prompt: Prompt
+    /// `max_completion_tokens`, else `max_tokens`; nil means up to the context.
+    public var maxTokens: Int?
+    public var sampling: SamplingParameters
+    public var stream: Bool
+    /// `stream_options.include_usage`.
+    public var includeUsage: Bool
+    public var priority: Int
+    /// The body's `slo` object.
+    public var slo: SLOSpec
+
+    public init(
+        endpoint: Endpoint, model: String? = nil, prompt: Prompt, maxTokens: Int? = nil,
+        sampling: SamplingParameters = .greedy, stream: Bool = false, includeUsage: Bool = false,
+        priority: Int = 0, slo: SLOSpec = SLOSpec()
+    ) {
+        self.endpoint = endpoint
+        self.model = model
+        self.prompt = prompt
+        self.maxTokens = maxTokens
+        self.sampling = sampling
+        self.stream = stream
+        self.includeUsage = includeUsage
+        self.priority = priority
+        self.slo = slo
+    }
+}

@@ -1,0 +1,123 @@
+import JITServeCore
+
+/// Writes one response's JSON: SSE chunks, the final non-streamed body, usage and error frames,
+/// in the shapes vLLM and OpenAI use. Chunk text is built by string concatenation around a
+/// precomputed prefix: a streamed token must cost microseconds, not a JSON encoder.
+public struct ResponseRenderer: Sendable {
+    public let endpoint: GenerationRequest.Endpoint
+    public let id: String
+    public let created: Int
+    public let model: String
+    private let chunkPrefix: String
+
+    public init(endpoint: GenerationRequest.Endpoint, requestID: RequestID, created: Int, model: String) {
+        self.endpoint = endpoint
+        id = (endpoint == .chat ? "chatcmpl-" : "cmpl-") + String(requestID.rawValue)
+        self.created = created
+        self.model = model
+        var prefix = "data: {\"id\":"
+        JSONValue.writeString(id, into: &prefix)
+        prefix += ",\"object\":\"" + (endpoint == .chat ? "chat.completion.chunk" : "text_completion")
+        prefix += "\",\"created\":\(created),\"model\":"
+        JSONValue.writeString(model, into: &prefix)
+        prefix += ",\"choices\":["
+        chunkPrefix = prefix
+    }
+
+    public static let done = "data: [DONE]\n\n"
+
+    /// One SSE frame carrying `text`; the chat `role` goes out with the first one.
+    public func chunk(text: String, isFirst: Bool, finishReason: String? = nil) -> String {
+        var out = chunkPrefix
+        out.reserveCapacity(chunkPrefix.utf8.count + text.utf8.count + 96)
+        let finish = finishReason.map { "\"\($0)\"" } ?? "null"
+        if endpoint == .chat {
+            out += "{\"index\":0,\"delta\":{"
+            if isFirst { out += "\"role\":\"assistant\"" }
+            if !text.isEmpty || (isFirst && finishReason == nil) {
+                if isFirst { out += "," }
+                out += "\"content\":"
+                JSONValue.writeString(text, into: &out)
+            }
+            out += "},\"logprobs\":null,\"finish_reason\":" + finish + "}]}\n\n"
+        } else {
+            out += "{\"index\":0,\"text\":"
+            JSONValue.writeString(text, into: &out)
+            out += ",\"logprobs\":null,\"finish_reason\":" + finish + "}]}\n\n"
+        }
+        return out
+    }
+
+    /// The last frame of `stream_options.include_usage`: no choices, only usage.
+    public func usageChunk(_ usage: JSONValue) -> String {
+        var out = chunkPrefix + "],\"usage\":"
+        usage.write(into: &out)
+        out += "}\n\n"
+        return out
+    }
+
+    /// The non-streamed response body.
+    public func response(text: String, finishReason: String, usage: JSONValue) -> JSONValue {
+        let choice: JSONValue =
+            endpoint == .chat
+            ? ["index": 0, "message": ["role": "assistant", "content": .string(text)], "logprobs": nil,
+               "finish_reason": .string(finishReason)]
+            : ["index": 0, "text": .string(text), "logprobs": nil, "finish_reason": .string(finishReason)]
+        return [
+            "id": .string(id), "object": .string(endpoint.rawValue), "created": .integer(created),
+            "model": .string(model), "choices": [choice], "usage": usage,
+        ]
+    }
+
+    /// An error inside a stream whose 200 status has already gone out.
+    public static func errorFrame(_ error: HTTPError) -> String {
+        var out = "data: "
+        var body = error.body
+        if case .object(var o) = body, case .object(var inner)? = o["error"] {
+            inner["code"] = .integer(error.status)
+            inner["jitserve_code"] = .string(error.code)
+            o["error"] = .object(inner)
+            body = .object(o)
+        }
+        body.write(into: &out)
+        out += "\n\n"
+        return out
+    }
+
+    /// OpenAI's usage object plus jitserve's SLO figures.
+    public static func usage(promptTokenCount: Int, completionTokenCount: Int, record: RequestRecord?) -> JSONValue {
+        var usage: JSONObject = [
+            "prompt_tokens": .integer(promptTokenCount),
+            "completion_tokens": .integer(completionTokenCount),
+            "total_tokens": .integer(promptTokenCount + completionTokenCount),
+        ]
+        if let record { usage["jitserve"] = sloFigures(record) }
+        return .object(usage)
+    }
+
+    public static func sloFigures(_ record: RequestRecord) -> JSONValue {
+        let timeline = record.timeline
+        func ms(_ d: Duration?) -> JSONValue { d.map { .number(($0.milliseconds * 1000).rounded() / 1000) } ?? .null }
+        var slo: JSONObject = ["kind": .string(record.request.kind.rawValue)]
+        switch record.request.slo {
+        case .latency(let ttft, let tbt):
+            slo["ttft_ms"] = ms(ttft)
+            slo["tbt_ms"] = ms(tbt)
+        case .deadline(let ttlt):
+            slo["deadline_ms"] = ms(ttlt)
+        case .compound(let c):
+            slo["workflow_id"] = .integer(Int(c.workflowID.rawValue))
+            slo["stage"] = .integer(c.stage)
+            slo["deadline_ms"] = ms(c.deadline)
+        }
+        return [
+            "slo": .object(slo),
+            "slo_met": .bool(GoodputAccountant.metInFull(record)),
+            "good_tokens": .integer(GoodputAccountant.goodTokenCount(record)),
+            "ttft_ms": ms(timeline.ttft),
+            "queue_ms": ms(timeline.queueing),
+            "e2e_ms": ms(timeline.endToEnd),
+            "preemptions": .integer(timeline.preemptionCount),
+        ]
+    }
+}

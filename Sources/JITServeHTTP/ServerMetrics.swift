@@ -1,0 +1,127 @@
+import JITServeCore
+import JITServeEngine
+import Prometheus
+import Synchronization
+
+/// `/metrics`: vLLM's `vllm:*` gauges, counters and latency histograms, and jitserve's goodput
+/// counters per SLO kind, in Prometheus text through swift-prometheus.
+///
+/// Gauges and token counters are read from the engine's published figures at scrape time; the
+/// histograms and goodput counters are fed with every request record the engine retires.
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let running: Gauge
+    private let waiting: Gauge
+    private let kvUsage: Gauge
+    private let preemptions: Counter
+    private let promptTokens: Counter
+    private let generationTokens: Counter
+    private let ttft: ValueHistogram
+    private let interToken: ValueHistogram
+    private let endToEnd: ValueHistogram
+    private let queueing: ValueHistogram
+    private let success: [FinishReason: Counter]
+    private let goodput: [SLOKind: KindCounters]
+    /// Engine totals already added to the counters (they only move forward).
+    private let counted = Mutex<(preemptions: Int, prompt: Int, generation: Int)>((0, 0, 0))
+
+    private struct KindCounters: Sendable {
+        let requests: Counter
+        let met: Counter
+        let outputTokens: Counter
+        let goodTokens: Counter
+    }
+
+    // vLLM's bucket boundaries, so that dashboards built for vLLM read these unchanged.
+    static let ttftBuckets: [Double] = [
+        0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0,
+        160.0, 640.0, 2560.0,
+    ]
+    static let interTokenBuckets: [Double] = [
+        0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0,
+        40.0, 80.0,
+    ]
+    static let requestBuckets: [Double] = [
+        0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0,
+        1920.0, 7680.0,
+    ]
+
+    /// A metric named exactly `name` (vLLM's names carry their unit already).
+    static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    public init(modelName: String) {
+        let model = [("model_name", modelName)]
+        let r = registry
+        running = r.makeGauge(descriptor: Self.descriptor("vllm:num_requests_running", "Requests holding KV in the engine."), labels: model)
+        waiting = r.makeGauge(descriptor: Self.descriptor("vllm:num_requests_waiting", "Requests waiting for KV."), labels: model)
+        kvUsage = r.makeGauge(descriptor: Self.descriptor("vllm:kv_cache_usage_perc", "Fraction of KV cache blocks in use (1 = full)."), labels: model)
+        preemptions = r.makeCounter(descriptor: Self.descriptor("vllm:num_preemptions_total", "Preemptions."), labels: model)
+        promptTokens = r.makeCounter(descriptor: Self.descriptor("vllm:prompt_tokens_total", "Prompt tokens admitted."), labels: model)
+        generationTokens = r.makeCounter(descriptor: Self.descriptor("vllm:generation_tokens_total", "Output tokens generated."), labels: model)
+        ttft = r.makeValueHistogram(descriptor: Self.descriptor("vllm:time_to_first_token_seconds", "Time to first token, seconds."), labels: model, buckets: Self.ttftBuckets)
+        interToken = r.makeValueHistogram(descriptor: Self.descriptor("vllm:inter_token_latency_seconds", "Gaps between consecutive output tokens, seconds."), labels: model, buckets: Self.interTokenBuckets)
+        endToEnd = r.makeValueHistogram(descriptor: Self.descriptor("vllm:e2e_request_latency_seconds", "Arrival to finish of requests that completed, seconds."), labels: model, buckets: Self.requestBuckets)
+        queueing = r.makeValueHistogram(descriptor: Self.descriptor("vllm:request_queue_time_seconds", "Arrival to first scheduled iteration, seconds."), labels: model, buckets: Self.requestBuckets)
+        var success: [FinishReason: Counter] = [:]
+        for reason in [FinishReason.stop, .length, .cancelled, .rejected] {
+            success[reason] = r.makeCounter(descriptor: Self.descriptor("vllm:request_success_total", "Requests that left the engine, by finish reason."), labels: model + [("finished_reason", reason.rawValue)])
+        }
+        self.success = success
+        var goodput: [SLOKind: KindCounters] = [:]
+        for kind in SLOKind.allCases {
+            let labels = model + [("slo_kind", kind.rawValue)]
+            goodput[kind] = KindCounters(
+                requests: r.makeCounter(descriptor: Self.descriptor("jitserve:requests_total", "Requests that left the engine, by SLO kind (compound: per call)."), labels: labels),
+                met: r.makeCounter(descriptor: Self.descriptor("jitserve:requests_slo_met_total", "Requests that met their SLO in full (compound: the call finished by its workflow's deadline)."), labels: labels),
+                outputTokens: r.makeCounter(descriptor: Self.descriptor("jitserve:output_tokens_total", "Output tokens delivered, by SLO kind."), labels: labels),
+                goodTokens: r.makeCounter(descriptor: Self.descriptor("jitserve:good_tokens_total", "Output tokens that met their SLO (goodput numerator), by SLO kind."), labels: labels))
+        }
+        self.goodput = goodput
+    }
+
+    /// Feeds one retired request (called on the engine thread).
+    public func observe(_ record: RequestRecord) {
+        let timeline = record.timeline
+        if let reason = timeline.finishReason { success[reason]?.increment() }
+        if let v = timeline.ttft { ttft.record(v.seconds) }
+        if let v = timeline.queueing { queueing.record(v.seconds) }
+        let delivered = timeline.tokenDeliveredAt
+        if delivered.count > 1 {
+            for i in 1..<delivered.count { interToken.record(delivered[i].seconds - delivered[i - 1].seconds) }
+        }
+        if timeline.finishReason == .stop || timeline.finishReason == .length, let v = timeline.endToEnd {
+            endToEnd.record(v.seconds)
+        }
+        guard let counters = goodput[record.request.kind] else { return }
+        counters.requests.increment()
+        if GoodputAccountant.metInFull(record) { counters.met.increment() }
+        counters.outputTokens.increment(by: Int64(timeline.outputTokenCount))
+        counters.goodTokens.increment(by: Int64(GoodputAccountant.goodTokenCount(record)))
+    }
+
+    /// Prometheus text, with gauges and counters brought up to `status`.
+    public func render(status: LiveEngine.Status?) -> String {
+        if let stats = status?.stats {
+            running.set(Double(stats.runningCount))
+            waiting.set(Double(stats.waitingCount))
+            kvUsage.set(stats.kvUsage)
+            counted.withLock { c in
+                if stats.preemptionCount > c.preemptions {
+                    preemptions.increment(by: Int64(stats.preemptionCount - c.preemptions))
+                    c.preemptions = stats.preemptionCount
+                }
+                if stats.promptTokenCount > c.prompt {
+                    promptTokens.increment(by: Int64(stats.promptTokenCount - c.prompt))
+                    c.prompt = stats.promptTokenCount
+                }
+                if stats.generationTokenCount > c.generation {
+                    generationTokens.increment(by: Int64(stats.generationTokenCount - c.generation))
+                    c.generation = stats.generationTokenCount
+                }
+            }
+        }
+        return registry.emitToString()
+    }
+}

@@ -1,0 +1,48 @@
+import JITServeCore
+import JITServeEngine
+import JITServeHTTP
+import Testing
+
+@Suite struct HTTPErrorTests {
+    @Test(arguments: [
+        (HTTPError.malformedJSON(reason: "x", offset: 0), 400),
+        (.invalidField("temperature", reason: "x"), 400),
+        (.missingField("messages"), 400),
+        (.promptTooLong(field: "prompt", promptTokenCount: 9, maxModelLength: 8), 400),
+        (.unauthorized(reason: "x"), 401),
+        (.unknownModel("gpt-4", served: "m"), 404),
+        (.unknownRoute(method: "GET", path: "/x"), 404),
+        (.bodyTooLarge(limit: 10), 413),
+        (.overloaded(reason: "x", retryAfterSeconds: 3), 429),
+        (.sloUnattainable(reason: "x", retryAfterSeconds: 1), 429),
+        (.engineFailure("x"), 500),
+        (.notReady, 503),
+        (.shuttingDown, 503),
+    ])
+    func mapsToStatus(error: HTTPError, status: Int) {
+        #expect(error.status == status)
+        if status == 429 { #expect(error.retryAfterSeconds != nil) }
+    }
+
+    @Test func bodyHasOpenAIsShape() throws {
+        let body = HTTPError.invalidField("messages[0].role", reason: "bad").body
+        let error = try #require(body["error"])
+        #expect(error["param"] == .string("messages[0].role"))
+        #expect(error["type"] == .string("invalid_request_error"))
+        #expect(error["code"] == .string("invalid_value"))
+        guard case .string(let message)? = error["message"] else {
+            Issue.record("message missing")
+            return
+        }
+        #expect(message.contains("messages[0].role"))
+        #expect(HTTPError.bodyTooLarge(limit: 1).body["error"]?["param"] == .null)
+    }
+
+    @Test func engineRefusalsBecomeClientErrors() {
+        let id = RequestID(1)
+        #expect(HTTPError(EngineError.promptTooLong(id, promptTokenCount: 10, maxModelLength: 8), promptField: "messages").status == 400)
+        #expect(HTTPError(EngineError.promptTooLong(id, promptTokenCount: 10, maxModelLength: 8), promptField: "messages").param == "messages")
+        #expect(HTTPError(EngineError.shuttingDown, promptField: "prompt") == .shuttingDown)
+        #expect(HTTPError(EngineError.executorFailed("boom"), promptField: "prompt").status == 500)
+    }
+}
