@@ -3,7 +3,7 @@ import PackageDescription
 
 // Hot loops (simulator, schedulers, CPU kernels) are compiled with optimisation even in debug
 // builds: a debug `swift test` would otherwise spend minutes in a forward pass or a trace replay.
-let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
 // The CPU kernels want FMA/AVX2; `haswell` is the portable floor measured in STACK.md.
 let kernels: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
 
@@ -22,10 +22,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "JITServeCore", swiftSettings: optimised),
-        .target(name: "JITServePrediction", dependencies: ["JITServeCore"], swiftSettings: optimised),
+        .target(name: "JITServePrediction", dependencies: ["JITServeCore"], resources: [.copy("Resources")], swiftSettings: optimised),
         .target(
             name: "JITServeScheduling",
-            dependencies: ["JITServeCore", "JITServePrediction"],
+            dependencies: ["JITServeCore"],
             swiftSettings: optimised
         ),
         .target(
@@ -35,7 +35,8 @@ let package = Package(
         ),
         .target(
             name: "JITServeSimulation",
-            dependencies: ["JITServeCore", "JITServePrediction", "JITServeScheduling", "JITServeEngine"],
+            dependencies: ["JITServeCore", "JITServeScheduling", "JITServeEngine"],
+            resources: [.copy("Resources")],
             swiftSettings: optimised
         ),
         .systemLibrary(name: "COpenBLAS"),

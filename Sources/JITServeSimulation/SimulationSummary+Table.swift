@@ -5,12 +5,12 @@ extension SimulationSummary {
     public func table() -> String {
         var lines: [String] = []
         lines.append("scheduler \(scheduler) · workload \(workload) · \(hardware) · predictor \(lengthPredictor) · seed \(seed)")
-        lines.append(String(
-            format: "%-10@ %10@ %10@ %9@ %9@ %9@ %9@ %9@",
-            "kind", "tok-good/s", "req-good/s", "attain", "ttft p99", "tbt p99", "e2e p99", "finished"))
+        // Foundation on Linux ignores widths on %@, so strings are padded by hand.
+        func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: max(width, s.count), withPad: " ", startingAt: 0) }
+        lines.append(pad("kind", 10) + " tok-good/s req-good/s    attain  ttft p99   tbt p99   e2e p99  finished")
         func row(_ name: String, _ f: (Double, Double, Double, Double, Double, Double, Int, Int)) -> String {
-            String(format: "%-10@ %10.1f %10.3f %8.1f%% %8.3fs %8.3fs %8.2fs %5d/%-5d",
-                   name, f.0, f.1, f.2 * 100, f.3, f.4, f.5, f.6, f.7)
+            pad(name, 10) + String(format: " %10.1f %10.3f %8.1f%% %8.3fs %8.3fs %8.2fs %5d/%d",
+                                   f.0, f.1, f.2 * 100, f.3, f.4, f.5, f.6, f.7)
         }
         lines.append(row("all", (tokenGoodput, requestGoodput, sloAttainment, ttft.p99, tbt.p99, e2e.p99, finished, total)))
         for kind in byKind.keys.sorted() {

@@ -21,14 +21,14 @@ struct BenchPaperCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Recipe: paper (paper-mix workload, rates 2–6, 600 s, seeds 1–3).")
+    @Option(help: "Recipe: paper (paper-mix workload, rates 0.5–4, 600 s, seeds 1–3).")
     var recipe = "paper"
 
     @Option(help: "Workload instead of the recipe's (e.g. azure-conv, rescaled to each rate).")
     var workload: String?
 
     @Option(help: "Comma-separated arrival rates (req/s).")
-    var rps = "2,3,4,5,6"
+    var rps = "0.5,1,2,3,4"
 
     @Option(help: "Arrival window in seconds.")
     var duration = 600.0

@@ -52,7 +52,7 @@ struct BenchSchedulerCommand: ParsableCommand {
                 }
             })
             let iteration = executor.latencyModel.iterationTime(for: batch).seconds
-            print(String(format: "%-16@ %10.1f %10.1f %7d %16.2f %19.2f%%", name, summary.p50 * 1e6, summary.p99 * 1e6,
+            print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %10.1f %10.1f %7d %16.2f %19.2f%%", summary.p50 * 1e6, summary.p99 * 1e6,
                          plan.scheduled.count, iteration * 1e3, 100 * summary.p50 / max(iteration, 1e-9)))
         }
     }

@@ -33,7 +33,7 @@ struct BenchSimulatorCommand: ParsableCommand {
                 options: .init(engine: hardware.engineConfiguration(), drainLimit: .seconds(hardware.drain))
             ).run()
             let wall = (ContinuousClock.now - started).seconds
-            print(String(format: "%-16@ %10.2f %15.0f %13.0f %12d %14.1f", name, wall, result.simulatedSeconds,
+            print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %10.2f %15.0f %13.0f %12d %14.1f", wall, result.simulatedSeconds,
                          result.simulatedSeconds / wall, result.iterationCount, wall / Double(max(1, result.iterationCount)) * 1e6))
         }
     }

@@ -5,13 +5,14 @@ import JITServeSimulation
 enum BenchTable {
     static func render(_ report: BenchmarkReport) -> String {
         let names = report.schedulers
+        let width = (names.map(\.count).max() ?? 10) + 2
         var lines = ["token goodput (tok/s, mean over seeds) — \(report.recipe) on \(report.hardware)"]
         func cell(_ s: String, _ width: Int = 10) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
-        lines.append(cell("req/s", 6) + names.map { cell(String($0.prefix(12)), 13) }.joined()
+        lines.append(cell("req/s", 6) + names.map { cell($0, width) }.joined()
                      + cell("best base", 12) + cell("jit÷base", 10) + cell("jit÷oracle", 11))
         for rate in report.rates {
             var line = cell(String(format: "%g", rate), 6)
-            for name in names { line += cell(String(format: "%.1f", report.mean(name, rps: rate) { $0.tokenGoodput }), 13) }
+            for name in names { line += cell(String(format: "%.1f", report.mean(name, rps: rate) { $0.tokenGoodput }), width) }
             let best = report.bestBaseline(rps: rate)
             let jit = report.mean("jitserve", rps: rate) { $0.tokenGoodput }
             let oracle = report.mean("jitserve-oracle", rps: rate) { $0.tokenGoodput }
@@ -23,13 +24,13 @@ enum BenchTable {
         lines.append("")
         lines.append("SLO attainment (%, mean over seeds) per kind")
         let kinds = Array(Set(report.runs.flatMap { $0.byKind.keys })).sorted()
-        lines.append(cell("req/s", 6) + cell("kind", 10) + names.map { cell(String($0.prefix(12)), 13) }.joined())
+        lines.append(cell("req/s", 6) + cell("kind", 10) + names.map { cell($0, width) }.joined())
         for rate in report.rates {
             for kind in ["all"] + kinds {
                 var line = cell(String(format: "%g", rate), 6) + cell(kind, 10)
                 for name in names {
                     let v = report.mean(name, rps: rate) { kind == "all" ? $0.sloAttainment : ($0.byKind[kind]?.sloAttainment ?? 0) }
-                    line += cell(String(format: "%.1f", 100 * v), 13)
+                    line += cell(String(format: "%.1f", 100 * v), width)
                 }
                 lines.append(line)
             }

@@ -12,6 +12,13 @@ struct JITServeCommand: AsyncParsableCommand {
             """,
         subcommands: [
             // Each subcommand lives in its own file, <Name>Command.swift.
+            SimulateCommand.self,
+            WorkloadCommand.self,
+            ServeCommand.self,
+            BenchCommand.self,
+            PredictorCommand.self,
+            ModelCommand.self,
+            GenerateCommand.self,
         ]
     )
 }

@@ -73,9 +73,9 @@ import Testing
 
     @Test func droppingTheConsumerCancelsAndFreesKV() async throws {
         let retired = RecordBox()
-        // 5 ms per token: 250 tokens take over a second, so the request is still running when
-        // the consumer goes away after 3.
-        let engine = try makeEngine(iteration: .milliseconds(5), onRetire: { retired.append($0) })
+        // 50 ms per token: 250 tokens take 12 s, so the request is still running when the
+        // consumer goes away after 3, even on a machine too loaded to schedule the consumer.
+        let engine = try makeEngine(iteration: .milliseconds(50), onRetire: { retired.append($0) })
         let events = try engine.submit(request(engine, maxTokens: 250))
         let consumer = Task {
             var seen = 0
@@ -101,8 +101,8 @@ import Testing
     }
 
     @Test func shutdownEndsStreamsPastTheGraceAndRefusesNewWork() async throws {
-        // 5 ms per token: 250 tokens outlast the 50 ms grace.
-        let engine = try makeEngine(iteration: .milliseconds(5))
+        // 50 ms per token: 250 tokens (12 s) far outlast the 50 ms grace, however loaded the machine.
+        let engine = try makeEngine(iteration: .milliseconds(50))
         let long = try engine.submit(request(engine, prompt: 4, maxTokens: 250))
         let stuck = try engine.submit(request(engine, prompt: 12, maxTokens: 240))
         async let drained: Void = engine.shutdown(grace: .milliseconds(50))

@@ -1,1 +1,0 @@
-// Placeholder until the module gets content; replaced by the first real file.
