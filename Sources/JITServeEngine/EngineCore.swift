@@ -113,7 +113,14 @@ public final class EngineCore {
     /// Runs one iteration starting at `now`.
     public func step(now: Instant) throws(EngineError) -> IterationReport {
         iterationNumber += 1
-        let plan = scheduler.schedule(snapshot(now: now))
+        let view = snapshot(now: now)
+        var plan = scheduler.schedule(view)
+        if plan.isEmpty && plan.preempted.isEmpty && hasWork {
+            // Liveness: a policy that runs nobody while requests wait would stall the engine
+            // (no iteration, so no clock advance, so no new decision). Fall back to first come,
+            // first served for this one iteration.
+            plan = SarathiScheduler().schedule(view)
+        }
         var report = IterationReport(
             startedAt: now, elapsed: .zero, tokens: [], finished: [], batchSize: 0,
             batchTokenCount: 0, preemptionCount: 0

@@ -11,9 +11,15 @@ public struct BatchPacker: Sendable {
     /// Most requests preempted per iteration; bounds churn.
     public var maxPreemptions: Int
 
-    public init(chunkedPrefill: Bool = true, maxPreemptions: Int = .max) {
+    /// Whether a KV holder (first argument) may be preempted to make room for a request
+    /// (second argument); nil: any lower-ranked holder may.
+    public var isPreemptible: (@Sendable (SequenceState, SequenceState) -> Bool)?
+
+    public init(chunkedPrefill: Bool = true, maxPreemptions: Int = .max,
+                isPreemptible: (@Sendable (SequenceState, SequenceState) -> Bool)? = nil) {
         self.chunkedPrefill = chunkedPrefill
         self.maxPreemptions = maxPreemptions
+        self.isPreemptible = isPreemptible
     }
 
     /// Plans an iteration over `ordered` (highest priority first; any mix of running and
@@ -62,6 +68,7 @@ public struct BatchPacker: Sendable {
                 if victim.rank <= rank { break }
                 nextVictim += 1
                 if scheduled.contains(where: { $0.requestID == victim.state.id }) { continue }
+                if let allowed = isPreemptible, !allowed(victim.state, s) { continue }
                 preempted.append(victim.state.id)
                 freeBlocks += victim.state.allocatedBlockCount
             }

@@ -81,11 +81,13 @@ extension GMAXScheduler {
     }
 
     /// TBT guard: when iterations run longer than the tightest running stream's TBT allows,
-    /// shrink the token budget and batch in proportion.
-    func applyTBTGuard(_ snapshot: inout SchedulerSnapshot) {
+    /// shrink the token budget and batch in proportion. Streams that can no longer keep pace
+    /// do not count: shrinking the batch for them would only cost everyone throughput.
+    func applyTBTGuard(_ snapshot: inout SchedulerSnapshot, candidates: [Candidate], states: [SequenceState]) {
         var tightest = Double.infinity
-        for s in snapshot.running where !s.isPrefilling {
-            if case .latency(_, let tbt) = s.slo { tightest = min(tightest, tbt.seconds) }
+        for c in candidates where c.index < snapshot.running.count && c.tier != .hopeless {
+            let s = states[c.index]
+            if s.kind == .latency && !s.isPrefilling { tightest = min(tightest, s.due.step) }
         }
         let limit = 0.9 * tightest
         guard tightest.isFinite, snapshot.iterationSeconds > limit else { return }

@@ -64,14 +64,26 @@ public struct GMAXScheduler: Scheduler {
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
         var budgeted = snapshot
-        if options.tbtGuard { applyTBTGuard(&budgeted) }
         let states = budgeted.running + budgeted.waiting
         var candidates = rank(states, in: budgeted)
+        if options.tbtGuard { applyTBTGuard(&budgeted, candidates: candidates, states: states) }
         candidates.sort(by: Self.servedBefore)
         if options.grouping {
             candidates = group(candidates, batchSize: budgeted.budget.maxRunning)
         }
-        let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration)
+        // A newcomer may only take KV from requests that can no longer meet their SLO:
+        // preempting a stream that is merely ahead makes it urgent again a moment later, and
+        // under overload that churn recomputes more than it serves. A running request that
+        // needs a block to go on may take it from any lower-ranked holder (else no one moves).
+        var hopeless = Set<RequestID>()
+        for c in candidates where c.tier == .hopeless && c.index < budgeted.running.count && states[c.index].kind != .latency {
+            // A late stream keeps its KV: its later tokens can still count once it catches up,
+            // and recomputing it would cost more than its slot.
+            hopeless.insert(c.id)
+        }
+        let preemptible = hopeless
+        let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
+                                 isPreemptible: { victim, claimant in claimant.holdsKV || preemptible.contains(victim.id) })
         return packer.pack(candidates.map { states[$0.index] }, snapshot: budgeted)
     }
 
