@@ -18,10 +18,10 @@ extension PredictorCommand {
                 """
         )
 
-        @Option(help: "Tree-of-Thoughts per-step summary CSV.")
-        var tot = "../shared/data/tot_game24/tot_game24_calls_summary.csv"
-        @Option(help: "MetaGPT per-call summary CSV.")
-        var metagpt = "../shared/data/parrot_metagpt/metagpt_calls_summary.csv"
+        @Option(help: "Tree-of-Thoughts per-step summary CSV (default: the shipped one, with real API-call counts).")
+        var tot: String?
+        @Option(help: "MetaGPT per-call summary CSV (default: the shipped one).")
+        var metagpt: String?
         @Option(help: "MetaGPT variants to derive from the logged run (0: the logged run only).")
         var metagptVariants = 50
         @Option(help: "Most patterns the analyzer keeps.")
@@ -49,8 +49,11 @@ extension PredictorCommand {
 
         func run() async throws {
             var sets: [(String, [WorkflowSpec])] = []
-            sets.append((TreeOfThoughtsTrace.application, try TreeOfThoughtsTrace.load(path: tot)))
-            let logged = try MetaGPTTrace.load(path: metagpt)
+            // The shipped ToT summary counts the value calls ToT really sent (its cache answers
+            // repeats); the raw summary counts candidates, ~2.8× too many calls.
+            let totPath = try tot ?? WorkloadResource.treeOfThoughts.path()
+            sets.append((TreeOfThoughtsTrace.application, try TreeOfThoughtsTrace.load(path: totPath)))
+            let logged = try MetaGPTTrace.load(path: try metagpt ?? WorkloadResource.metaGPT.path())
             let meta = metagptVariants > 0 ? MetaGPTTrace.variants(of: logged[0], count: metagptVariants, seed: seed) : logged
             sets.append((MetaGPTTrace.application, meta))
             // Both types through one analyzer (interleaved), as a server would see them.

@@ -1,0 +1,134 @@
+import JITServeCPU
+import Testing
+
+/// The matrix kernels against a naive triple loop over values decoded straight from the ggml
+/// block layout (STACK.md), on small random matrices of every supported encoding.
+struct QuantizedMatrixTests {
+    /// Raw ggml bytes of a random `rows × columns` tensor, and its values decoded by the spec.
+    static func randomTensor(
+        _ type: GGMLType, rows: Int, columns: Int, seed: UInt64
+    ) -> (tensor: GGUFTensor, bytes: [UInt8], values: [Float]) {
+        var generator = KernelTestRandom(seed: seed)
+        var bytes: [UInt8] = []
+        var values: [Float] = []
+        func half(_ value: Float) -> Float {
+            let h = Float16(value)
+            bytes.append(contentsOf: [UInt8(h.bitPattern & 0xFF), UInt8(h.bitPattern >> 8)])
+            return Float(h)
+        }
+        for _ in 0..<(rows * columns / (type == .f32 || type == .f16 ? 1 : 32)) {
+            switch type {
+            case .f32:
+                let v = generator.uniform(-1, 1)
+                withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+                values.append(v)
+            case .f16:
+                values.append(half(generator.uniform(-1, 1)))
+            case .q4_0, .q4_1:
+                let d = half(generator.uniform(0.001, 0.1))
+                let m = type == .q4_1 ? half(generator.uniform(-0.5, 0.5)) : 0
+                var block = [Float](repeating: 0, count: 32)
+                for j in 0..<16 {
+                    let low = UInt8(generator.next() % 16), high = UInt8(generator.next() % 16)
+                    bytes.append(low | high << 4)
+                    block[j] = type == .q4_1 ? d * Float(low) + m : d * (Float(low) - 8)
+                    block[j + 16] = type == .q4_1 ? d * Float(high) + m : d * (Float(high) - 8)
+                }
+                values.append(contentsOf: block)
+            case .q8_0:
+                let d = half(generator.uniform(0.001, 0.05))
+                for _ in 0..<32 {
+                    let q = Int8(truncatingIfNeeded: generator.next())
+                    bytes.append(UInt8(bitPattern: q))
+                    values.append(d * Float(q))
+                }
+            }
+        }
+        let tensor = GGUFTensor(
+            name: "test.\(type.name)", type: type, dimensions: [columns, rows], offset: 0,
+            byteCount: bytes.count)
+        return (tensor, bytes, values)
+    }
+
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f16, .f32])
+    func dequantisationFollowsTheBlockLayout(type: GGMLType) throws {
+        let (tensor, bytes, values) = Self.randomTensor(type, rows: 5, columns: 64, seed: 1)
+        let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
+        let decoded = matrix.dequantized()
+        #expect(decoded.count == values.count)
+        for (got, want) in zip(decoded, values) {
+            #expect(abs(got - want) <= 1e-6 * max(1, abs(want)))
+        }
+    }
+
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f16], [1, 3, 4, 7, 9, 64])
+    func multiplyMatchesANaiveLoop(type: GGMLType, tokens: Int) throws {
+        let rows = 44, columns = 96
+        let (tensor, bytes, values) = Self.randomTensor(type, rows: rows, columns: columns, seed: 2)
+        let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
+        var generator = KernelTestRandom(seed: 3)
+        let input = (0..<(tokens * columns)).map { _ in generator.uniform(-1, 1) }
+        let initial = (0..<(tokens * rows)).map { _ in generator.uniform(-1, 1) }
+        let pool = ThreadPool(threadCount: 2)
+        for accumulate in [false, true] {
+            var output = initial
+            var scratch = [Float](repeating: 0, count: rows * columns)
+            input.withUnsafeBufferPointer { x in
+                output.withUnsafeMutableBufferPointer { out in
+                    scratch.withUnsafeMutableBufferPointer { s in
+                        // A threshold of 8 sends the 9- and 64-token cases through SGEMM.
+                        matrix.multiply(
+                            x.baseAddress!, tokenCount: tokens, inputStride: columns,
+                            into: out.baseAddress!, outputStride: rows, accumulate: accumulate,
+                            pool: pool, sgemmThreshold: 8, scratch: s.baseAddress!)
+                    }
+                }
+            }
+            for t in 0..<tokens {
+                for r in 0..<rows {
+                    var expected: Double = accumulate ? Double(initial[t * rows + r]) : 0
+                    for k in 0..<columns {
+                        expected += Double(input[t * columns + k]) * Double(values[r * columns + k])
+                    }
+                    #expect(abs(Double(output[t * rows + r]) - expected) < 1e-4, "t=\(t) r=\(r)")
+                }
+            }
+        }
+    }
+
+    @Test func stackingKeepsRowsInOrder() throws {
+        let a = Self.randomTensor(.q4_1, rows: 3, columns: 32, seed: 4)
+        let b = Self.randomTensor(.q4_1, rows: 2, columns: 32, seed: 5)
+        let first = try a.bytes.withUnsafeBytes { try QuantizedMatrix(tensor: a.tensor, data: $0) }
+        let second = try b.bytes.withUnsafeBytes { try QuantizedMatrix(tensor: b.tensor, data: $0) }
+        let stacked = try QuantizedMatrix(stacking: [first, second], name: "ab")
+        #expect(stacked.rows == 5)
+        #expect(stacked.dequantized() == first.dequantized() + second.dequantized())
+        let bytes = Self.randomTensor(.q8_0, rows: 1, columns: 32, seed: 6)
+        let other = try bytes.bytes.withUnsafeBytes { try QuantizedMatrix(tensor: bytes.tensor, data: $0) }
+        #expect(throws: CPUError.self) { try QuantizedMatrix(stacking: [first, other], name: "mixed") }
+    }
+
+    @Test func truncatedTensorDataIsAnError() throws {
+        let (tensor, bytes, _) = Self.randomTensor(.q4_1, rows: 4, columns: 64, seed: 7)
+        #expect(throws: CPUError.self) {
+            try bytes.dropLast(3).withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
+        }
+    }
+}
+
+/// SplitMix64 for reproducible test data.
+struct KernelTestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform(_ low: Float, _ high: Float) -> Float {
+        low + (high - low) * Float(next() >> 40) / Float(1 << 24)
+    }
+}
