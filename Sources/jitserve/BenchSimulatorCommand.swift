@@ -23,7 +23,8 @@ struct BenchSimulatorCommand: ParsableCommand {
         let forest = PolicySetup.loadForest()
         let built = try WorkloadCatalog.make(name: workload, seed: 1)
         print("replaying \(built.name): \(built.callCount) calls over \(Int(built.duration.seconds)) s on \(profile.name)")
-        print("policy             wall (s)   simulated (s)   × real time   iterations   µs/iteration")
+        print("policy             wall (s)   simulated (s)   × real time   iterations   µs/iteration"
+              + "   tok-good/s   attain   TTFT p99   TBT p99")
         for name in schedulers.split(separator: ",").map(String.init) {
             let setup = try PolicySetup(name: name, forest: forest)
             let started = ContinuousClock.now
@@ -34,7 +35,10 @@ struct BenchSimulatorCommand: ParsableCommand {
             ).run()
             let wall = (ContinuousClock.now - started).seconds
             print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %10.2f %15.0f %13.0f %12d %14.1f", wall, result.simulatedSeconds,
-                         result.simulatedSeconds / wall, result.iterationCount, wall / Double(max(1, result.iterationCount)) * 1e6))
+                         result.simulatedSeconds / wall, result.iterationCount, wall / Double(max(1, result.iterationCount)) * 1e6)
+                  + String(format: " %12.1f %7.1f%% %9.2fs %8.3fs", result.report.overall.tokenGoodput,
+                           100 * result.report.overall.sloAttainment, result.report.overall.ttft.p99,
+                           result.report.overall.tbt.p99))
         }
     }
 }
