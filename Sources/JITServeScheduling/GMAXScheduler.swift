@@ -20,7 +20,7 @@ public struct GMAXScheduler: Scheduler {
         /// Quantile of the conservative length bound.
         public var quantile = 0.95
         /// A request runs now when it could sit out fewer than this many iterations.
-        public var urgencyIterations = 2.0
+        public var urgencyIterations = 8.0
         /// Grouping considers the top M·k candidates for a batch of M.
         public var groupingFactor = 2
         public var maxPreemptionsPerIteration = 8
