@@ -12,12 +12,7 @@ extension GoodputAccountant {
             let i = Int(at.seconds / bucketSeconds)
             if i >= 0 && i < bucketCount { buckets[i] += 1 }
         }
-        var callsSeen: [WorkflowID: Int] = [:], callsMet: [WorkflowID: Int] = [:]
-        for record in records {
-            guard let wf = record.request.slo.workflowID else { continue }
-            callsSeen[wf, default: 0] += 1
-            if metInFull(record) { callsMet[wf, default: 0] += 1 }
-        }
+        let workflowMet = workflowVerdicts(records: records, workflowCallCounts: workflowCallCounts)
         for record in records {
             let timeline = record.timeline
             switch record.request.slo {
@@ -29,9 +24,7 @@ extension GoodputAccountant {
             case .deadline:
                 if metInFull(record) { timeline.tokenDeliveredAt.forEach(credit) }
             case .compound(let c):
-                let seen = callsSeen[c.workflowID] ?? 0
-                let met = seen >= (workflowCallCounts[c.workflowID] ?? seen) && callsMet[c.workflowID] == seen
-                if met { timeline.tokenDeliveredAt.forEach(credit) }
+                if workflowMet[c.workflowID] == true { timeline.tokenDeliveredAt.forEach(credit) }
             }
         }
         return buckets.map { $0 / bucketSeconds }

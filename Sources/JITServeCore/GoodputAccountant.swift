@@ -59,20 +59,7 @@ public enum GoodputAccountant {
         records: [RequestRecord], workflowCallCounts: [WorkflowID: Int], duration: Duration
     ) -> GoodputReport {
         // Workflow verdicts first: a compound call's tokens count only with its whole workflow.
-        var callsSeen: [WorkflowID: Int] = [:]
-        var callsMet: [WorkflowID: Int] = [:]
-        for record in records {
-            guard let wf = record.request.slo.workflowID else { continue }
-            callsSeen[wf, default: 0] += 1
-            if metInFull(record) { callsMet[wf, default: 0] += 1 }
-        }
-        var workflowMet: [WorkflowID: Bool] = [:]
-        for (wf, seen) in callsSeen {
-            let expected = workflowCallCounts[wf] ?? seen
-            workflowMet[wf] = seen >= expected && callsMet[wf, default: 0] == seen
-        }
-        for wf in workflowCallCounts.keys where workflowMet[wf] == nil { workflowMet[wf] = false }
-
+        let workflowMet = workflowVerdicts(records: records, workflowCallCounts: workflowCallCounts)
         let seconds = duration.seconds
         let overall = figures(records: records, workflowMet: workflowMet, seconds: seconds)
         var byKind: [String: GoodputFigures] = [:]
@@ -83,6 +70,26 @@ public enum GoodputAccountant {
             byKind[kind.rawValue] = figures(records: subset, workflowMet: met, seconds: seconds)
         }
         return GoodputReport(durationSeconds: seconds, overall: overall, byKind: byKind)
+    }
+
+    /// Whether each workflow met its deadline: every one of its calls present (per
+    /// `workflowCallCounts`) and finished on time. Workflows with no call in `records` are false.
+    static func workflowVerdicts(
+        records: [RequestRecord], workflowCallCounts: [WorkflowID: Int]
+    ) -> [WorkflowID: Bool] {
+        var callsSeen: [WorkflowID: Int] = [:]
+        var callsMet: [WorkflowID: Int] = [:]
+        for record in records {
+            guard let wf = record.request.slo.workflowID else { continue }
+            callsSeen[wf, default: 0] += 1
+            if metInFull(record) { callsMet[wf, default: 0] += 1 }
+        }
+        var met: [WorkflowID: Bool] = [:]
+        for (wf, seen) in callsSeen {
+            met[wf] = seen >= (workflowCallCounts[wf] ?? seen) && callsMet[wf, default: 0] == seen
+        }
+        for wf in workflowCallCounts.keys where met[wf] == nil { met[wf] = false }
+        return met
     }
 
     private static func figures(

@@ -75,13 +75,11 @@ public struct GMAXScheduler: Scheduler {
         // preempting a stream that is merely ahead makes it urgent again a moment later, and
         // under overload that churn recomputes more than it serves. A running request that
         // needs a block to go on may take it from any lower-ranked holder (else no one moves).
-        var hopeless = Set<RequestID>()
-        for c in candidates where c.tier == .hopeless && c.index < budgeted.running.count && states[c.index].kind != .latency {
-            // A late stream keeps its KV: its later tokens can still count once it catches up,
-            // and recomputing it would cost more than its slot.
-            hopeless.insert(c.id)
-        }
-        let preemptible = hopeless
+        // Of those, only deadline and workflow calls: a late stream keeps its KV, since its
+        // later tokens can still count once it catches up and recomputing would cost more.
+        let preemptible = Set(candidates.lazy.filter {
+            $0.tier == .hopeless && $0.index < budgeted.running.count && states[$0.index].kind != .latency
+        }.map(\.id))
         let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
                                  isPreemptible: { victim, claimant in claimant.holdsKV || preemptible.contains(victim.id) })
         return packer.pack(candidates.map { states[$0.index] }, snapshot: budgeted)

@@ -17,11 +17,11 @@ struct PolicySetup {
         self.forest = forest
     }
 
-    var lengthPredictorName: String { isOracle ? "oracle" : (forest == nil ? "none" : "qrf") }
+    var lengthPredictorName: String { isOracle ? "oracle" : (forest?.name ?? MaxTokensLengthPredictor().name) }
 
     func lengthPredictor(_ plan: WorkloadPlan) -> any OutputLengthPredictor {
         if isOracle { return OracleLengthPredictor(plan: plan) }
-        return forest ?? UnknownLengthPredictor()
+        return forest ?? MaxTokensLengthPredictor()
     }
 
     func workflowPredictor(_ plan: WorkloadPlan) -> (any WorkflowPredictor)? {
@@ -36,13 +36,5 @@ struct PolicySetup {
             Console.error("warning: length predictor unavailable (\(error)); policies see no length estimates")
             return nil
         }
-    }
-}
-
-/// Used only when the shipped forest cannot be loaded: a flat, uninformative guess.
-struct UnknownLengthPredictor: OutputLengthPredictor {
-    let name = "none"
-    func distribution(for request: Request) -> LengthDistribution {
-        LengthDistribution(samples: [max(1, min(request.maxOutputTokens, 256))])
     }
 }
