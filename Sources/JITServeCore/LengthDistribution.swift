@@ -70,13 +70,7 @@ public struct LengthDistribution: Hashable, Sendable {
     /// bound growing geometrically rather than collapsing onto what was already produced.
     public func upperBound(quantile: Double, generated: Int = 0) -> Int {
         let q = min(max(quantile, 0), 1)
-        // First index whose sample is > generated.
-        var lo = 0, hi = samples.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if samples[mid] > generated { hi = mid } else { lo = mid + 1 }
-        }
-        let start = lo
+        let start = firstIndex(above: generated)
         if start == samples.count { return max(generated + 1, 2 * generated) }
         let total = suffixWeight[start]
         if total <= 0 { return samples[samples.count - 1] }
@@ -91,13 +85,19 @@ public struct LengthDistribution: Hashable, Sendable {
         return samples[a]
     }
 
-    /// Expected length given that it exceeds `generated` (the tail rule as in `upperBound`).
-    public func expectedLength(generated: Int = 0) -> Double {
+    /// First index whose sample is greater than `value` (`samples.count` when none is).
+    private func firstIndex(above value: Int) -> Int {
         var lo = 0, hi = samples.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if samples[mid] > generated { hi = mid } else { lo = mid + 1 }
+            if samples[mid] > value { hi = mid } else { lo = mid + 1 }
         }
+        return lo
+    }
+
+    /// Expected length given that it exceeds `generated` (the tail rule as in `upperBound`).
+    public func expectedLength(generated: Int = 0) -> Double {
+        let lo = firstIndex(above: generated)
         let total = suffixWeight[lo]
         if lo == samples.count || total <= 0 { return Double(max(generated + 1, 2 * generated)) }
         return suffixMass[lo] / total

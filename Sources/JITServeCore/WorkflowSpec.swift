@@ -13,6 +13,18 @@ public struct WorkflowSpec: Identifiable, Sendable {
             self.promptTokenCount = promptTokenCount
             self.outputTokenCount = outputTokenCount
         }
+
+        /// How long the call holds up its stage, in decode steps: each output token is one
+        /// step, and a prompt token costs about 1/50 of one in a batched iteration.
+        public var criticalPathWork: Double {
+            Self.criticalPathWork(promptTokenCount: promptTokenCount, outputTokenCount: outputTokenCount)
+        }
+
+        /// `criticalPathWork` of a call of these sizes: the unit in which stage sub-deadlines
+        /// are shared out, by the analyzer (from finished calls) and the oracle (from the shape).
+        public static func criticalPathWork(promptTokenCount: Int, outputTokenCount: Int) -> Double {
+            Double(outputTokenCount) + Double(promptTokenCount) / 50
+        }
     }
 
     /// Calls that may run in parallel once every call of the previous stage has finished.
@@ -26,6 +38,9 @@ public struct WorkflowSpec: Identifiable, Sendable {
             self.calls = calls
             self.delayBefore = delayBefore
         }
+
+        /// A stage lasts as long as its slowest call.
+        public var criticalPathWork: Double { calls.map(\.criticalPathWork).max() ?? 0 }
     }
 
     public let id: WorkflowID

@@ -2,7 +2,8 @@ import Foundation
 import JITServeCore
 
 /// A finished workflow reduced to its shape (DESIGN §4): stages in order, each with its call
-/// count, typical input and output length (on a log scale) and its share of the workflow's time.
+/// count, typical input and output length (on a log scale) and its share of the workflow's
+/// critical-path work.
 public struct WorkflowPattern: Hashable, Sendable {
     /// One stage: calls that ran between two barriers.
     public struct Stage: Hashable, Sendable {
@@ -13,26 +14,27 @@ public struct WorkflowPattern: Hashable, Sendable {
         public var meanLogOutput: Double
         /// Output tokens of all the stage's calls.
         public var outputTokenCount: Int
-        /// Share (0…1) of the workflow's wall time spent in this stage; shares sum to 1.
-        public var timeShare: Double
+        /// Share (0…1) of the workflow's critical-path work (`WorkflowSpec.Call.criticalPathWork`
+        /// of its slowest call) in this stage; shares sum to 1.
+        public var workShare: Double
 
-        public init(callCount: Int, meanLogInput: Double, meanLogOutput: Double, outputTokenCount: Int, timeShare: Double) {
+        public init(callCount: Int, meanLogInput: Double, meanLogOutput: Double, outputTokenCount: Int, workShare: Double) {
             self.callCount = callCount
             self.meanLogInput = meanLogInput
             self.meanLogOutput = meanLogOutput
             self.outputTokenCount = outputTokenCount
-            self.timeShare = timeShare
+            self.workShare = workShare
         }
 
-        /// Summary of `calls` (non-empty); `timeShare` is filled in by the caller.
-        init(calls: [CallObservation], timeShare: Double = 0) {
+        /// Summary of `calls` (non-empty); `workShare` is filled in by the caller.
+        init(calls: [CallObservation], workShare: Double = 0) {
             let n = Double(calls.count)
             self.init(
                 callCount: calls.count,
                 meanLogInput: calls.reduce(0) { $0 + log1p(Double($1.promptTokenCount)) } / n,
                 meanLogOutput: calls.reduce(0) { $0 + log1p(Double($1.outputTokenCount)) } / n,
                 outputTokenCount: calls.reduce(0) { $0 + $1.outputTokenCount },
-                timeShare: timeShare)
+                workShare: workShare)
         }
     }
 
@@ -45,23 +47,22 @@ public struct WorkflowPattern: Hashable, Sendable {
     public init(stages: [Stage]) { self.stages = stages }
 
     /// The pattern of a finished workflow, from every call it made; nil when `calls` is empty.
-    /// A stage's time runs from the end of the stage before (or the first call's start) to its
-    /// last call's end, so agent think-time between stages is charged to the stage it delays.
+    ///
+    /// Stage shares come from token counts, not from how long the stages took: wall time under
+    /// load measures the queue as much as the stage, and a sub-deadline cut from it would repeat
+    /// whatever delays the last run suffered.
     public init?(calls: [CallObservation]) {
         guard !calls.isEmpty else { return nil }
         let byStage = Dictionary(grouping: calls, by: \.stage)
         let order = byStage.keys.sorted()
-        let startedAt = calls.map(\.startedAt.seconds).min()!
-        var previousEnd = startedAt
-        var spans: [Double] = []
-        for stage in order {
-            let end = max(previousEnd, byStage[stage]!.map(\.finishedAt.seconds).max()!)
-            spans.append(end - previousEnd)
-            previousEnd = end
+        let work = order.map { stage in
+            byStage[stage]!.map {
+                WorkflowSpec.Call.criticalPathWork(promptTokenCount: $0.promptTokenCount, outputTokenCount: $0.outputTokenCount)
+            }.max()!
         }
-        let total = previousEnd - startedAt
-        stages = zip(order, spans).map { stage, span in
-            Stage(calls: byStage[stage]!, timeShare: total > 0 ? span / total : 1 / Double(order.count))
+        let total = work.reduce(0, +)
+        stages = zip(order, work).map { stage, w in
+            Stage(calls: byStage[stage]!, workShare: total > 0 ? w / total : 1 / Double(order.count))
         }
     }
 
@@ -73,7 +74,7 @@ public struct WorkflowPattern: Hashable, Sendable {
     }
 
     /// Similarity in (0, 1] of two complete patterns: exp(−mean stage distance) over the longer
-    /// one's stages. Symmetric, and 1 exactly when the shapes (ignoring time shares) coincide.
+    /// one's stages. Symmetric, and 1 exactly when the shapes (ignoring work shares) coincide.
     public static func similarity(_ a: WorkflowPattern, _ b: WorkflowPattern) -> Double {
         let longest = max(a.stages.count, b.stages.count)
         guard longest > 0 else { return 1 }

@@ -61,7 +61,7 @@ public struct WorkflowPatternAnalyzer: WorkflowPredictor {
             weight += w
             remaining += w * Double(max(0, stages.count - current - 1))
             tokens += w * Double(stages.dropFirst(current + 1).reduce(0) { $0 + $1.outputTokenCount })
-            share += w * (current < stages.count ? stages.prefix(current + 1).reduce(0) { $0 + $1.timeShare } : 1)
+            share += w * (current < stages.count ? stages.prefix(current + 1).reduce(0) { $0 + $1.workShare } : 1)
         }
         return WorkflowEstimate(
             remainingStageCount: Int((remaining / weight).rounded()),

@@ -86,7 +86,7 @@ public struct WorkflowPredictionEvaluation: Codable, Hashable, Sendable {
                     workflowID: spec.id, application: spec.application, slo: slo,
                     completed: calls.filter { $0.stage < c }, arriving: arriving)
                 let trueRemaining = spec.stages.count - c - 1
-                let trueShare = truth.stages.prefix(c + 1).reduce(0) { $0 + $1.timeShare }
+                let trueShare = truth.stages.prefix(c + 1).reduce(0) { $0 + $1.workShare }
                 let trueTokens = truth.stages.dropFirst(c + 1).reduce(0) { $0 + $1.outputTokenCount }
                 let predictedShare = (estimate.currentStageDueAt - slo.workflowStartedAt).seconds / deadline.seconds
                 points += 1

@@ -4,7 +4,7 @@ import JITServeCore
 /// What a running workflow has shown when one of its calls arrives: the stages it has
 /// completed and, of the stage now running, the calls sent so far.
 public struct WorkflowProgress: Hashable, Sendable {
-    /// Completed stages in order (their `timeShare` is not known yet and left at 0).
+    /// Completed stages in order (their `workShare` is not known yet and left at 0).
     public var completedStages: [WorkflowPattern.Stage]
     /// Calls of the current stage seen so far (finished ones plus the arriving call).
     public var currentKnownCallCount: Int

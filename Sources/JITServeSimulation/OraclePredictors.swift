@@ -30,7 +30,7 @@ public struct OracleWorkflowPredictor: WorkflowPredictor {
         }
         let stages = plan.workflows[index].traced.spec.stages
         let current = min(slo.stage, stages.count - 1)
-        let work = stages.map(Self.criticalPathWork)
+        let work = stages.map(\.criticalPathWork)
         let total = max(work.reduce(0, +), 1e-9)
         let share = work[...current].reduce(0, +) / total
         let future = stages[(current + 1)...].reduce(0) { $0 + $1.calls.reduce(0) { $0 + $1.outputTokenCount } }
@@ -39,11 +39,5 @@ public struct OracleWorkflowPredictor: WorkflowPredictor {
             remainingFutureOutputTokens: future,
             currentStageDueAt: slo.workflowStartedAt.advanced(bySeconds: slo.deadline.seconds * share)
         )
-    }
-
-    /// A stage lasts as long as its slowest call: decode steps dominate, and a prompt token
-    /// costs roughly 1/50 of a decode step in a batched iteration.
-    static func criticalPathWork(_ stage: WorkflowSpec.Stage) -> Double {
-        stage.calls.map { Double($0.outputTokenCount) + Double($0.promptTokenCount) / 50 }.max() ?? 0
     }
 }

@@ -18,11 +18,15 @@ func observations(shape: [Int], seconds: [Double], prompt: Int = 500, output: In
 }
 
 @Suite struct WorkflowPatternTests {
-    @Test func timeSharesFollowStageSpans() throws {
-        let pattern = try #require(WorkflowPattern(calls: observations(shape: [1, 4, 2], seconds: [1, 2, 1])))
+    @Test func workSharesFollowEachStagesSlowestCall() throws {
+        // Stage 1's slowest call: 300 output + 1,000/50 prompt = 320 steps; stages 0 and 2: 80.
+        var calls = observations(shape: [1, 4, 2], seconds: [5, 1, 5], prompt: 1_000, output: 60)
+        calls[2].outputTokenCount = 300
+        let pattern = try #require(WorkflowPattern(calls: calls))
         #expect(pattern.stages.map(\.callCount) == [1, 4, 2])
-        let shares = pattern.stages.map(\.timeShare)
-        #expect(abs(shares[0] - 0.25) < 1e-9 && abs(shares[1] - 0.5) < 1e-9 && abs(shares[2] - 0.25) < 1e-9)
+        let shares = pattern.stages.map(\.workShare)
+        // Wall times (5, 1, 5 s) do not enter: the shares are 80 : 320 : 80.
+        #expect(abs(shares[0] - 1.0 / 6) < 1e-9 && abs(shares[1] - 4.0 / 6) < 1e-9 && abs(shares[2] - 1.0 / 6) < 1e-9)
         #expect(WorkflowPattern(calls: []) == nil)
     }
 
@@ -115,18 +119,23 @@ func observations(shape: [Int], seconds: [Double], prompt: Int = 500, output: In
     @Test func learnedShapesPredictRemainingStagesAndShares() {
         var analyzer = WorkflowPatternAnalyzer(configuration: .init(capacity: 16, minimumFinished: 2))
         // Two kinds of workflow, told apart by their first stage's prompt length:
-        // short prompts → 2 stages (shares 0.5, 0.5); long prompts → 5 stages, the first taking 60%.
+        // short prompts → 2 stages (shares 0.5, 0.5); long prompts → 5 stages, the first taking 60%
+        // of the critical-path work (500 + 5,000/50 = 600 steps, then 90 + 500/50 = 100 per stage).
         for k in 0..<6 {
-            let calls = k % 2 == 0
+            var calls = k % 2 == 0
                 ? observations(shape: [1, 1], seconds: [1, 1], prompt: 100)
-                : observations(shape: [1, 2, 2, 2, 2], seconds: [6, 1, 1, 1, 1], prompt: 5000)
+                : observations(shape: [1, 2, 2, 2, 2], seconds: [1, 1, 1, 1, 1], prompt: 500, output: 90)
+            if k % 2 == 1 {
+                calls[0].promptTokenCount = 5000
+                calls[0].outputTokenCount = 500
+            }
             analyzer.observeFinished(workflowID: WorkflowID(UInt64(k)), application: "agent", slo: Self.slo(stage: 0), calls: calls)
         }
         let long = analyzer.estimate(workflowID: WorkflowID(9), application: "agent", slo: Self.slo(stage: 0),
                                      completed: [], arriving: Self.arriving(stage: 0, prompt: 5000))
         #expect(long.remainingStageCount == 4)
         #expect(abs(long.currentStageDueAt.seconds - (10 + 60)) < 1)
-        #expect(long.remainingFutureOutputTokens == 800)
+        #expect(long.remainingFutureOutputTokens == 720)
         let short = analyzer.estimate(workflowID: WorkflowID(9), application: "agent", slo: Self.slo(stage: 0),
                                       completed: [], arriving: Self.arriving(stage: 0, prompt: 100))
         #expect(short.remainingStageCount == 1)
