@@ -99,7 +99,7 @@ struct BenchPaperCommand: ParsableCommand {
                     name: workloadName, rps: rate, duration: .seconds(duration), seed: seed)))
             }
         }
-        let jobs = cases.flatMap { c in names.map { (c, $0, 1) } }
+        let jobs = cases.flatMap { c in names.map { (c, $0, hardware.replicas) } }
         Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
         let started = ContinuousClock.now
         let runs = try BenchRunner(profile: profile, forest: forest, engine: hardware.engineConfiguration(),
