@@ -69,7 +69,7 @@ public struct GMAXScheduler: Scheduler {
         if options.tbtGuard { applyTBTGuard(&budgeted, candidates: candidates, states: states) }
         candidates.sort(by: Self.servedBefore)
         if options.grouping {
-            candidates = group(candidates, batchSize: budgeted.budget.maxRunning)
+            candidates = group(candidates, batchSize: batchSize(candidates, states: states, budget: budgeted.budget))
         }
         // A newcomer may only take KV from requests that can no longer meet their SLO:
         // preempting a stream that is merely ahead makes it urgent again a moment later, and
@@ -83,6 +83,19 @@ public struct GMAXScheduler: Scheduler {
         let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
                                  isPreemptible: { victim, claimant in claimant.holdsKV || preemptible.contains(victim.id) })
         return packer.pack(candidates.map { states[$0.index] }, snapshot: budgeted)
+    }
+
+    /// How many of `ordered` one iteration takes before its token budget or batch cap runs out
+    /// (memory aside): the M that grouping chooses a window of. The batch cap alone would let
+    /// grouping reorder far past what runs, trading ranked requests for similar lengths.
+    func batchSize(_ ordered: [Candidate], states: [SequenceState], budget: BatchBudget) -> Int {
+        var tokensLeft = budget.maxBatchedTokens, count = 0
+        for c in ordered {
+            if count == budget.maxRunning || tokensLeft <= 0 { break }
+            tokensLeft -= states[c.index].pendingTokenCount
+            count += 1
+        }
+        return count
     }
 
     static func servedBefore(_ a: Candidate, _ b: Candidate) -> Bool {

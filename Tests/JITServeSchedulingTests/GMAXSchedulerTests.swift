@@ -67,6 +67,20 @@ import Testing
         #expect(grouped == [1, 3, 5] || grouped == [2, 4, 6])
     }
 
+    @Test func groupingChoosesAmongWhatTheTokenBudgetAdmits() {
+        // The batch cap (256) is no limit here; a 3-token budget admits three decodes, so the
+        // window is 3 wide. Without grouping the first three in serving order (1, 2, 3) run.
+        let states = (1...6).map { i in
+            Snap.seq(UInt64(i), arrived: 0, prompt: i.isMultiple(of: 2) ? 3000 : 100, generated: 30, slo: stream, length: 400)
+        }
+        let snapshot = Snap.snapshot(running: states, now: 1, tokens: 3)
+        let grouped = Set(Snap.ids(GMAXScheduler().schedule(snapshot)))
+        #expect(grouped == [1, 3, 5] || grouped == [2, 4, 6])
+        var options = GMAXScheduler.Options()
+        options.grouping = false
+        #expect(Snap.ids(GMAXScheduler(options: options).schedule(snapshot)) == [1, 2, 3])
+    }
+
     @Test func refinementTightensTheBoundAsTokensArrive() {
         let d = LengthDistribution(samples: Array(stride(from: 10, through: 1000, by: 10)))
         var s = Snap.seq(1, generated: 0)
