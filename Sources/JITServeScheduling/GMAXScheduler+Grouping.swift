@@ -1,35 +1,36 @@
 extension GMAXScheduler {
-    /// Grouped batch composition: of the top M·k candidates, sorted by sequence length, run the
-    /// contiguous window of M with the highest summed weight. Similar lengths keep one long
-    /// context from stretching every stream's iteration. Candidates are in serving order on
-    /// entry; the chosen window keeps that order and the rest follow it.
+    /// Grouped batch composition: urgent requests always run; of the next candidates (the top
+    /// M·k overall), sorted by sequence length, the contiguous window that fills the batch's
+    /// other places with the highest summed weight joins them. Similar lengths keep one long
+    /// context from stretching every stream's iteration, but never at the price of a request
+    /// that must run now: when urgent ones alone fill the batch, it is served in rank order.
+    /// Candidates are in serving order (urgent first) on entry; the chosen keep that order and
+    /// the rest follow it.
     func group(_ ordered: [Candidate], batchSize m: Int) -> [Candidate] {
-        guard m > 0, ordered.count > m else { return ordered }
+        let urgent = ordered.prefix { $0.tier == .urgent }.count
+        let slots = m - urgent
         let pool = min(ordered.count, m * max(1, options.groupingFactor))
-        let byLength = (0..<pool).sorted {
+        guard slots > 0, pool - urgent > slots else { return ordered }
+        let byLength = (urgent..<pool).sorted {
             let la = ordered[$0].sequenceLength, lb = ordered[$1].sequenceLength
             return la != lb ? la < lb : $0 < $1
         }
-        // Urgent requests outweigh any number of the others: grouping never drops one for
-        // the sake of length similarity when a window can hold it.
+        // Requests ahead of schedule outweigh any number of hopeless ones, least laxity most.
         let weights = byLength.map { i -> Double in
             let c = ordered[i]
-            switch c.tier {
-            case .urgent: return 1e9 + c.density
-            case .ahead: return 1e3 / (1 + max(0, c.laxity))
-            case .hopeless: return min(c.density, 1)
-            }
+            return c.tier == .ahead ? 1e3 / (1 + max(0, c.laxity)) : min(c.density, 1)
         }
-        var windowSum = weights[0..<m].reduce(0, +)
+        var windowSum = weights[0..<slots].reduce(0, +)
         var best = windowSum, bestStart = 0
-        if pool > m {
-            for start in 1...(pool - m) {
-                windowSum += weights[start + m - 1] - weights[start - 1]
+        if byLength.count > slots {
+            for start in 1...(byLength.count - slots) {
+                windowSum += weights[start + slots - 1] - weights[start - 1]
                 if windowSum > best { best = windowSum; bestStart = start }
             }
         }
         var chosen = [Bool](repeating: false, count: ordered.count)
-        for i in byLength[bestStart..<(bestStart + m)] { chosen[i] = true }
+        for i in 0..<urgent { chosen[i] = true }
+        for i in byLength[bestStart..<(bestStart + slots)] { chosen[i] = true }
         var result: [Candidate] = []
         result.reserveCapacity(ordered.count)
         for (i, c) in ordered.enumerated() where chosen[i] { result.append(c) }

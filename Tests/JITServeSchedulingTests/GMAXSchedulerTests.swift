@@ -81,6 +81,19 @@ import Testing
         #expect(Snap.ids(GMAXScheduler(options: options).schedule(snapshot)) == [1, 2, 3])
     }
 
+    @Test func groupingNeverDropsAnUrgentRequestForSimilarLengths() {
+        // Streams 1 and 2 are behind pace (6 tokens due by t = 1.5, 5 delivered): urgent, at
+        // opposite ends of the length range. Streams 3–6 are far ahead and sit in between, so
+        // no length-contiguous window of 3 holds both urgent ones.
+        let behind = [100, 3000].enumerated().map { i, prompt in
+            Snap.seq(UInt64(i + 1), arrived: 0, prompt: prompt, generated: 5, slo: stream, length: 400)
+        }
+        let ahead = (3...6).map { Snap.seq(UInt64($0), arrived: 0, prompt: 1000, generated: 40, slo: stream, length: 400) }
+        let snapshot = Snap.snapshot(running: behind + ahead, now: 1.5, tokens: 3)
+        let ids = Snap.ids(GMAXScheduler().schedule(snapshot))
+        #expect(ids.count == 3 && ids.contains(1) && ids.contains(2))
+    }
+
     @Test func refinementTightensTheBoundAsTokensArrive() {
         let d = LengthDistribution(samples: Array(stride(from: 10, through: 1000, by: 10)))
         var s = Snap.seq(1, generated: 0)
