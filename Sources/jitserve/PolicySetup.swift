@@ -4,7 +4,8 @@ import JITServeScheduling
 import JITServeSimulation
 
 /// Wires a policy name to its predictors: oracles get true lengths and shapes, every other
-/// policy the shipped length forest and the online workflow pattern analyzer.
+/// policy the shipped length forest (with per-application online lengths for text-less
+/// requests) and the online workflow pattern analyzer.
 struct PolicySetup {
     let scheduler: any Scheduler
     let isOracle: Bool
@@ -17,11 +18,11 @@ struct PolicySetup {
         self.forest = forest
     }
 
-    var lengthPredictorName: String { isOracle ? "oracle" : (forest?.name ?? MaxTokensLengthPredictor().name) }
+    var lengthPredictorName: String { isOracle ? "oracle" : (forest?.name ?? MaxTokensLengthPredictor().name) + "+app" }
 
     func lengthPredictor(_ plan: WorkloadPlan) -> any OutputLengthPredictor {
         if isOracle { return OracleLengthPredictor(plan: plan) }
-        return forest ?? MaxTokensLengthPredictor()
+        return ApplicationLengthPredictor(base: forest ?? MaxTokensLengthPredictor())
     }
 
     func workflowPredictor(_ plan: WorkloadPlan) -> (any WorkflowPredictor)? {
