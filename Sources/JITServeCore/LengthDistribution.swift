@@ -4,25 +4,47 @@
 /// Schedulers ask it for a conservative upper bound and, as a request generates tokens without
 /// stopping, for the bound conditioned on "longer than what it has produced so far" (DESIGN §4).
 public struct LengthDistribution: Hashable, Sendable {
-    /// Sample lengths, ascending, all ≥ 1.
-    public let samples: [Int]
-    /// Optional weights of the samples (same count), nil for equal weights.
-    public let weights: [Double]?
-    /// suffixWeight[i] = total weight of samples[i...]; suffixMass[i] = Σ weight·length over the
-    /// same suffix. Precomputed so that conditioning on "longer than g" costs a binary search,
-    /// not a pass over the samples, every iteration for every request.
-    private let suffixWeight: [Double]
-    private let suffixMass: [Double]
+    /// The arrays behind one distribution, shared by every copy: a distribution rides in each
+    /// request's scheduler row, which the engine copies every iteration, and one reference
+    /// costs a quarter of the retains that four arrays would.
+    private final class Storage: Sendable {
+        let samples: [Int]
+        let weights: [Double]?
+        /// suffixWeight[i] = total weight of samples[i...]; suffixMass[i] = Σ weight·length over
+        /// the same suffix. Precomputed so that conditioning on "longer than g" costs a binary
+        /// search, not a pass over the samples, every iteration for every request.
+        let suffixWeight: [Double]
+        let suffixMass: [Double]
 
-    private static func suffixes(_ samples: [Int], _ weights: [Double]?) -> ([Double], [Double]) {
-        var weight = [Double](repeating: 0, count: samples.count + 1)
-        var mass = [Double](repeating: 0, count: samples.count + 1)
-        for i in stride(from: samples.count - 1, through: 0, by: -1) {
-            let w = weights?[i] ?? 1
-            weight[i] = weight[i + 1] + w
-            mass[i] = mass[i + 1] + w * Double(samples[i])
+        init(samples: [Int], weights: [Double]?) {
+            self.samples = samples
+            self.weights = weights
+            var weight = [Double](repeating: 0, count: samples.count + 1)
+            var mass = [Double](repeating: 0, count: samples.count + 1)
+            for i in stride(from: samples.count - 1, through: 0, by: -1) {
+                let w = weights?[i] ?? 1
+                weight[i] = weight[i + 1] + w
+                mass[i] = mass[i + 1] + w * Double(samples[i])
+            }
+            suffixWeight = weight
+            suffixMass = mass
         }
-        return (weight, mass)
+    }
+
+    private let storage: Storage
+
+    /// Sample lengths, ascending, all ≥ 1.
+    public var samples: [Int] { storage.samples }
+    /// Optional weights of the samples (same count), nil for equal weights.
+    public var weights: [Double]? { storage.weights }
+
+    public static func == (a: LengthDistribution, b: LengthDistribution) -> Bool {
+        a.storage === b.storage || (a.samples == b.samples && a.weights == b.weights)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(samples)
+        hasher.combine(weights)
     }
 
     /// - Parameters:
@@ -33,13 +55,10 @@ public struct LengthDistribution: Hashable, Sendable {
         if let weights {
             precondition(weights.count == samples.count, "one weight per sample")
             let order = samples.indices.sorted { samples[$0] < samples[$1] }
-            self.samples = order.map { max(1, samples[$0]) }
-            self.weights = order.map { weights[$0] }
+            storage = Storage(samples: order.map { max(1, samples[$0]) }, weights: order.map { weights[$0] })
         } else {
-            self.samples = samples.map { max(1, $0) }.sorted()
-            self.weights = nil
+            storage = Storage(samples: samples.map { max(1, $0) }.sorted(), weights: nil)
         }
-        (suffixWeight, suffixMass) = Self.suffixes(self.samples, self.weights)
     }
 
     /// Samples already ascending (and ≥ 1), e.g. merged from a forest's leaves: skips the sort,
@@ -52,9 +71,7 @@ public struct LengthDistribution: Hashable, Sendable {
             precondition(s >= previous, "samples must be ascending and ≥ 1")
             previous = s
         }
-        self.samples = samples
-        self.weights = weights
-        (suffixWeight, suffixMass) = Self.suffixes(samples, weights)
+        storage = Storage(samples: samples, weights: weights)
     }
 
     /// A point mass: what an oracle knows.
@@ -69,8 +86,9 @@ public struct LengthDistribution: Hashable, Sendable {
     /// tail rule applies: assume it is halfway through, i.e. bound = 2·generated, which keeps the
     /// bound growing geometrically rather than collapsing onto what was already produced.
     public func upperBound(quantile: Double, generated: Int = 0) -> Int {
+        let samples = storage.samples, suffixWeight = storage.suffixWeight
         let q = min(max(quantile, 0), 1)
-        let start = firstIndex(above: generated)
+        let start = Self.firstIndex(in: samples, above: generated)
         if start == samples.count { return max(generated + 1, 2 * generated) }
         let total = suffixWeight[start]
         if total <= 0 { return samples[samples.count - 1] }
@@ -86,7 +104,7 @@ public struct LengthDistribution: Hashable, Sendable {
     }
 
     /// First index whose sample is greater than `value` (`samples.count` when none is).
-    private func firstIndex(above value: Int) -> Int {
+    private static func firstIndex(in samples: [Int], above value: Int) -> Int {
         var lo = 0, hi = samples.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -97,10 +115,11 @@ public struct LengthDistribution: Hashable, Sendable {
 
     /// Expected length given that it exceeds `generated` (the tail rule as in `upperBound`).
     public func expectedLength(generated: Int = 0) -> Double {
-        let lo = firstIndex(above: generated)
+        let samples = storage.samples, suffixWeight = storage.suffixWeight
+        let lo = Self.firstIndex(in: samples, above: generated)
         let total = suffixWeight[lo]
         if lo == samples.count || total <= 0 { return Double(max(generated + 1, 2 * generated)) }
-        return suffixMass[lo] / total
+        return storage.suffixMass[lo] / total
     }
 }
 

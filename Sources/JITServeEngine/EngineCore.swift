@@ -176,6 +176,9 @@ public final class EngineCore {
         report.elapsed = outcome.elapsed
         report.batchSize = batch.count
         report.batchTokenCount = batch.reduce(0) { $0 + $1.tokenCount }
+        // The batch shares each sequence's token array; drop it before appending this
+        // iteration's tokens, or every append copies the whole array.
+        batch = []
         let doneAt = now + outcome.elapsed
         let alpha = configuration.iterationTimeSmoothing
         iterationSeconds = (1 - alpha) * iterationSeconds + alpha * outcome.elapsed.seconds

@@ -27,17 +27,27 @@ public struct BatchPacker: Sendable {
     /// after them, holders from the back of `ordered`. A victim always ranks below the request
     /// it makes room for.
     public func pack(_ ordered: [SequenceState], snapshot: SchedulerSnapshot) -> SchedulePlan {
+        pack(order: Array(ordered.indices), of: ordered, snapshot: snapshot)
+    }
+
+    /// `pack(_:snapshot:)` over `states[order[0]], states[order[1]], …`: policies rank indices
+    /// rather than moving whole rows around, which dominates a large queue's cost.
+    public func pack(order: [Int], of states: [SequenceState], snapshot: SchedulerSnapshot) -> SchedulePlan {
         let budget = snapshot.budget
         // Victims in the order they are given up: unlisted holders, then listed from the back.
         // Built only when memory first runs short: most iterations never need it.
-        var victims: [(state: SequenceState, rank: Int)]?
-        func rankedVictims() -> [(state: SequenceState, rank: Int)] {
+        // Indices into `snapshot.running` with their rank: sorting small pairs, not the rows.
+        var victims: [(running: Int, rank: Int)]?
+        func rankedVictims() -> [(running: Int, rank: Int)] {
             var position: [RequestID: Int] = [:]
-            position.reserveCapacity(ordered.count)
-            for (i, s) in ordered.enumerated() { position[s.id] = i }
-            var list: [(state: SequenceState, rank: Int)] = []
-            for s in snapshot.running where s.holdsKV { list.append((s, position[s.id] ?? Int.max)) }
-            list.sort { $0.rank != $1.rank ? $0.rank > $1.rank : $0.state.arrivedAt > $1.state.arrivedAt }
+            position.reserveCapacity(order.count)
+            for (i, k) in order.enumerated() { position[states[k].id] = i }
+            let running = snapshot.running
+            var list: [(running: Int, rank: Int)] = []
+            for (i, s) in running.enumerated() where s.holdsKV { list.append((i, position[s.id] ?? Int.max)) }
+            list.sort {
+                $0.rank != $1.rank ? $0.rank > $1.rank : running[$0.running].arrivedAt > running[$1.running].arrivedAt
+            }
             return list
         }
         var nextVictim = 0
@@ -49,8 +59,9 @@ public struct BatchPacker: Sendable {
         // Preemption is rare: plain arrays beat hashing on the common path.
         var preempted: [RequestID] = []
 
-        for (rank, s) in ordered.enumerated() {
+        for (rank, k) in order.enumerated() {
             if slotsLeft == 0 || tokensLeft == 0 { break }
+            let s = states[k]
             if !preempted.isEmpty && preempted.contains(s.id) { continue }
             var chunk = s.pendingTokenCount
             if chunk > tokensLeft {
@@ -64,13 +75,14 @@ public struct BatchPacker: Sendable {
             var needed = budget.blocks(for: s.computedTokenCount + chunk) - s.allocatedBlockCount
             if freeBlocks < needed, victims == nil { victims = rankedVictims() }
             while freeBlocks < needed, preempted.count < maxPreemptions, let list = victims, nextVictim < list.count {
-                let victim = list[nextVictim]
-                if victim.rank <= rank { break }
+                let (index, victimRank) = list[nextVictim]
+                if victimRank <= rank { break }
                 nextVictim += 1
-                if scheduled.contains(where: { $0.requestID == victim.state.id }) { continue }
-                if let allowed = isPreemptible, !allowed(victim.state, s) { continue }
-                preempted.append(victim.state.id)
-                freeBlocks += victim.state.allocatedBlockCount
+                let victim = snapshot.running[index]
+                if scheduled.contains(where: { $0.requestID == victim.id }) { continue }
+                if let allowed = isPreemptible, !allowed(victim, s) { continue }
+                preempted.append(victim.id)
+                freeBlocks += victim.allocatedBlockCount
             }
             if freeBlocks < needed {
                 guard chunkedPrefill, s.pendingTokenCount > 1 else { continue }

@@ -82,7 +82,7 @@ public struct GMAXScheduler: Scheduler {
         }.map(\.id))
         let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
                                  isPreemptible: { victim, claimant in claimant.holdsKV || preemptible.contains(victim.id) })
-        return packer.pack(candidates.map { states[$0.index] }, snapshot: budgeted)
+        return packer.pack(order: candidates.map(\.index), of: states, snapshot: budgeted)
     }
 
     /// How many of `ordered` one iteration takes before its token budget or batch cap runs out

@@ -13,15 +13,15 @@ public struct PriorityScheduler: Scheduler {
     }
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
-        var keyed: [(key: Double, state: SequenceState)] = []
-        keyed.reserveCapacity(snapshot.running.count + snapshot.waiting.count)
-        for s in snapshot.running { keyed.append((key(s, snapshot), s)) }
-        for s in snapshot.waiting { keyed.append((key(s, snapshot), s)) }
-        keyed.sort {
-            if $0.key != $1.key { return $0.key < $1.key }
-            return VLLMScheduler.firstCome($0.state, $1.state)
+        let states = snapshot.running + snapshot.waiting
+        let keys = states.map { key($0, snapshot) }
+        // Sort indices, not rows: a row is large and the queue can hold thousands.
+        var order = Array(states.indices)
+        order.sort {
+            if keys[$0] != keys[$1] { return keys[$0] < keys[$1] }
+            return VLLMScheduler.firstCome(states[$0], states[$1])
         }
-        return BatchPacker(chunkedPrefill: true).pack(keyed.map(\.state), snapshot: snapshot)
+        return BatchPacker(chunkedPrefill: true).pack(order: order, of: states, snapshot: snapshot)
     }
 }
 
