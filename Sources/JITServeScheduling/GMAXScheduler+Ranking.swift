@@ -13,7 +13,9 @@ extension GMAXScheduler {
 
         for s in states {
             let status = tracker.status(of: s, in: snapshot)
-            let seconds = status.iterationsToFinish * tau
+            // Remaining generation time as DESIGN §5 counts it: every token still to compute,
+            // prompt included, at one per iteration. A long prompt costs the batch its budget.
+            let seconds = status.remainingWorkTokens * tau
             var tier: Tier
             var density: Double
             switch s.kind {
@@ -49,12 +51,14 @@ extension GMAXScheduler {
     ) {
         var tokens = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0)
         var longest = 0.0
+        var longestWork = 0.0
         var tightest = Double.infinity
         var anyUrgent = false, allHopeless = true
         for i in members {
             let c = candidates[i]
             tokens += Double(states[i].generatedTokenCount) + statuses[i].remainingExpectedTokens
             longest = max(longest, statuses[i].iterationsToFinish)
+            longestWork = max(longestWork, statuses[i].remainingWorkTokens)
             tightest = min(tightest, c.laxity)
             anyUrgent = anyUrgent || c.tier == .urgent
             allHopeless = allHopeless && c.tier == .hopeless
@@ -67,7 +71,7 @@ extension GMAXScheduler {
         let workflowDue = states[members[0]].due.first
         let factor = min(onTimeFactor((stageDue - now) / tau / max(longest, 1)),
                          onTimeFactor((workflowDue - now) / tau / max(longest + future, 1)))
-        let density = factor * tokens / (max(longest + future, 1) * tau)
+        let density = factor * tokens / (max(longestWork + future, 1) * tau)
         let hopeless = factor < 0.5
         for i in members {
             candidates[i].density = density

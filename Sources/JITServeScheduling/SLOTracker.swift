@@ -9,6 +9,9 @@ public struct SLOStatus: Sendable {
     public var iterationsToMilestone: Double
     /// Iterations it needs to finish, from the conservative length bound.
     public var iterationsToFinish: Double
+    /// Tokens it still needs computed — unprefilled prompt plus output to the bound: its claim
+    /// on the shared token budget, where `iterationsToFinish` is its claim on the clock.
+    public var remainingWorkTokens: Double
     /// Iterations it could sit out and still reach its milestone (negative: already behind).
     public var laxity: Double
     /// Latency streams: tokens delivered minus tokens due by now (positive: ahead of schedule).
@@ -55,7 +58,8 @@ public struct SLOTracker: Sendable {
         let toFinish = prefillIterations + Double(remainingBound)
 
         var status = SLOStatus(
-            milestoneDueAt: .zero, iterationsToMilestone: 0, iterationsToFinish: toFinish, laxity: 0,
+            milestoneDueAt: .zero, iterationsToMilestone: 0, iterationsToFinish: toFinish,
+            remainingWorkTokens: Double(max(0, s.pendingTokenCount - 1) + remainingBound), laxity: 0,
             tokensAhead: 0, remainingBoundTokens: remainingBound, remainingExpectedTokens: remainingExpected,
             attainableTokens: 0)
         switch s.slo {

@@ -57,6 +57,19 @@ import Testing
         #expect(guarded.tokenCount <= Int(2048 * 0.9 * 0.05 / 0.09) + 1)
     }
 
+    @Test func anUnprefilledPromptCountsAsRemainingWork() {
+        // Both due at t = 3.1 with 50 output tokens to go, both urgent at t = 1.5 (τ = 30 ms:
+        // one prefill iteration + 50 decodes ≈ 1.53 s of the 1.6 s left). Equal goodput, but
+        // the first still has 1,500 prompt tokens to compute and the second 100: the second is
+        // the denser claim on the token budget, though it arrived later.
+        let long = Snap.seq(1, arrived: 0, prompt: 1500, slo: .deadline(ttlt: .milliseconds(3100)), length: 50)
+        let short = Snap.seq(2, arrived: 0.1, prompt: 100, slo: .deadline(ttlt: .seconds(3)), length: 50)
+        let snapshot = Snap.snapshot(waiting: [long, short], now: 1.5, maxRunning: 1)
+        #expect(Snap.ids(GMAXScheduler().schedule(snapshot)) == [2])
+        let status = SLOTracker().status(of: long, in: snapshot)
+        #expect(status.remainingWorkTokens == 1499 + 50 && status.iterationsToFinish == 1 + 50)
+    }
+
     @Test func groupingPrefersABatchOfSimilarLengths() {
         // Six streams all well ahead of pace, lengths alternating short/long, batch of 3.
         let states = (1...6).map { i in
