@@ -9,9 +9,15 @@ public struct SarathiScheduler: Scheduler {
     public init() {}
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
-        let decoding = snapshot.running.filter { !$0.isPrefilling }.sorted(by: VLLMScheduler.firstCome)
-        let prefilling = snapshot.running.filter { $0.isPrefilling }.sorted(by: VLLMScheduler.firstCome)
-        let ordered = decoding + prefilling + snapshot.waiting.sorted(by: VLLMScheduler.firstCome)
-        return BatchPacker(chunkedPrefill: true).pack(ordered, snapshot: snapshot)
+        // Indices, not rows, are filtered and sorted: the queue can hold thousands.
+        let states = snapshot.running + snapshot.waiting
+        let runningCount = snapshot.running.count
+        func byArrival(_ indices: [Int]) -> [Int] {
+            indices.sorted { VLLMScheduler.firstCome(states[$0], states[$1]) }
+        }
+        let decoding = byArrival((0..<runningCount).filter { !states[$0].isPrefilling })
+        let prefilling = byArrival((0..<runningCount).filter { states[$0].isPrefilling })
+        let waiting = byArrival(Array(runningCount..<states.count))
+        return BatchPacker(chunkedPrefill: true).pack(order: decoding + prefilling + waiting, of: states, snapshot: snapshot)
     }
 }
