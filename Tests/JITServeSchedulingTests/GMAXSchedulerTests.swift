@@ -70,12 +70,15 @@ import Testing
         #expect(status.remainingWorkTokens == 1499 + 50 && status.iterationsToFinish == 1 + 50)
     }
 
-    @Test func groupingPrefersABatchOfSimilarLengths() {
-        // Six streams all well ahead of pace, lengths alternating short/long, batch of 3.
-        let states = (1...6).map { i in
+    /// Six streams all well ahead of pace, lengths alternating short (odd ids) and long.
+    var alternatingLengths: [SequenceState] {
+        (1...6).map { i in
             Snap.seq(UInt64(i), arrived: 0, prompt: i.isMultiple(of: 2) ? 3000 : 100, generated: 30, slo: stream, length: 400)
         }
-        let snapshot = Snap.snapshot(running: states, now: 1, maxRunning: 3)
+    }
+
+    @Test func groupingPrefersABatchOfSimilarLengths() {
+        let snapshot = Snap.snapshot(running: alternatingLengths, now: 1, maxRunning: 3)
         let grouped = Set(Snap.ids(GMAXScheduler().schedule(snapshot)))
         #expect(grouped == [1, 3, 5] || grouped == [2, 4, 6])
     }
@@ -83,10 +86,7 @@ import Testing
     @Test func groupingChoosesAmongWhatTheTokenBudgetAdmits() {
         // The batch cap (256) is no limit here; a 3-token budget admits three decodes, so the
         // window is 3 wide. Without grouping the first three in serving order (1, 2, 3) run.
-        let states = (1...6).map { i in
-            Snap.seq(UInt64(i), arrived: 0, prompt: i.isMultiple(of: 2) ? 3000 : 100, generated: 30, slo: stream, length: 400)
-        }
-        let snapshot = Snap.snapshot(running: states, now: 1, tokens: 3)
+        let snapshot = Snap.snapshot(running: alternatingLengths, now: 1, tokens: 3)
         let grouped = Set(Snap.ids(GMAXScheduler().schedule(snapshot)))
         #expect(grouped == [1, 3, 5] || grouped == [2, 4, 6])
         var options = GMAXScheduler.Options()
