@@ -36,6 +36,8 @@ let package = Package(
         .target(
             name: "JITServeSimulation",
             dependencies: ["JITServeCore", "JITServeScheduling", "JITServeEngine"],
+            // The fitted tables' provenance: documentation, not a resource.
+            exclude: ["Latency/README.md"],
             resources: [.copy("Resources")],
             swiftSettings: optimised
         ),
