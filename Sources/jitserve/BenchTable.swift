@@ -6,21 +6,29 @@ enum BenchTable {
     static func render(_ report: BenchmarkReport) -> String {
         let names = report.schedulers
         let width = (names.map(\.count).max() ?? 10) + 2
-        var lines = ["token goodput (tok/s, mean over seeds) — \(report.recipe) on \(report.hardware)"]
         func cell(_ s: String, _ width: Int = 10) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
-        lines.append(cell("req/s", 6) + names.map { cell($0, width) }.joined()
-                     + cell("best base", 12) + cell("jit÷base", 10) + cell("jit÷oracle", 11))
-        for rate in report.rates {
-            var line = cell(String(format: "%g", rate), 6)
-            for name in names { line += cell(String(format: "%.1f", report.mean(name, rps: rate) { $0.tokenGoodput }), width) }
-            let best = report.bestBaseline(rps: rate)
-            let jit = report.mean("jitserve", rps: rate) { $0.tokenGoodput }
-            let oracle = report.mean("jitserve-oracle", rps: rate) { $0.tokenGoodput }
-            line += cell(best?.name ?? "–", 12)
-            line += cell(best.map { $0.goodput > 0 ? String(format: "%.2f×", jit / $0.goodput) : "–" } ?? "–", 10)
-            line += cell(oracle > 0 ? String(format: "%.2f", jit / oracle) : "–", 11)
-            lines.append(line)
+        /// One row per rate of `metric` per policy, with jitserve's ratio to the best baseline
+        /// and to its oracle.
+        func table(_ title: String, format: String, _ metric: (SimulationSummary) -> Double) -> [String] {
+            var lines = ["\(title) — \(report.recipe) on \(report.hardware)"]
+            lines.append(cell("req/s", 6) + names.map { cell($0, width) }.joined()
+                         + cell("best base", 12) + cell("jit÷base", 10) + cell("jit÷oracle", 11))
+            for rate in report.rates {
+                var line = cell(String(format: "%g", rate), 6)
+                for name in names { line += cell(String(format: format, report.mean(name, rps: rate, metric)), width) }
+                let best = report.bestBaseline(rps: rate, by: metric)
+                let jit = report.mean("jitserve", rps: rate, metric)
+                let oracle = report.mean("jitserve-oracle", rps: rate, metric)
+                line += cell(best?.name ?? "–", 12)
+                line += cell(best.map { $0.goodput > 0 ? String(format: "%.2f×", jit / $0.goodput) : "–" } ?? "–", 10)
+                line += cell(oracle > 0 ? String(format: "%.2f", jit / oracle) : "–", 11)
+                lines.append(line)
+            }
+            return lines
         }
+        var lines = table("token goodput (tok/s, mean over seeds)", format: "%.1f") { $0.tokenGoodput }
+        lines.append("")
+        lines += table("request goodput (SLOs met per second; a workflow counts once)", format: "%.3f") { $0.requestGoodput }
         lines.append("")
         lines.append("SLO attainment (%, mean over seeds) per kind")
         let kinds = Array(Set(report.runs.flatMap { $0.byKind.keys })).sorted()

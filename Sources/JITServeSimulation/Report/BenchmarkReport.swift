@@ -56,10 +56,13 @@ public struct BenchmarkReport: Codable, Sendable {
         return matching.isEmpty ? 0 : matching.map(metric).reduce(0, +) / Double(matching.count)
     }
 
-    /// The best mean token goodput among policies that are neither jitserve nor oracles.
-    public func bestBaseline(rps: Double) -> (name: String, goodput: Double)? {
+    /// The best mean of `metric` (token goodput unless told otherwise) among policies that are
+    /// neither jitserve nor oracles.
+    public func bestBaseline(
+        rps: Double, by metric: (SimulationSummary) -> Double = { $0.tokenGoodput }
+    ) -> (name: String, goodput: Double)? {
         schedulers.filter { !$0.hasPrefix("jitserve") && !$0.hasSuffix("-oracle") }
-            .map { ($0, mean($0, rps: rps) { $0.tokenGoodput }) }
+            .map { ($0, mean($0, rps: rps, metric)) }
             .max { $0.1 < $1.1 }
     }
 
