@@ -50,12 +50,6 @@ public enum SLO: Hashable, Sendable {
         return nil
     }
 
-    /// When output token `index` (0 = first) is due for a request that arrived at `arrivedAt`.
-    /// For deadline and compound SLOs every token shares the one due instant.
-    public func tokenDueAt(_ index: Int, arrivedAt: Instant) -> Instant {
-        Instant(seconds: dueSchedule(arrivedAt: arrivedAt).dueSeconds(index))
-    }
-
     /// Every token's due time as `first + index · step` seconds: computed once per request, so
     /// hot loops (accounting, schedulers) avoid `Duration` arithmetic per token.
     public func dueSchedule(arrivedAt: Instant) -> DueSchedule {

@@ -68,6 +68,19 @@ public final class EngineCore {
     /// Admits a request to the waiting queue.
     public func add(_ request: Request) throws(EngineError) {
         guard byID[request.id] == nil else { throw .duplicateRequest(request.id) }
+        try Self.validate(request, maxModelLength: executor.maxModelLength,
+                          kvCapacityTokens: blocks.deviceBlockCount * blocks.blockSize)
+        let sequence = EngineSequence(request: request, length: lengthPredictor.distribution(for: request))
+        if case .compound(let slo) = request.slo { noteWorkflowCall(request, slo: slo) }
+        byID[request.id] = sequence
+        insertWaiting(sequence)
+        stats_.promptTokenCount += request.promptTokenCount
+    }
+
+    /// Refuses a request that can never run: no prompt or output room, token IDs that disagree
+    /// with the count, a prompt past the model's context or larger than the whole KV cache.
+    /// Static, so the live engine can refuse on the caller's thread before queueing.
+    public static func validate(_ request: Request, maxModelLength: Int, kvCapacityTokens: Int) throws(EngineError) {
         guard request.promptTokenCount > 0 else {
             throw .invalidRequest(request.id, field: "promptTokenCount", reason: "must be at least 1")
         }
@@ -77,18 +90,12 @@ public final class EngineCore {
         if let ids = request.promptTokenIDs, ids.count != request.promptTokenCount {
             throw .invalidRequest(request.id, field: "promptTokenIDs", reason: "count differs from promptTokenCount")
         }
-        guard request.promptTokenCount < executor.maxModelLength else {
-            throw .promptTooLong(request.id, promptTokenCount: request.promptTokenCount, maxModelLength: executor.maxModelLength)
+        guard request.promptTokenCount < maxModelLength else {
+            throw .promptTooLong(request.id, promptTokenCount: request.promptTokenCount, maxModelLength: maxModelLength)
         }
-        let capacity = blocks.deviceBlockCount * blocks.blockSize
-        guard request.promptTokenCount + 1 <= capacity else {
-            throw .promptExceedsKVCache(request.id, promptTokenCount: request.promptTokenCount, capacityTokens: capacity)
+        guard request.promptTokenCount + 1 <= kvCapacityTokens else {
+            throw .promptExceedsKVCache(request.id, promptTokenCount: request.promptTokenCount, capacityTokens: kvCapacityTokens)
         }
-        let sequence = EngineSequence(request: request, length: lengthPredictor.distribution(for: request))
-        if case .compound(let slo) = request.slo { noteWorkflowCall(request, slo: slo) }
-        byID[request.id] = sequence
-        insertWaiting(sequence)
-        stats_.promptTokenCount += request.promptTokenCount
     }
 
     /// Removes a request at once, freeing its KV. Returns its record (finish reason
@@ -123,7 +130,7 @@ public final class EngineCore {
         }
         var report = IterationReport(
             startedAt: now, elapsed: .zero, tokens: [], finished: [], batchSize: 0,
-            batchTokenCount: 0, preemptionCount: 0
+            preemptionCount: 0
         )
         var swapOut = 0
         for id in plan.preempted {
@@ -175,7 +182,6 @@ public final class EngineCore {
         }
         report.elapsed = outcome.elapsed
         report.batchSize = batch.count
-        report.batchTokenCount = batch.reduce(0) { $0 + $1.tokenCount }
         // The batch shares each sequence's token array; drop it before appending this
         // iteration's tokens, or every append copies the whole array.
         batch = []
@@ -229,8 +235,7 @@ extension EngineCore {
             waiting: waiting.map(\.state),
             budget: BatchBudget(
                 maxBatchedTokens: configuration.maxBatchedTokens, maxRunning: configuration.maxRunning,
-                blockSize: blocks.blockSize, freeBlockCount: blocks.freeBlockCount,
-                totalBlockCount: blocks.deviceBlockCount, freeSwapBlockCount: blocks.freeHostBlockCount
+                blockSize: blocks.blockSize, freeBlockCount: blocks.freeBlockCount
             ),
             iterationSeconds: iterationSeconds,
             workflows: workflowEstimates,

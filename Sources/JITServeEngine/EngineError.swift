@@ -9,7 +9,6 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicateRequest(RequestID)
     case invalidRequest(RequestID, field: String, reason: String)
     case outOfBlocks(RequestID, needed: Int, free: Int)
-    case unknownRequest(RequestID)
     /// The executor failed an iteration.
     case executorFailed(String)
     /// The live engine is shutting down: it takes no new requests, and ends the ones still
@@ -25,7 +24,6 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .duplicateRequest(let id): "\(id) was already added"
         case .invalidRequest(let id, let field, let reason): "\(id): invalid \(field): \(reason)"
         case .outOfBlocks(let id, let needed, let free): "\(id): needs \(needed) KV blocks, \(free) free"
-        case .unknownRequest(let id): "\(id) is not in the engine"
         case .executorFailed(let message): "executor failed: \(message)"
         case .shuttingDown: "the engine is shutting down"
         }

@@ -31,9 +31,6 @@ public struct ScheduledSequence: Sendable {
         self.generatedTokenCount = generatedTokenCount
         self.sampling = sampling
     }
-
-    /// True when this is a decode step (one new token on top of a computed context).
-    public var isDecode: Bool { tokenCount == 1 && samplesToken && computedTokenCount > 0 }
 }
 
 /// Everything one iteration asks of the executor.

@@ -8,9 +8,8 @@ public struct IterationReport: Sendable {
     public var tokens: [GeneratedToken]
     /// Requests that finished this iteration.
     public var finished: [RequestRecord]
-    /// Sequences in the batch, and tokens they computed.
+    /// Sequences in the batch.
     public var batchSize: Int
-    public var batchTokenCount: Int
     public var preemptionCount: Int
 
     public var finishedAt: Instant { startedAt + elapsed }

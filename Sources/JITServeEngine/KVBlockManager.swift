@@ -32,7 +32,6 @@ public struct KVBlockManager: Sendable {
 
     public func blockTable(for id: RequestID) -> [Int32] { deviceTables[id] ?? [] }
     public func deviceBlockCount(of id: RequestID) -> Int { deviceTables[id]?.count ?? 0 }
-    public func hostBlockCount(of id: RequestID) -> Int { hostTables[id]?.count ?? 0 }
     public func isSwapped(_ id: RequestID) -> Bool { hostTables[id] != nil }
 
     /// Grows `id`'s table to cover `tokenCount` tokens. All or nothing.

@@ -165,17 +165,6 @@ public final class LiveEngine: @unchecked Sendable {
     /// The checks `EngineCore.add` makes, made on the caller's thread so that the caller gets
     /// a synchronous answer it can turn into a status code.
     private func validate(_ request: Request) throws(EngineError) {
-        guard request.promptTokenCount > 0 else {
-            throw .invalidRequest(request.id, field: "promptTokenCount", reason: "must be at least 1")
-        }
-        guard request.maxOutputTokens > 0 else {
-            throw .invalidRequest(request.id, field: "maxOutputTokens", reason: "must be at least 1")
-        }
-        guard request.promptTokenCount < maxModelLength else {
-            throw .promptTooLong(request.id, promptTokenCount: request.promptTokenCount, maxModelLength: maxModelLength)
-        }
-        guard request.promptTokenCount + 1 <= kvCapacityTokens else {
-            throw .promptExceedsKVCache(request.id, promptTokenCount: request.promptTokenCount, capacityTokens: kvCapacityTokens)
-        }
+        try EngineCore.validate(request, maxModelLength: maxModelLength, kvCapacityTokens: kvCapacityTokens)
     }
 }

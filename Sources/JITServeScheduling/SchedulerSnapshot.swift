@@ -8,20 +8,12 @@ public struct BatchBudget: Sendable {
     public var maxRunning: Int
     public var blockSize: Int
     public var freeBlockCount: Int
-    public var totalBlockCount: Int
-    /// Free host blocks for swap preemption.
-    public var freeSwapBlockCount: Int
 
-    public init(
-        maxBatchedTokens: Int, maxRunning: Int, blockSize: Int, freeBlockCount: Int,
-        totalBlockCount: Int, freeSwapBlockCount: Int = 0
-    ) {
+    public init(maxBatchedTokens: Int, maxRunning: Int, blockSize: Int, freeBlockCount: Int) {
         self.maxBatchedTokens = maxBatchedTokens
         self.maxRunning = maxRunning
         self.blockSize = blockSize
         self.freeBlockCount = freeBlockCount
-        self.totalBlockCount = totalBlockCount
-        self.freeSwapBlockCount = freeSwapBlockCount
     }
 
     /// Blocks needed to hold `tokens` tokens.

@@ -86,7 +86,7 @@ struct BenchSchedulerCommand: ParsableCommand {
         return SchedulerSnapshot(
             now: Instant(seconds: 60), running: runningStates, waiting: waitingStates,
             budget: BatchBudget(maxBatchedTokens: hardware.maxBatchedTokens, maxRunning: hardware.maxRunning, blockSize: 16,
-                                freeBlockCount: max(0, profile.kvBlockCapacity - used), totalBlockCount: profile.kvBlockCapacity),
+                                freeBlockCount: max(0, profile.kvBlockCapacity - used)),
             iterationSeconds: 0.05)
     }
 }

@@ -129,9 +129,16 @@ private func drain(_ engine: EngineCore, limit: Int = 100_000) throws -> [Reques
     @Test func refusesWhatCanNeverRun() {
         let executor = FixedLengthExecutor(blocks: 4)
         let engine = EngineCore(executor: executor, scheduler: VLLMScheduler(), lengthPredictor: FlatPredictor())
-        #expect(throws: EngineError.self) { try engine.add(request(1, prompt: 100)) }
-        #expect(throws: EngineError.self) { try engine.add(request(2, prompt: 5000)) }
-        #expect(throws: EngineError.self) { try engine.add(request(3, prompt: 0)) }
+        // 4 blocks of 16 tokens hold 64; the model's context is 4,096.
+        #expect(throws: EngineError.promptExceedsKVCache(RequestID(1), promptTokenCount: 100, capacityTokens: 64)) {
+            try engine.add(request(1, prompt: 100))
+        }
+        #expect(throws: EngineError.promptTooLong(RequestID(2), promptTokenCount: 5000, maxModelLength: 4096)) {
+            try engine.add(request(2, prompt: 5000))
+        }
+        #expect(throws: EngineError.invalidRequest(RequestID(3), field: "promptTokenCount", reason: "must be at least 1")) {
+            try engine.add(request(3, prompt: 0))
+        }
     }
 
     @Test func chunkedPrefillSplitsALongPromptAcrossIterations() throws {

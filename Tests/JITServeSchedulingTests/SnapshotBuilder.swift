@@ -23,7 +23,7 @@ enum Snap {
         SchedulerSnapshot(
             now: Instant(seconds: now), running: running, waiting: waiting,
             budget: BatchBudget(maxBatchedTokens: tokens, maxRunning: maxRunning, blockSize: 16,
-                                freeBlockCount: free, totalBlockCount: 2000),
+                                freeBlockCount: free),
             iterationSeconds: 0.03, workflows: workflows)
     }
 
