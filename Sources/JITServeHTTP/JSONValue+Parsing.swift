@@ -53,11 +53,14 @@ extension JSONValue {
 
         mutating func parseObject(depth: Int) throws(HTTPError) -> JSONValue {
             index += 1
-            var object = JSONObject()
+            // Pairs are collected as read and the object built once: assigning key by key would
+            // rescan every earlier key, quadratic in a hostile body's key count. Duplicates stay
+            // in order, and lookups take the last, as most JSON parsers do.
+            var pairs: [(String, JSONValue)] = []
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(object)
+                return .object(JSONObject(pairs: pairs))
             }
             while true {
                 skipWhitespace()
@@ -67,11 +70,11 @@ extension JSONValue {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':' after key") }
                 index += 1
                 skipWhitespace()
-                object[key] = try parseValue(depth: depth + 1)
+                pairs.append((key, try parseValue(depth: depth + 1)))
                 skipWhitespace()
                 guard index < bytes.count else { throw failure("unterminated object") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject(pairs: pairs)) }
                 throw failure("expected ',' or '}' in object")
             }
         }
