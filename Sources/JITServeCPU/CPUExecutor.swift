@@ -15,11 +15,21 @@ public final class CPUExecutor: Executor {
     public let swapBlockCapacity = 0
     public let maxModelLength: Int
 
-    /// Per-request text state: the streaming detokeniser and the text emitted so far (for stop
-    /// strings). Sampling itself is stateless (see `TokenSampler`).
+    /// Per-request text state: the streaming detokeniser and the end of the text emitted so far
+    /// (for stop strings). Sampling itself is stateless (see `TokenSampler`).
     private struct RequestState {
         var decoder: StreamingDecoder?
+        /// The last characters emitted: a stop string ending in the next piece starts at most
+        /// (longest stop − 1) characters back, so that is all that is kept — the whole text
+        /// would make each token's append and search grow with the answer's length.
         var text = ""
+
+        mutating func keepTail(of piece: String, for stopStrings: [String]) {
+            let keep = (stopStrings.map(\.count).max() ?? 0) - 1
+            guard keep > 0 else { return }
+            text += piece
+            if text.count > keep { text = String(text.suffix(keep)) }
+        }
     }
 
     private var states: [RequestID: RequestState] = [:]
@@ -27,14 +37,18 @@ public final class CPUExecutor: Executor {
     /// - Parameters:
     ///   - kvCacheBytes: RAM for keys and values; sets `kvBlockCapacity`. Pages stay virtual
     ///     until used, so a generous budget costs nothing up front.
-    public init(model: LlamaModel, tokenizer: Tokenizer?, kvCacheBytes: Int = 2 << 30, blockSize: Int = 16) {
+    ///   - maxModelLength: A cap on the model's context length (prompt + output), if any.
+    public init(
+        model: LlamaModel, tokenizer: Tokenizer?, kvCacheBytes: Int = 2 << 30, blockSize: Int = 16,
+        maxModelLength: Int? = nil
+    ) {
         let c = model.configuration
         let perToken = PagedKVCache.bytesPerToken(
             layerCount: c.layerCount, kvHeadCount: c.kvHeadCount, headDimension: c.headDimension)
         self.model = model
         self.tokenizer = tokenizer
         self.blockSize = blockSize
-        self.maxModelLength = c.contextLength
+        self.maxModelLength = min(c.contextLength, maxModelLength ?? c.contextLength)
         cache = PagedKVCache(
             layerCount: c.layerCount, blockCount: max(1, kvCacheBytes / (perToken * blockSize)),
             blockSize: blockSize, kvHeadCount: c.kvHeadCount, headDimension: c.headDimension)
@@ -51,12 +65,13 @@ public final class CPUExecutor: Executor {
     /// Builds an executor for an opened GGUF model (weights are copied out of the mapping).
     public convenience init(
         gguf file: GGUFFile, threadCount: Int = ProcessInfo.processInfo.activeProcessorCount,
-        kvCacheBytes: Int = 2 << 30
+        kvCacheBytes: Int = 2 << 30, maxModelLength: Int? = nil
     ) throws {
         let configuration = try LlamaConfiguration(gguf: file)
         let weights = try LlamaWeights(gguf: file, configuration: configuration)
         let model = LlamaModel(weights: weights, threadCount: threadCount)
-        try self.init(model: model, tokenizer: Tokenizer(gguf: file), kvCacheBytes: kvCacheBytes)
+        try self.init(model: model, tokenizer: Tokenizer(gguf: file), kvCacheBytes: kvCacheBytes,
+                      maxModelLength: maxModelLength)
     }
 
     public func execute(_ batch: ExecutionBatch) throws -> ExecutionOutcome {
@@ -109,7 +124,7 @@ public final class CPUExecutor: Executor {
             piece = cut
             isStop = true
         }
-        state.text += piece
+        state.keepTail(of: piece, for: parameters.stopStrings)
         states[sequence.requestID] = state
         return GeneratedToken(requestID: sequence.requestID, tokenID: token, isStop: isStop, text: piece)
     }
@@ -119,7 +134,9 @@ public final class CPUExecutor: Executor {
     private func restoredState(for sequence: ScheduledSequence, tokenizer: Tokenizer) -> RequestState {
         var state = RequestState(decoder: StreamingDecoder(tokenizer: tokenizer))
         let generated = sequence.tokenIDs.suffix(sequence.generatedTokenCount)
-        for token in generated { state.text += state.decoder!.append(token) }
+        for token in generated {
+            state.keepTail(of: state.decoder!.append(token), for: sequence.sampling.stopStrings)
+        }
         return state
     }
 

@@ -157,7 +157,8 @@ struct ServeCommand: AsyncParsableCommand {
             let path = try ModelStore().resolve(modelName, pullIfMissing: true, log: Self.log)
             Self.log("loading \(path)")
             let file = try GGUFFile(contentsOf: path)
-            let cpu = try CPUExecutor(gguf: file, threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let cpu = try CPUExecutor(gguf: file, threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                      maxModelLength: maxModelLen)
             guard let tokenizer = cpu.tokenizer else {
                 throw ValidationError("\(path) carries no tokenizer; the server needs one to read text")
             }
