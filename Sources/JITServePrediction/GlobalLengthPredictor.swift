@@ -25,6 +25,7 @@ extension LengthDistribution {
     /// outrun its `max_tokens`). Unchanged when `limit` is not positive or nothing exceeds it.
     public func capped(at limit: Int) -> LengthDistribution {
         guard limit > 0, let last = samples.last, last > limit else { return self }
-        return LengthDistribution(samples: samples.map { min($0, limit) }, weights: weights)
+        // Capping keeps the order: no re-sort.
+        return LengthDistribution(ascendingSamples: samples.map { min($0, limit) }, weights: weights)
     }
 }

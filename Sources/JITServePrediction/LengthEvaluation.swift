@@ -56,7 +56,7 @@ public struct LengthEvaluation: Codable, Hashable, Sendable {
         meanRatio = start.meanRatio
         pinballLoss = start.pinballLoss
         refinement = generatedPoints.map {
-            Self.point(generated: $0, quantile: quantile, distributions: distributions, truths: truths)
+            $0 == 0 ? start : Self.point(generated: $0, quantile: quantile, distributions: distributions, truths: truths)
         }
     }
 

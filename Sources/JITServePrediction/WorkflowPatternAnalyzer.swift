@@ -45,12 +45,14 @@ public struct WorkflowPatternAnalyzer: WorkflowPredictor {
         completed: [CallObservation], arriving: Request
     ) -> WorkflowEstimate {
         let key = UniformShareWorkflowPredictor.key(application, arriving)
-        let cold = fallback.estimate(workflowID: workflowID, application: application, slo: slo,
-                                     completed: completed, arriving: arriving)
-        guard fallback.finishedCount(application: key) >= configuration.minimumFinished else { return cold }
+        // The per-type default, computed only when the patterns cannot answer.
+        func cold() -> WorkflowEstimate {
+            fallback.estimate(workflowID: workflowID, application: application, slo: slo, completed: completed, arriving: arriving)
+        }
+        guard fallback.finishedCount(application: key) >= configuration.minimumFinished else { return cold() }
         let progress = WorkflowProgress(completed: completed, stage: slo.stage, arrivingPromptTokenCount: arriving.promptTokenCount)
         let matches = store.nearest(to: progress, application: key, count: max(1, configuration.neighbourCount))
-        guard !matches.isEmpty else { return cold }
+        guard !matches.isEmpty else { return cold() }
         let current = progress.currentStageIndex
         var weight = 0.0, remaining = 0.0, tokens = 0.0, share = 0.0
         // Neighbours far worse than the best match are other shapes, not evidence about this one.

@@ -80,7 +80,7 @@ struct ArrivalQueue {
                 deadline: planned.traced.deadline)
             push(Request(
                 id: planned.callIDs[stage][c], arrivedAt: at, promptTokenCount: call.promptTokenCount,
-                maxOutputTokens: max(call.outputTokenCount, 4096), slo: .compound(slo),
+                maxOutputTokens: max(call.outputTokenCount, PaperMix.maxOutputTokensFloor), slo: .compound(slo),
                 application: spec.application))
         }
     }

@@ -19,8 +19,6 @@ public struct WorkloadPlan: Sendable {
     /// In workload order.
     public let workflows: [PlannedWorkflow]
     public let workflowIndex: [WorkflowID: Int]
-    /// Which workflow, stage and call a workflow call ID stands for.
-    public let callPosition: [RequestID: (workflow: WorkflowID, stage: Int, call: Int)]
     /// The workload's latency and deadline requests, by arrival.
     public let independentRequests: [TracedRequest]
 
@@ -31,17 +29,15 @@ public struct WorkloadPlan: Sendable {
         var counts: [WorkflowID: Int] = [:]
         var planned: [PlannedWorkflow] = []
         var index: [WorkflowID: Int] = [:]
-        var position: [RequestID: (WorkflowID, Int, Int)] = [:]
         var next = Self.workflowCallIDBase
         for traced in workload.workflows {
             var ids: [[RequestID]] = []
-            for (s, stage) in traced.spec.stages.enumerated() {
+            for stage in traced.spec.stages {
                 var stageIDs: [RequestID] = []
-                for (c, call) in stage.calls.enumerated() {
+                for call in stage.calls {
                     let id = RequestID(next)
                     next += 1
                     lengths[id] = call.outputTokenCount
-                    position[id] = (traced.spec.id, s, c)
                     stageIDs.append(id)
                 }
                 ids.append(stageIDs)
@@ -54,7 +50,6 @@ public struct WorkloadPlan: Sendable {
         workflowCallCounts = counts
         workflows = planned
         workflowIndex = index
-        callPosition = position
         independentRequests = workload.requests
     }
 }

@@ -7,7 +7,7 @@ import JITServeSimulation
 struct BenchSimulatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulator",
-        abstract: "Wall time to replay a trace (default: the whole Azure conv trace) on one replica."
+        abstract: "Wall time to replay a trace (default: the whole Azure conv trace) on --replicas replicas (default one)."
     )
 
     @Option(help: "Workload to replay.")
@@ -31,7 +31,8 @@ struct BenchSimulatorCommand: ParsableCommand {
             let result = try Simulator(
                 workload: built, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: setup.scheduler,
                 lengthPredictor: setup.lengthPredictor, workflowPredictor: setup.workflowPredictor,
-                options: .init(engine: hardware.engineConfiguration(), drainLimit: .seconds(hardware.drain))
+                options: .init(engine: hardware.engineConfiguration(), drainLimit: .seconds(hardware.drain),
+                               replicaCount: hardware.replicas)
             ).run()
             let wall = (ContinuousClock.now - started).seconds
             print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %10.2f %15.0f %13.0f %12d %14.1f", wall, result.simulatedSeconds,

@@ -18,11 +18,15 @@ struct PolicySetup {
         self.forest = forest
     }
 
-    var lengthPredictorName: String { isOracle ? "oracle" : (forest?.name ?? MaxTokensLengthPredictor().name) + "+app" }
+    var lengthPredictorName: String { isOracle ? "oracle" : estimator.name }
 
     func lengthPredictor(_ plan: WorkloadPlan) -> any OutputLengthPredictor {
-        if isOracle { return OracleLengthPredictor(plan: plan) }
-        return ApplicationLengthPredictor(base: forest ?? MaxTokensLengthPredictor())
+        isOracle ? OracleLengthPredictor(plan: plan) : estimator
+    }
+
+    /// What every non-oracle policy is told: the forest, with per-application online lengths.
+    private var estimator: ApplicationLengthPredictor {
+        ApplicationLengthPredictor(base: forest ?? MaxTokensLengthPredictor())
     }
 
     func workflowPredictor(_ plan: WorkloadPlan) -> (any WorkflowPredictor)? {
