@@ -101,11 +101,11 @@ public final class EngineCore {
     /// Removes a request at once, freeing its KV. Returns its record (finish reason
     /// `.cancelled`), or nil when the engine does not hold it (already finished).
     @discardableResult
-    public func cancel(_ id: RequestID, at now: Instant) -> RequestRecord? {
+    public func cancel(_ id: RequestID, at now: Instant, reason: FinishReason = .cancelled) -> RequestRecord? {
         guard let sequence = byID[id] else { return nil }
         running.removeAll { $0 === sequence }
         waiting.removeAll { $0 === sequence }
-        return retire(sequence, reason: .cancelled, at: now)
+        return retire(sequence, reason: reason, at: now)
     }
 
     /// Tells the analyzer a workflow has finished (the engine cannot know how many calls a

@@ -39,8 +39,8 @@ extension LiveEngine {
                     closeStream()
                 }
             }
-            for id in cancels {
-                guard let record = core.cancel(id, at: now) else { continue }
+            for (id, reason) in cancels {
+                guard let record = core.cancel(id, at: now, reason: reason) else { continue }
                 retire(record, error: nil)
             }
             if !adds.isEmpty || !cancels.isEmpty { canProgress = true }

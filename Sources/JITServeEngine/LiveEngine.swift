@@ -43,7 +43,7 @@ public final class LiveEngine: @unchecked Sendable {
     /// Work handed to the engine thread, and the figures it publishes; guarded by `signal`.
     struct Inbox {
         var adds: [(Request, Events.Continuation)] = []
-        var cancels: [RequestID] = []
+        var cancels: [(RequestID, FinishReason)] = []
         var isDraining = false
         var isStopping = false
         var hasStopped = false
@@ -137,10 +137,11 @@ public final class LiveEngine: @unchecked Sendable {
         return stream
     }
 
-    /// Cancels a request (a client gone): its KV is freed on the engine thread's next pass,
-    /// without waiting for the current iteration's successor. Unknown or finished IDs are ignored.
-    public func cancel(_ id: RequestID) {
-        signal.withLock { inbox.cancels.append(id) }
+    /// Ends a request early — a client gone (`.cancelled`), or a stop string found in its text
+    /// (`.stop`): its KV is freed on the engine thread's next pass, without waiting for the
+    /// current iteration's successor. Unknown or finished IDs are ignored.
+    public func cancel(_ id: RequestID, reason: FinishReason = .cancelled) {
+        signal.withLock { inbox.cancels.append((id, reason)) }
         signal.broadcast()
     }
 

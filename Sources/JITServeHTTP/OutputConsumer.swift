@@ -41,9 +41,10 @@ struct OutputConsumer: Sendable {
                 let delta = assembler.append(bytes)
                 if !delta.isEmpty { try await onDelta(delta, tokenCount) }
                 if assembler.isStopped {
-                    // The rest of the response is not wanted: free its KV now.
+                    // The rest of the response is not wanted: free its KV now. It ends as a
+                    // stop, for the client and the server's goodput counters alike.
                     cut = true
-                    engine.cancel(requestID)
+                    engine.cancel(requestID, reason: .stop)
                 }
             case .finished(let finished):
                 record = finished
@@ -54,8 +55,7 @@ struct OutputConsumer: Sendable {
         if !tail.isEmpty { try await onDelta(tail, tokenCount) }
         var finishReason = "stop"
         if cut, var patched = record {
-            // The engine saw a cancellation; the client sees what vLLM reports: a stop.
-            patched.timeline.finishReason = .stop
+            // Tokens the engine produced before the stop reached it are not the client's.
             patched.timeline.tokenDeliveredAt = Array(patched.timeline.tokenDeliveredAt.prefix(tokenCount))
             record = patched
         } else if record?.timeline.finishReason == .length {

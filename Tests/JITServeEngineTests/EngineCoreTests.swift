@@ -126,6 +126,19 @@ private func drain(_ engine: EngineCore, limit: Int = 100_000) throws -> [Reques
         #expect(executor.released.contains(RequestID(1)))
     }
 
+    @Test func aStopFoundOutsideTheEngineEndsTheRequestAsAStop() throws {
+        // The server finds stop strings in the text; the request it ends is a stop, not a
+        // cancellation, so goodput counters count it as completed.
+        let executor = FixedLengthExecutor(blocks: 50)
+        let engine = EngineCore(executor: executor, scheduler: SarathiScheduler(), lengthPredictor: FlatPredictor())
+        executor.lengths[RequestID(1)] = 500
+        try engine.add(request(1, prompt: 100))
+        _ = try engine.step(now: .zero)
+        let record = engine.cancel(RequestID(1), at: Instant(seconds: 1), reason: .stop)
+        #expect(record?.timeline.finishReason == .stop)
+        #expect(engine.stats.usedBlockCount == 0)
+    }
+
     @Test func refusesWhatCanNeverRun() {
         let executor = FixedLengthExecutor(blocks: 4)
         let engine = EngineCore(executor: executor, scheduler: VLLMScheduler(), lengthPredictor: FlatPredictor())
