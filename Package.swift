@@ -3,7 +3,8 @@ import PackageDescription
 
 // Hot loops (simulator, schedulers, CPU kernels) are compiled with optimisation even in debug
 // builds: a debug `swift test` would otherwise spend minutes in a forward pass or a trace replay.
-let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
+// Exclusivity stays checked in debug builds, where it catches aliasing bugs in the tests.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
 // The CPU kernels want FMA/AVX2; `haswell` is the portable floor measured in STACK.md.
 let kernels: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
 
@@ -33,6 +34,12 @@ let package = Package(
             dependencies: ["JITServeCore", "JITServeScheduling"],
             swiftSettings: optimised
         ),
+        // The one wiring of policy, predictors and engine, shared by serve, simulate, bench and
+        // generate.
+        .target(
+            name: "JITServeSetup",
+            dependencies: ["JITServeCore", "JITServePrediction", "JITServeScheduling", "JITServeEngine"]
+        ),
         .target(
             name: "JITServeSimulation",
             dependencies: ["JITServeCore", "JITServeScheduling", "JITServeEngine"],
@@ -61,7 +68,7 @@ let package = Package(
             name: "jitserve",
             dependencies: [
                 "JITServeCore", "JITServePrediction", "JITServeScheduling", "JITServeEngine",
-                "JITServeSimulation", "JITServeCPU", "JITServeHTTP",
+                "JITServeSetup", "JITServeSimulation", "JITServeCPU", "JITServeHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,11 +76,14 @@ let package = Package(
         .testTarget(name: "JITServePredictionTests", dependencies: ["JITServePrediction"]),
         .testTarget(name: "JITServeSchedulingTests", dependencies: ["JITServeScheduling"]),
         .testTarget(name: "JITServeEngineTests", dependencies: ["JITServeEngine"]),
+        .testTarget(name: "JITServeSetupTests", dependencies: ["JITServeSetup"]),
         .testTarget(
             name: "JITServeSimulationTests",
             dependencies: ["JITServeSimulation"]
         ),
         .testTarget(name: "JITServeCPUTests", dependencies: ["JITServeCPU"]),
         .testTarget(name: "JITServeHTTPTests", dependencies: ["JITServeHTTP"]),
+        // The command-line tool's own wiring (serve and simulate build the same JITServe).
+        .testTarget(name: "jitserveTests", dependencies: ["jitserve"]),
     ]
 )

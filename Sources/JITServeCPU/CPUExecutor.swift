@@ -7,6 +7,7 @@ import JITServeEngine
 /// cache whose blocks the engine's block manager hands out, and the reported time is measured.
 public final class CPUExecutor: Executor {
     public let model: LlamaModel
+    /// The model's tokenizer: the executor reads only its end-of-sequence token.
     public let tokenizer: Tokenizer?
     public let cache: PagedKVCache
     public let blockSize: Int
@@ -14,25 +15,6 @@ public final class CPUExecutor: Executor {
     /// Swap preemption is not offered: host RAM is where the KV already lives.
     public let swapBlockCapacity = 0
     public let maxModelLength: Int
-
-    /// Per-request text state: the streaming detokeniser and the end of the text emitted so far
-    /// (for stop strings). Sampling itself is stateless (see `TokenSampler`).
-    private struct RequestState {
-        var decoder: StreamingDecoder?
-        /// The last characters emitted: a stop string ending in the next piece starts at most
-        /// (longest stop − 1) characters back, so that is all that is kept — the whole text
-        /// would make each token's append and search grow with the answer's length.
-        var text = ""
-
-        mutating func keepTail(of piece: String, for stopStrings: [String]) {
-            let keep = (stopStrings.map(\.count).max() ?? 0) - 1
-            guard keep > 0 else { return }
-            text += piece
-            if text.count > keep { text = String(text.suffix(keep)) }
-        }
-    }
-
-    private var states: [RequestID: RequestState] = [:]
 
     /// - Parameters:
     ///   - kvCacheBytes: RAM for keys and values; sets `kvBlockCapacity`. Pages stay virtual
@@ -101,62 +83,18 @@ public final class CPUExecutor: Executor {
         return ExecutionOutcome(tokens: tokens, elapsed: ContinuousClock.now - started)
     }
 
-    public func release(_ requestID: RequestID) {
-        states[requestID] = nil
-    }
+    /// Nothing to forget: sampling is a pure function of the request's seed and step.
+    public func release(_ requestID: RequestID) {}
 
-    /// Samples one sequence's next token and works out its text and whether it stops there.
+    /// Samples one sequence's next token. Text, and stop strings in it, are the engine's
+    /// business (`Detokenizer`): the executor only says whether the model ended the answer.
     private func sample(_ sequence: ScheduledSequence, logits: UnsafeBufferPointer<Float>) -> GeneratedToken {
         let parameters = sequence.sampling
         let eos = tokenizer?.eosTokenID
         let banned = !parameters.ignoreEOS && sequence.generatedTokenCount < parameters.minTokens ? eos : nil
         let sampler = TokenSampler(parameters: parameters, requestID: sequence.requestID)
         let token = sampler.sample(logits, step: sequence.generatedTokenCount, bannedToken: banned)
-        var isStop = token == eos && !parameters.ignoreEOS
-        guard let tokenizer else {
-            return GeneratedToken(requestID: sequence.requestID, tokenID: token, isStop: isStop)
-        }
-        var state = states[sequence.requestID] ?? restoredState(for: sequence, tokenizer: tokenizer)
-        var piece = state.decoder!.append(token)
-        if !parameters.stopStrings.isEmpty, !piece.isEmpty,
-            let cut = Self.stopCut(emitted: state.text, piece: piece, stopStrings: parameters.stopStrings)
-        {
-            piece = cut
-            isStop = true
-        }
-        state.keepTail(of: piece, for: parameters.stopStrings)
-        states[sequence.requestID] = state
-        return GeneratedToken(requestID: sequence.requestID, tokenID: token, isStop: isStop, text: piece)
-    }
-
-    /// A request seen for the first time — or again after a recompute preemption released its
-    /// state — gets its detokeniser replayed over the tokens it has already generated.
-    private func restoredState(for sequence: ScheduledSequence, tokenizer: Tokenizer) -> RequestState {
-        var state = RequestState(decoder: StreamingDecoder(tokenizer: tokenizer))
-        let generated = sequence.tokenIDs.suffix(sequence.generatedTokenCount)
-        for token in generated {
-            state.keepTail(of: state.decoder!.append(token), for: sequence.sampling.stopStrings)
-        }
-        return state
-    }
-
-    /// When `emitted + piece` contains a stop string that ends inside `piece`, the part of
-    /// `piece` before the stop string (the stop string itself is not delivered); nil otherwise.
-    public static func stopCut(emitted: String, piece: String, stopStrings: [String]) -> String? {
-        let combined = emitted + piece
-        let pieceStart = combined.index(combined.endIndex, offsetBy: -piece.count)
-        var earliest: String.Index?
-        for stop in stopStrings where !stop.isEmpty {
-            // Only matches that end in the new piece: earlier ones would have stopped already.
-            let searchStart = combined.index(pieceStart, offsetBy: -(stop.count - 1), limitedBy: combined.startIndex)
-                ?? combined.startIndex
-            if let range = combined.range(of: stop, range: searchStart..<combined.endIndex),
-                earliest == nil || range.lowerBound < earliest!
-            {
-                earliest = range.lowerBound
-            }
-        }
-        guard let earliest else { return nil }
-        return earliest <= pieceStart ? "" : String(combined[pieceStart..<earliest])
+        return GeneratedToken(
+            requestID: sequence.requestID, tokenID: token, isEndOfSequence: token == eos && !parameters.ignoreEOS)
     }
 }

@@ -1,3 +1,6 @@
+import JITServeCore
+import JITServeEngine
+
 /// Renders a conversation exactly as the GGUF's `tokenizer.chat_template` (a Jinja template)
 /// would. Rather than interpret Jinja, the template is recognised by structure: the ChatML family
 /// (SmolLM2's included) — a loop over messages printing a concatenation of literals and
@@ -52,24 +55,26 @@ public struct ChatTemplate: Sendable {
         return String(turn.dropFirst(head.count).dropLast(tail.count))
     }
 
-    /// The prompt text for `messages`; with `addGenerationPrompt`, ends with the opening of an
-    /// assistant turn so the model writes the reply. Every template this type accepts renders any
-    /// list of messages; `throws` leaves room for templates that reject some (e.g. role order).
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String {
-        var output = ""
+    /// The prompt for `messages`: the template's own text (literals, role names, the default
+    /// system turn, the generation prompt) apart from the messages' content. With
+    /// `addGenerationPrompt`, it ends with the opening of an assistant turn so the model writes
+    /// the reply. Every template this type accepts renders any list of messages; `throws` leaves
+    /// room for templates that reject some (e.g. role order).
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws -> PromptText {
+        var prompt = PromptText()
         for (index, message) in messages.enumerated() {
-            if index == 0, message.role != "system", let defaultSystemTurn {
-                output += defaultSystemTurn
+            if index == 0, message.role != .system, let defaultSystemTurn {
+                prompt.append(defaultSystemTurn, origin: .template)
             }
             for term in messageTerms {
                 switch term {
-                case .literal(let text): output += text
-                case .role: output += message.role
-                case .content: output += message.content
+                case .literal(let text): prompt.append(text, origin: .template)
+                case .role: prompt.append(message.role.rawValue, origin: .template)
+                case .content: prompt.append(message.content, origin: .content)
                 }
             }
         }
-        if addGenerationPrompt { output += generationPrompt }
-        return output
+        if addGenerationPrompt { prompt.append(generationPrompt, origin: .template) }
+        return prompt
     }
 }

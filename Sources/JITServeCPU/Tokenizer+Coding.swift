@@ -1,11 +1,12 @@
 extension Tokenizer {
     /// Token IDs for `text`. With `parseSpecial`, control and user-defined token texts in `text`
     /// (e.g. `<|im_start|>`) become those tokens; without, they are tokenized as plain text.
-    /// Prepends BOS when the model asks for it (`tokenizer.ggml.add_bos_token`; SmolLM2 does not).
-    public func encode(_ text: String, parseSpecial: Bool = true) -> [Int32] {
+    /// Prepends BOS when the model asks for it (`tokenizer.ggml.add_bos_token`; SmolLM2 does not)
+    /// and `atStart` (false for a piece that continues a prompt).
+    public func encode(_ text: String, parseSpecial: Bool = true, atStart: Bool = true) -> [Int32] {
         var output: [Int32] = []
         output.reserveCapacity(text.utf8.count / 3 + 2)
-        if addsBOSToken, let bosTokenID { output.append(bosTokenID) }
+        if atStart, addsBOSToken, let bosTokenID { output.append(bosTokenID) }
         var cache: [Substring: [Int32]] = [:]
         let utf8 = Array(text.utf8)
         var segmentStart = 0

@@ -2,13 +2,16 @@ import JITServeCore
 import JITServeScheduling
 
 /// The engine's live record of one request: what the scheduler sees (`state`) plus what only the
-/// engine and executor need (token IDs, timeline).
+/// engine and executor need (token IDs, timeline, output text). Its KV blocks are the block
+/// manager's; `state`'s KV fields are filled from there in each snapshot.
 final class EngineSequence {
     let request: Request
     var state: SequenceState
     var timeline: RequestTimeline
     /// Prompt then generated token IDs; empty when the request has none (simulation).
     var tokenIDs: [Int32]
+    /// Turns its tokens into the client's text; nil without a text codec.
+    var detokenizer: Detokenizer?
     /// In `running` (holds device KV) rather than `waiting`.
     var isRunning = false
     /// The last iteration that scheduled it: guards against a plan naming it twice.
@@ -19,8 +22,7 @@ final class EngineSequence {
         self.request = request
         state = SequenceState(
             id: request.id, slo: request.slo, arrivedAt: request.arrivedAt,
-            promptTokenCount: request.promptTokenCount, maxOutputTokens: request.maxOutputTokens,
-            priority: request.priority, length: length
+            promptTokenCount: request.promptTokenCount, maxOutputTokens: request.maxOutputTokens, length: length
         )
         timeline = RequestTimeline(arrivedAt: request.arrivedAt)
         tokenIDs = request.promptTokenIDs ?? []

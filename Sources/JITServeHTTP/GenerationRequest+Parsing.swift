@@ -41,7 +41,6 @@ extension GenerationRequest {
             request.includeUsage = try optionsReader.bool("include_usage") ?? false
             _ = try optionsReader.bool("continuous_usage_stats")
         }
-        request.priority = try reader.int("priority", in: -1_000_000...1_000_000) ?? 0
         if let slo = reader.value("slo") { request.slo = try SLOSpec.parse(body: slo) }
         return request
     }

@@ -20,37 +20,30 @@ extension OpenAIServer {
         }
         let tokens = try encode(parsed.prompt, codec: backend.codec)
         let field = parsed.prompt.field
-        guard !tokens.isEmpty else { throw HTTPError.invalidField(field, reason: "encodes to no tokens") }
-        guard tokens.count < engine.maxModelLength else {
-            throw HTTPError.promptTooLong(field: field, promptTokenCount: tokens.count, maxModelLength: engine.maxModelLength)
-        }
-        let room = engine.maxModelLength - tokens.count
-        if let asked = parsed.maxTokens, asked > room {
-            throw HTTPError.invalidField(
-                endpoint == .chat ? "max_completion_tokens" : "max_tokens",
-                reason: "the model's context is \(engine.maxModelLength) tokens; the prompt takes \(tokens.count), "
-                    + "leaving \(room), but \(asked) were requested")
-        }
-        try AdmissionControl(maxWaitingRequests: configuration.maxWaitingRequests).check(
-            slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine))
-
+        let maxTokensField = endpoint == .chat ? "max_completion_tokens" : "max_tokens"
+        // Without max_tokens, the answer may fill the context (up to the server's default cap).
+        let room = max(1, engine.maxModelLength - tokens.count)
+        let maxOutputTokens = parsed.maxTokens ?? min(room, configuration.defaultMaxTokens ?? room)
         let id = engine.makeRequestID()
         let engineRequest = JITServeCore.Request(
             id: id, arrivedAt: now, promptTokenCount: tokens.count, promptTokenIDs: tokens,
-            promptText: Self.promptText(parsed.prompt),
-            maxOutputTokens: parsed.maxTokens ?? min(room, configuration.defaultMaxTokens ?? room), slo: slo,
-            sampling: parsed.sampling, priority: parsed.priority, application: endpoint == .chat ? "chat" : "completion")
+            promptText: Self.promptText(parsed.prompt), maxOutputTokens: maxOutputTokens, slo: slo,
+            sampling: parsed.sampling, application: endpoint == .chat ? "chat" : "completion")
+        // The engine's checks (empty prompt, context, KV cache, max_tokens) are the only ones;
+        // made before admission control so that a request that can never run gets its 400, not
+        // a 429. `submit` makes them again, with the same function.
         let events: LiveEngine.Events
         do {
+            try engine.limits.validate(engineRequest)
+            try AdmissionControl(maxWaitingRequests: configuration.maxWaitingRequests).check(
+                slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine))
             events = try engine.submit(engineRequest)
-        } catch {
-            throw HTTPError(error, promptField: field)
+        } catch let error as EngineError {
+            throw HTTPError(error, promptField: field, maxTokensField: maxTokensField)
         }
         let renderer = ResponseRenderer(
             endpoint: endpoint, requestID: id, created: UnixTime.now(), model: configuration.servedModelName)
-        let consumer = OutputConsumer(
-            events: events, codec: backend.codec, engine: engine, requestID: id,
-            stopStrings: parsed.sampling.stopStrings, promptTokenCount: tokens.count)
+        let consumer = OutputConsumer(events: events, promptTokenCount: tokens.count)
         let requestBody = request.body
 
         guard parsed.stream else {
@@ -58,10 +51,10 @@ extension OpenAIServer {
             let outcome: OutputConsumer.Outcome
             do {
                 outcome = try await requestBody.consumeWithCancellationOnInboundClose { _ in
-                    try await consumer.run { _, _ in }
+                    try await consumer.run { _ in }
                 }
             } catch let error as EngineError {
-                throw HTTPError(error, promptField: field)
+                throw HTTPError(error, promptField: field, maxTokensField: maxTokensField)
             }
             var response = Self.json(renderer.response(
                 text: outcome.text, finishReason: outcome.finishReason, usage: outcome.usage))
@@ -78,7 +71,7 @@ extension OpenAIServer {
                 try await requestBody.consumeWithCancellationOnInboundClose { _ in
                     var first = true
                     do {
-                        let outcome = try await consumer.run { delta, _ in
+                        let outcome = try await consumer.run { delta in
                             try await writer.write(ByteBuffer(string: renderer.chunk(text: delta, isFirst: first)))
                             first = false
                         }
@@ -86,7 +79,8 @@ extension OpenAIServer {
                             text: "", isFirst: first, finishReason: outcome.finishReason)))
                         if includeUsage { try await writer.write(ByteBuffer(string: renderer.usageChunk(outcome.usage))) }
                     } catch let error as EngineError {
-                        try await writer.write(ByteBuffer(string: ResponseRenderer.errorFrame(HTTPError(error, promptField: field))))
+                        try await writer.write(ByteBuffer(string: ResponseRenderer.errorFrame(
+                            HTTPError(error, promptField: field, maxTokensField: maxTokensField))))
                     }
                     try await writer.write(ByteBuffer(string: ResponseRenderer.done))
                 }

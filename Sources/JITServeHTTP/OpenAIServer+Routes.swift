@@ -134,12 +134,12 @@ extension OpenAIServer {
     func encode(_ prompt: GenerationRequest.Prompt, codec: any TextCodec) throws(HTTPError) -> [Int32] {
         do {
             switch prompt {
-            case .text(let text): return try codec.encode(text)
+            case .text(let text): return try codec.encode(.content(text))
             case .tokens(let ids):
                 try checkVocabulary(ids, field: "prompt", codec: codec)
                 return ids
             case .chat(let messages, let addGenerationPrompt):
-                return try codec.encodeChat(messages, addGenerationPrompt: addGenerationPrompt)
+                return try codec.encode(codec.renderChat(messages, addGenerationPrompt: addGenerationPrompt))
             }
         } catch let error as HTTPError {
             throw error

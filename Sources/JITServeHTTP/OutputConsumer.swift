@@ -1,70 +1,53 @@
 import JITServeCore
 import JITServeEngine
 
-/// Reads one request's engine events and turns them into text deltas, applying stop strings
-/// (a stop found in the text cancels the request in the engine at once).
+/// Reads one request's engine events and hands its text deltas to the response writer.
+///
+/// The text, and where it stops, are the engine's (`Detokenizer`): a stop string has already
+/// ended the request there, so the record it finishes with — finish reason, token count,
+/// delivery times — is exactly what the client was sent, and so is what metrics count.
 struct OutputConsumer: Sendable {
     let events: LiveEngine.Events
-    let codec: any TextCodec
-    let engine: LiveEngine
-    let requestID: RequestID
-    let stopStrings: [String]
     let promptTokenCount: Int
 
     struct Outcome: Sendable {
         var text: String
-        var completionTokenCount: Int
-        var finishReason: String
-        var record: RequestRecord?
+        var record: RequestRecord
         var promptTokenCount: Int
+
+        /// OpenAI's `finish_reason`: `stop`, `length`, or vLLM's `abort` for a cancelled request.
+        var finishReason: String {
+            switch record.timeline.finishReason {
+            case .length: "length"
+            case .cancelled, .rejected: "abort"
+            case .stop, nil: "stop"
+            }
+        }
 
         var usage: JSONValue {
             ResponseRenderer.usage(
-                promptTokenCount: promptTokenCount, completionTokenCount: completionTokenCount, record: record)
+                promptTokenCount: promptTokenCount, completionTokenCount: record.timeline.outputTokenCount,
+                record: record)
         }
     }
 
     /// Consumes every event; `onDelta` gets each non-empty piece of text as it is settled.
     /// - Throws: The engine's error when the request could not be finished (e.g. shutdown), and
     ///   `CancellationError` when the consuming task was cancelled (the client went away).
-    func run(onDelta: (String, Int) async throws -> Void) async throws -> Outcome {
-        var assembler = TextAssembler(stopStrings: stopStrings)
-        var tokenCount = 0
+    func run(onDelta: (String) async throws -> Void) async throws -> Outcome {
+        var text = ""
         var record: RequestRecord?
-        var cut = false
         for try await event in events {
             switch event {
             case .token(let token):
-                guard !cut else { continue }
-                tokenCount += 1
-                let bytes = token.text.map { Array($0.utf8) } ?? codec.bytes(of: token.tokenID)
-                let delta = assembler.append(bytes)
-                if !delta.isEmpty { try await onDelta(delta, tokenCount) }
-                if assembler.isStopped {
-                    // The rest of the response is not wanted: free its KV now. It ends as a
-                    // stop, for the client and the server's goodput counters alike.
-                    cut = true
-                    engine.cancel(requestID, reason: .stop)
-                }
+                guard !token.text.isEmpty else { continue }
+                text += token.text
+                try await onDelta(token.text)
             case .finished(let finished):
                 record = finished
             }
         }
-        if Task.isCancelled { throw CancellationError() }
-        let tail = assembler.finish()
-        if !tail.isEmpty { try await onDelta(tail, tokenCount) }
-        var finishReason = "stop"
-        if cut, var patched = record {
-            // Tokens the engine produced before the stop reached it are not the client's.
-            patched.timeline.tokenDeliveredAt = Array(patched.timeline.tokenDeliveredAt.prefix(tokenCount))
-            record = patched
-        } else if record?.timeline.finishReason == .length {
-            finishReason = "length"
-        } else if record?.timeline.finishReason == .cancelled {
-            finishReason = "abort"
-        }
-        return Outcome(
-            text: assembler.text, completionTokenCount: tokenCount, finishReason: finishReason, record: record,
-            promptTokenCount: promptTokenCount)
+        guard !Task.isCancelled, let record else { throw CancellationError() }
+        return Outcome(text: text, record: record, promptTokenCount: promptTokenCount)
     }
 }

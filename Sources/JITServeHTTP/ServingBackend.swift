@@ -1,6 +1,7 @@
 import JITServeEngine
 
-/// What the server serves once the model is loaded: the live engine and its tokenizer.
+/// What the server serves once the model is loaded: the live engine, whose text codec encodes
+/// prompts as its detokenizers decode answers.
 public struct ServingBackend: Sendable {
     public let engine: LiveEngine
     public let codec: any TextCodec
@@ -8,7 +9,9 @@ public struct ServingBackend: Sendable {
     public let executorName: String
     public let textNote: String
 
-    public init(engine: LiveEngine, codec: any TextCodec, executorName: String, textNote: String) {
+    /// - Precondition: `engine` was built with a text codec (a server reads and writes text).
+    public init(engine: LiveEngine, executorName: String, textNote: String) {
+        guard let codec = engine.textCodec else { preconditionFailure("a served engine needs a text codec") }
         self.engine = engine
         self.codec = codec
         self.executorName = executorName

@@ -5,6 +5,7 @@ import JITServeCore
 import JITServeEngine
 import JITServePrediction
 import JITServeScheduling
+import JITServeSetup
 import JITServeSimulation
 
 /// `jitserve bench [--recipe paper]`: every policy on the same generated trace per (rate, seed),
@@ -40,9 +41,9 @@ struct BenchPaperCommand: ParsableCommand {
     var schedulers = SchedulerCatalog.benchmarkNames.joined(separator: ",")
 
     @OptionGroup var hardware: HardwareOptions
-
-    @Option(help: "Write every run as JSON to this path.")
-    var json: String?
+    @OptionGroup var engine: EngineOptions
+    @OptionGroup var replay: ReplayOptions
+    @OptionGroup var output: OutputOptions
 
     @Option(help: "Write an HTML report with SVG plots into this directory.")
     var report: String?
@@ -89,7 +90,7 @@ struct BenchPaperCommand: ParsableCommand {
 
     func run() throws {
         let profile = try hardware.profile()
-        let forest = PolicySetup.loadForest()
+        let forest = EngineBuilder.loadForest(warn: Console.error)
         let names = policyNames()
         let workloadName = workload ?? "paper-mix"
         var cases: [(rate: Double, seed: UInt64, workload: Workload)] = []
@@ -99,11 +100,11 @@ struct BenchPaperCommand: ParsableCommand {
                     name: workloadName, rps: rate, duration: .seconds(duration), seed: seed)))
             }
         }
-        let jobs = cases.flatMap { c in names.map { (c, $0, hardware.replicas) } }
+        let jobs = cases.flatMap { c in names.map { (c, $0, replay.replicas) } }
         Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
         let started = ContinuousClock.now
-        let runs = try BenchRunner(profile: profile, forest: forest, engine: hardware.engineConfiguration(),
-                                   drain: hardware.drain, parallelism: self.jobs)
+        let runs = try BenchRunner(profile: profile, forest: forest, engine: engine.configuration(),
+                                   drain: replay.drain, parallelism: self.jobs)
             .run(jobs.map { BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1, replicas: $0.2) })
 
         var searches: [ReplicaSearchResult] = []
@@ -114,11 +115,7 @@ struct BenchPaperCommand: ParsableCommand {
                                      runs: runs, replicaSearch: searches)
         Console.error(String(format: "bench: done in %.1f s", (ContinuousClock.now - started).seconds))
         print(BenchTable.render(result))
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try Console.write(try encoder.encode(result), to: json)
-        }
+        try output.write(result)
         if let report {
             try result.write(to: report)
             Console.error("bench: report written to \(report)/index.html")
@@ -133,8 +130,8 @@ struct BenchPaperCommand: ParsableCommand {
     ) throws -> [ReplicaSearchResult] {
         let seed = try seedList().first ?? 1
         let built = try WorkloadCatalog.make(name: workload ?? "paper-mix", rps: rate, duration: .seconds(duration), seed: seed)
-        let runner = BenchRunner(profile: profile, forest: forest, engine: hardware.engineConfiguration(),
-                                 drain: hardware.drain, parallelism: jobs)
+        let runner = BenchRunner(profile: profile, forest: forest, engine: engine.configuration(),
+                                 drain: replay.drain, parallelism: jobs)
         // Each round tries the next replica count for every policy still short of the target.
         var results: [String: ReplicaSearchResult] = [:]
         for name in names { results[name] = ReplicaSearchResult(scheduler: name, rps: rate, target: target, replicas: nil, attainmentByReplicas: [:]) }
@@ -188,16 +185,16 @@ struct BenchRunner: Sendable {
     }
 
     private func simulate(_ job: Job, withDistributions: Bool) throws -> SimulationSummary {
-        let setup = try PolicySetup(name: job.policy, forest: forest)
+        let builder = try EngineBuilder(policy: job.policy, forest: forest, configuration: engine)
         let profile = self.profile
-        let simulator = Simulator(
-            workload: job.workload, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: setup.scheduler,
-            lengthPredictor: setup.lengthPredictor, workflowPredictor: setup.workflowPredictor,
-            options: .init(engine: engine, drainLimit: .seconds(drain), replicaCount: job.replicas))
+        let simulator = try Simulator(
+            workload: job.workload, makeExecutor: { SimulatedExecutor(profile: profile) },
+            makeEngine: builder.makeReplayEngine,
+            options: .init(drainLimit: .seconds(drain), replicaCount: job.replicas))
         let result = try simulator.run()
         var summary = SimulationSummary(
             scheduler: job.policy, workload: job.workload.name, hardware: profile.name,
-            lengthPredictor: setup.lengthPredictorName, rps: job.rate, seed: job.seed, result: result)
+            lengthPredictor: builder.lengthPredictorName, rps: job.rate, seed: job.seed, result: result)
         summary.replicas = job.replicas
         if withDistributions { summary.addDistributions(from: result, workflowCallCounts: simulator.plan.workflowCallCounts) }
         return summary

@@ -41,7 +41,6 @@ import Testing
         #expect(request.sampling.stopStrings == ["\n\n", "END"])
         #expect(request.sampling.ignoreEOS)
         #expect(request.sampling.minTokens == 2)
-        #expect(request.priority == 3)
         #expect(request.stream && request.includeUsage)
     }
 

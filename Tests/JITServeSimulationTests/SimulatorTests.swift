@@ -1,5 +1,6 @@
 import Foundation
 import JITServeCore
+import JITServeEngine
 import JITServeScheduling
 import JITServeSimulation
 import Testing
@@ -28,11 +29,15 @@ private func smallWorkload() -> Workload {
 private func simulate(_ policy: String, replicas: Int = 1, workload: Workload = smallWorkload()) throws -> SimulationResult {
     let profile = try HardwareProfile.named(model: "llama-3.1-8b", gpu: "a100")
     let oracle = SchedulerCatalog.isOracle(policy)
+    let scheduler = try SchedulerCatalog.make(policy)
     let simulator = Simulator(
         workload: workload, makeExecutor: { SimulatedExecutor(profile: profile) },
-        scheduler: try SchedulerCatalog.make(policy),
-        lengthPredictor: { plan -> any OutputLengthPredictor in oracle ? OracleLengthPredictor(plan: plan) : FixedGuess() },
-        workflowPredictor: { plan -> (any WorkflowPredictor)? in oracle ? OracleWorkflowPredictor(plan: plan) : nil },
+        makeEngine: { executor, plan in
+            EngineCore(
+                executor: executor, scheduler: scheduler,
+                lengthPredictor: oracle ? OracleLengthPredictor(plan: plan) : FixedGuess(),
+                workflowPredictor: oracle ? OracleWorkflowPredictor(plan: plan) : nil)
+        },
         options: .init(replicaCount: replicas))
     return try simulator.run()
 }

@@ -1,5 +1,4 @@
 import JITServeCore
-import JITServeEngine
 
 /// A zero-cost executor: no model and no compute time. Each sequence's output cycles through a
 /// fixed token sequence; it stops after `stopAfter` tokens (end-of-sequence, unless the request
@@ -19,15 +18,13 @@ public final class EchoExecutor: Executor {
     /// Modelled time of every iteration (the live engine waits it out, as for a simulated GPU);
     /// zero by default: no compute cost at all.
     public let iterationTime: Duration
-    /// Optional hook called once per iteration with the tokens just made (the benchmark stamps
-    /// their production time with it).
-    public var onTokens: (([GeneratedToken]) -> Void)?
 
     /// The default output: ASCII text, so that byte tokens decode to readable words.
     public static let defaultText = "The quick brown fox jumps over the lazy dog. "
 
     public init(
-        pattern: [Int32] = ByteCodec().encode(EchoExecutor.defaultText), endOfSequence: Int32 = ByteCodec.endOfSequence,
+        pattern: [Int32] = ByteCodec().encode(.content(EchoExecutor.defaultText)),
+        endOfSequence: Int32 = ByteCodec.endOfSequence,
         stopAfter: Int? = nil, maxModelLength: Int = 4096, blockSize: Int = 16, kvBlockCapacity: Int = 8192,
         iterationTime: Duration = .zero
     ) {
@@ -48,13 +45,12 @@ public final class EchoExecutor: Executor {
             let index = sequence.generatedTokenCount
             let stops = stopAfter.map { index + 1 >= max($0, sequence.sampling.minTokens) } ?? false
             if stops && !sequence.sampling.ignoreEOS {
-                tokens.append(GeneratedToken(requestID: sequence.requestID, tokenID: endOfSequence, isStop: true))
+                tokens.append(GeneratedToken(requestID: sequence.requestID, tokenID: endOfSequence, isEndOfSequence: true))
             } else {
                 tokens.append(GeneratedToken(
-                    requestID: sequence.requestID, tokenID: pattern[index % pattern.count], isStop: false))
+                    requestID: sequence.requestID, tokenID: pattern[index % pattern.count], isEndOfSequence: false))
             }
         }
-        onTokens?(tokens)
         return ExecutionOutcome(tokens: tokens, elapsed: iterationTime)
     }
 

@@ -1,6 +1,5 @@
 import JITServeCore
 import JITServeEngine
-import JITServeHTTP
 import JITServeScheduling
 import Synchronization
 import Testing
@@ -19,7 +18,9 @@ import Testing
     ) throws -> LiveEngine {
         let executor = EchoExecutor(
             stopAfter: stopAfter, maxModelLength: 256, blockSize: 4, kvBlockCapacity: kvBlocks, iterationTime: iteration)
-        let core = EngineCore(executor: executor, scheduler: try SchedulerCatalog.make("vllm"), lengthPredictor: CapPredictor())
+        let core = EngineCore(
+            executor: executor, scheduler: try SchedulerCatalog.make("vllm"), lengthPredictor: CapPredictor(),
+            textCodec: ByteCodec())
         return LiveEngine(core: core, onRetire: onRetire)
     }
 
@@ -42,7 +43,7 @@ import Testing
     @Test func streamsTokensThenTheRecord() async throws {
         let engine = try makeEngine()
         let events = try engine.submit(request(engine, maxTokens: 12))
-        var tokens: [GeneratedToken] = []
+        var tokens: [DeliveredToken] = []
         var record: RequestRecord?
         for try await event in events {
             switch event {
@@ -52,6 +53,7 @@ import Testing
         }
         #expect(tokens.count == 12)
         #expect(tokens.map(\.tokenID) == Array(EchoExecutor().pattern.prefix(12)))
+        #expect(tokens.map(\.text).joined() == String(EchoExecutor.defaultText.prefix(12)))
         #expect(record?.timeline.finishReason == .length)
         #expect(record?.timeline.outputTokenCount == 12)
         await engine.shutdown(grace: .seconds(1))
@@ -68,6 +70,32 @@ import Testing
             }
         }
         #expect(reasons == [.stop, .length])
+        await engine.shutdown(grace: .seconds(1))
+    }
+
+    @Test func aStopStringEndsTheRequestWhereTheClientsTextEnds() async throws {
+        let retired = RecordBox()
+        let engine = try makeEngine(onRetire: { retired.append($0) })
+        var sampling = SamplingParameters.greedy
+        sampling.stopStrings = ["fox"]
+        var text = ""
+        var tokenCount = 0
+        var record: RequestRecord?
+        for try await event in try engine.submit(request(engine, maxTokens: 40, sampling: sampling)) {
+            switch event {
+            case .token(let t):
+                text += t.text
+                tokenCount += 1
+            case .finished(let r): record = r
+            }
+        }
+        #expect(text == "The quick brown ")
+        // The stop ends the request with the token that completed "fox": nothing after it is
+        // generated, and the record (what metrics and goodput read) counts what was delivered.
+        #expect(record?.timeline.finishReason == .stop)
+        #expect(record?.timeline.outputTokenCount == tokenCount)
+        #expect(tokenCount == "The quick brown fox".utf8.count)
+        #expect(await eventually { retired.outputTokenCounts == [tokenCount] })
         await engine.shutdown(grace: .seconds(1))
     }
 
@@ -145,4 +173,5 @@ final class RecordBox: Sendable {
 
     func append(_ record: RequestRecord) { records.withLock { $0.append(record) } }
     var reasons: [FinishReason?] { records.withLock { $0.map(\.timeline.finishReason) } }
+    var outputTokenCounts: [Int] { records.withLock { $0.map(\.timeline.outputTokenCount) } }
 }

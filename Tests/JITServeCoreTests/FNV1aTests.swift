@@ -1,4 +1,4 @@
-import JITServePrediction
+import JITServeCore
 import Testing
 
 @Suite struct FNV1aTests {

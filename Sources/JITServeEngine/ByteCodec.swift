@@ -1,5 +1,7 @@
-/// A trivial tokenizer: one token per UTF-8 byte (IDs 0–255), plus an end-of-sequence token, and
-/// a ChatML chat template rendered as plain text.
+import JITServeCore
+
+/// A trivial codec: one token per UTF-8 byte (IDs 0–255), plus an end-of-sequence token, and a
+/// ChatML chat template rendered as plain text.
 ///
 /// Used with the echo and simulated executors, which have no vocabulary of their own. Token
 /// counts are therefore byte counts (about four times what a BPE tokenizer would give).
@@ -22,7 +24,12 @@ public struct ByteCodec: TextCodec {
 
     public var vocabularySize: Int { 257 }
 
-    public func encode(_ text: String) -> [Int32] { text.utf8.map { Int32($0) } }
+    /// Every byte of every segment: there are no control tokens to parse.
+    public func encode(_ prompt: PromptText) -> [Int32] {
+        var tokens: [Int32] = []
+        for segment in prompt.segments { tokens.append(contentsOf: segment.text.utf8.map { Int32($0) }) }
+        return tokens
+    }
 
     public func bytes(of token: Int32) -> [UInt8] {
         if token == placeholderToken { return placeholder }
@@ -30,17 +37,15 @@ public struct ByteCodec: TextCodec {
         return token == Self.endOfSequence ? [] : placeholder
     }
 
-    public func encodeChat(_ messages: [ChatMessage], addGenerationPrompt: Bool) -> [Int32] {
-        encode(Self.renderChatML(messages, addGenerationPrompt: addGenerationPrompt))
-    }
-
     /// ChatML: `<|im_start|>role\ncontent<|im_end|>\n` per message, then the assistant's header.
-    public static func renderChatML(_ messages: [ChatMessage], addGenerationPrompt: Bool) -> String {
-        var text = ""
+    public func renderChat(_ messages: [ChatMessage], addGenerationPrompt: Bool) -> PromptText {
+        var prompt = PromptText()
         for message in messages {
-            text += "<|im_start|>\(message.role.rawValue)\n\(message.content)<|im_end|>\n"
+            prompt.append("<|im_start|>\(message.role.rawValue)\n", origin: .template)
+            prompt.append(message.content, origin: .content)
+            prompt.append("<|im_end|>\n", origin: .template)
         }
-        if addGenerationPrompt { text += "<|im_start|>assistant\n" }
-        return text
+        if addGenerationPrompt { prompt.append("<|im_start|>assistant\n", origin: .template) }
+        return prompt
     }
 }

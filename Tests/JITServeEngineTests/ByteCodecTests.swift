@@ -1,11 +1,12 @@
-import JITServeHTTP
+import JITServeCore
+import JITServeEngine
 import Testing
 
 @Suite struct ByteCodecTests {
     @Test func roundTripsAnyText() {
         let codec = ByteCodec()
         let text = "Grüße, 世界 — 😀\n\t\"quoted\""
-        let tokens = codec.encode(text)
+        let tokens = codec.encode(.content(text))
         #expect(tokens.count == text.utf8.count)
         #expect(codec.decode(tokens) == text)
         #expect(codec.bytes(of: ByteCodec.endOfSequence).isEmpty)
@@ -14,11 +15,13 @@ import Testing
     @Test func rendersChatMLWithTheGenerationPrompt() {
         let messages = [ChatMessage(role: .system, content: "Be brief."), ChatMessage(role: .user, content: "Hi")]
         let codec = ByteCodec()
-        let with = codec.decode(codec.encodeChat(messages, addGenerationPrompt: true))
-        let without = codec.decode(codec.encodeChat(messages, addGenerationPrompt: false))
-        #expect(with == without + "<|im_start|>assistant\n")
-        #expect(without.contains("<|im_start|>user\nHi<|im_end|>\n"))
-        #expect(without.hasPrefix("<|im_start|>system\nBe brief.<|im_end|>\n"))
+        let with = codec.renderChat(messages, addGenerationPrompt: true)
+        let without = codec.renderChat(messages, addGenerationPrompt: false)
+        #expect(with.text == without.text + "<|im_start|>assistant\n")
+        #expect(without.text.contains("<|im_start|>user\nHi<|im_end|>\n"))
+        #expect(without.text.hasPrefix("<|im_start|>system\nBe brief.<|im_end|>\n"))
+        #expect(without.segments.filter { $0.origin == .content }.map(\.text) == ["Be brief.", "Hi"])
+        #expect(codec.decode(codec.encode(with)) == with.text)
     }
 
     @Test func placeholderTokenRendersAsPlaceholder() {
