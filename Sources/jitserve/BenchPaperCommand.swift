@@ -7,6 +7,7 @@ import JITServePrediction
 import JITServeScheduling
 import JITServeSetup
 import JITServeSimulation
+import Synchronization
 
 /// `jitserve bench [--recipe paper]`: every policy on the same generated trace per (rate, seed),
 /// side by side, with a JSON file and an HTML/SVG report.
@@ -202,30 +203,28 @@ struct BenchRunner: Sendable {
 }
 
 /// Thread-safe slots for results filled by worker threads.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<SimulationSummary, any Error>?]
+final class ResultBox: Sendable {
+    private let slots: Mutex<[Result<SimulationSummary, any Error>?]>
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
 
     func set(_ i: Int, _ value: Result<SimulationSummary, any Error>) {
-        lock.lock(); slots[i] = value; lock.unlock()
+        slots.withLock { $0[i] = value }
     }
 
     func values() -> [Result<SimulationSummary, any Error>] {
-        lock.lock(); defer { lock.unlock() }
-        return slots.map { $0! }
+        slots.withLock { $0.map { $0! } }
     }
 
     /// Hands out job indices to worker threads.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var next = 0
+    final class Counter: Sendable {
+        private let next = Mutex(0)
         func take(below limit: Int) -> Int? {
-            lock.lock(); defer { lock.unlock() }
-            guard next < limit else { return nil }
-            next += 1
-            return next - 1
+            next.withLock { next in
+                guard next < limit else { return nil }
+                next += 1
+                return next - 1
+            }
         }
     }
 }

@@ -35,9 +35,7 @@ struct PredictorCommand: AsyncParsableCommand {
         return (resolved, resolved.select(examples))
     }
 
-    static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
-    }
+    static func printError(_ message: String) { Console.error(message) }
 
     /// Writes `value` as pretty JSON to `path` atomically.
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
