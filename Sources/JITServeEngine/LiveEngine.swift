@@ -6,11 +6,10 @@ import Synchronization
 /// thread, with a stream of events per request.
 ///
 /// Everything that touches the core — adding, cancelling, stepping — happens on the engine
-/// thread; other threads only leave work in an inbox behind a `Mutex` and wake the thread
-/// through a semaphore it parks on while there is nothing to do. A simulated
-/// executor returns modelled time at once, so the loop waits until the iteration's modelled end
-/// before delivering its tokens: under the wall clock a simulated GPU takes as long as the real
-/// one would.
+/// thread; other threads only leave work in an inbox behind a `Mutex` and wake the thread through
+/// a semaphore it parks on while there is nothing to do. A simulated executor returns modelled
+/// time at once, so the loop waits until the iteration's modelled end before delivering its
+/// tokens: under the wall clock a simulated GPU takes as long as the real one would.
 public final class LiveEngine: @unchecked Sendable {
     /// What a request's stream carries.
     public enum Event: Sendable {
