@@ -40,6 +40,7 @@ struct BenchPaperCommand: ParsableCommand {
     var schedulers = SchedulerCatalog.benchmarkNames.joined(separator: ",")
 
     @OptionGroup var hardware: HardwareOptions
+    @OptionGroup var lengths: PredictorOptions
 
     @Option(help: "Write every run as JSON to this path.")
     var json: String?
@@ -89,7 +90,7 @@ struct BenchPaperCommand: ParsableCommand {
 
     func run() throws {
         let profile = try hardware.profile()
-        let forest = PolicySetup.loadForest()
+        let lengths = try self.lengths.lengths(servedModel: hardware.model)
         let names = policyNames()
         let workloadName = workload ?? "paper-mix"
         var cases: [(rate: Double, seed: UInt64, workload: Workload)] = []
@@ -102,13 +103,13 @@ struct BenchPaperCommand: ParsableCommand {
         let jobs = cases.flatMap { c in names.map { (c, $0, hardware.replicas) } }
         Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
         let started = ContinuousClock.now
-        let runs = try BenchRunner(profile: profile, forest: forest, engine: hardware.engineConfiguration(),
+        let runs = try BenchRunner(profile: profile, lengths: lengths, engine: hardware.engineConfiguration(),
                                    drain: hardware.drain, parallelism: self.jobs)
             .run(jobs.map { BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1, replicas: $0.2) })
 
         var searches: [ReplicaSearchResult] = []
         if let target = replicaSearch, let top = try rates().max() {
-            searches = try searchReplicas(names: names, target: target, rate: top, profile: profile, forest: forest)
+            searches = try searchReplicas(names: names, target: target, rate: top, profile: profile, lengths: lengths)
         }
         let result = BenchmarkReport(recipe: recipe + (workload.map { " (\($0))" } ?? ""), hardware: profile.name,
                                      runs: runs, replicaSearch: searches)
@@ -129,11 +130,11 @@ struct BenchPaperCommand: ParsableCommand {
     /// `rate`, on the first seed's workload. Attainment grows with replicas, so a linear scan
     /// stops at the first success.
     private func searchReplicas(
-        names: [String], target: Double, rate: Double, profile: HardwareProfile, forest: QRFLengthPredictor?
+        names: [String], target: Double, rate: Double, profile: HardwareProfile, lengths: PolicySetup.Lengths
     ) throws -> [ReplicaSearchResult] {
         let seed = try seedList().first ?? 1
         let built = try WorkloadCatalog.make(name: workload ?? "paper-mix", rps: rate, duration: .seconds(duration), seed: seed)
-        let runner = BenchRunner(profile: profile, forest: forest, engine: hardware.engineConfiguration(),
+        let runner = BenchRunner(profile: profile, lengths: lengths, engine: hardware.engineConfiguration(),
                                  drain: hardware.drain, parallelism: jobs)
         // Each round tries the next replica count for every policy still short of the target.
         var results: [String: ReplicaSearchResult] = [:]
@@ -166,7 +167,7 @@ struct BenchRunner: Sendable {
     }
 
     let profile: HardwareProfile
-    let forest: QRFLengthPredictor?
+    let lengths: PolicySetup.Lengths
     let engine: EngineConfiguration
     let drain: Double
     let parallelism: Int
@@ -188,7 +189,7 @@ struct BenchRunner: Sendable {
     }
 
     private func simulate(_ job: Job, withDistributions: Bool) throws -> SimulationSummary {
-        let setup = try PolicySetup(name: job.policy, forest: forest)
+        let setup = try PolicySetup(name: job.policy, lengths: lengths)
         let profile = self.profile
         let simulator = Simulator(
             workload: job.workload, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: setup.scheduler,

@@ -17,16 +17,17 @@ struct BenchSimulatorCommand: ParsableCommand {
     var schedulers = "sarathi,jitserve"
 
     @OptionGroup var hardware: HardwareOptions
+    @OptionGroup var lengths: PredictorOptions
 
     func run() throws {
         let profile = try hardware.profile()
-        let forest = PolicySetup.loadForest()
+        let lengths = try self.lengths.lengths(servedModel: hardware.model)
         let built = try WorkloadCatalog.make(name: workload, seed: 1)
         print("replaying \(built.name): \(built.callCount) calls over \(Int(built.duration.seconds)) s on \(profile.name)")
         print("policy             wall (s)   simulated (s)   × real time   iterations   µs/iteration"
               + "   tok-good/s   attain   TTFT p99   TBT p99")
         for name in schedulers.split(separator: ",").map(String.init) {
-            let setup = try PolicySetup(name: name, forest: forest)
+            let setup = try PolicySetup(name: name, lengths: lengths)
             let started = ContinuousClock.now
             let result = try Simulator(
                 workload: built, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: setup.scheduler,

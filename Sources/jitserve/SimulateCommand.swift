@@ -20,6 +20,7 @@ struct SimulateCommand: ParsableCommand {
 
     @OptionGroup var workload: WorkloadOptions
     @OptionGroup var hardware: HardwareOptions
+    @OptionGroup var lengths: PredictorOptions
 
     @Option(help: "Scheduling policy.")
     var scheduler = "jitserve"
@@ -31,7 +32,7 @@ struct SimulateCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let setup = try PolicySetup(name: scheduler, forest: PolicySetup.loadForest())
+        let setup = try PolicySetup(name: scheduler, lengths: try lengths.lengths(servedModel: hardware.model))
         let built = try workload.make()
         let profile = try hardware.profile()
         let started = ContinuousClock.now
