@@ -7,35 +7,33 @@ import JITServeScheduling
 /// `serve`, `simulate`, `bench` and `generate` alike (DESIGN §2: one scheduler codebase drives
 /// both worlds, told the same things).
 ///
-/// Every non-oracle policy is told the same estimates (DESIGN §4): the shipped length forest
-/// for requests with prompt text, each application's recent output lengths for requests
-/// without (`ApplicationLengthPredictor`), and the workflow pattern analyzer's stage
-/// sub-deadlines. Only `…-oracle` policies are told the truth, which only a trace replay can
+/// Every non-oracle policy is told the same estimates (DESIGN §4): the length forest for
+/// requests with prompt text, each application's recent output lengths for requests without,
+/// both calibrated online to the served model's answers (`ApplicationLengthPredictor`), and the
+/// workflow pattern analyzer's stage sub-deadlines. Only `…-oracle` policies are told the truth, which only a trace replay can
 /// supply (`OracleKnowledge`).
 public struct EngineBuilder: Sendable {
     public let policyName: String
     public let scheduler: any Scheduler
     public let isOracle: Bool
-    /// The shipped forest, loaded once and shared by every engine built (nil: unavailable).
-    public let forest: QRFLengthPredictor?
+    /// What non-oracle policies' length estimates are built from.
+    public let lengths: LengthEstimatorSettings
     public var configuration: EngineConfiguration
 
     /// - Throws: `SchedulingError.unknownScheduler` for a name the catalogue lacks.
-    public init(policy: String, forest: QRFLengthPredictor?, configuration: EngineConfiguration = .init()) throws {
+    public init(policy: String, lengths: LengthEstimatorSettings, configuration: EngineConfiguration = .init()) throws {
         policyName = policy
         scheduler = try SchedulerCatalog.make(policy)
         isOracle = SchedulerCatalog.isOracle(policy)
-        self.forest = forest
+        self.lengths = lengths
         self.configuration = configuration
     }
 
     /// The name reports give the length predictor: `oracle`, or the estimator's.
     public var lengthPredictorName: String { isOracle ? "oracle" : estimator.name }
 
-    /// What every non-oracle policy is told about lengths.
-    var estimator: ApplicationLengthPredictor {
-        ApplicationLengthPredictor(base: forest ?? MaxTokensLengthPredictor())
-    }
+    /// What every non-oracle policy is told about lengths (a fresh, still unlearnt estimator).
+    var estimator: ApplicationLengthPredictor { lengths.makeEstimator() }
 
     /// An engine around `executor`, its policy told what its kind of policy is told.
     ///

@@ -45,6 +45,7 @@ struct BenchPaperCommand: ParsableCommand {
     @OptionGroup var engine: EngineOptions
     @OptionGroup var replay: ReplayOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var lengths: PredictorOptions
 
     @Option(help: "Write an HTML report with SVG plots into this directory.")
     var report: String?
@@ -91,7 +92,7 @@ struct BenchPaperCommand: ParsableCommand {
 
     func run() throws {
         let profile = try hardware.profile()
-        let forest = EngineBuilder.loadForest(warn: Console.error)
+        let lengths = try self.lengths.lengths(servedModel: hardware.model.simulatedModel)
         let names = policyNames()
         let workloadName = workload ?? "paper-mix"
         var cases: [(rate: Double, seed: UInt64, workload: Workload)] = []
@@ -104,13 +105,13 @@ struct BenchPaperCommand: ParsableCommand {
         let jobs = cases.flatMap { c in names.map { (c, $0, replay.replicas) } }
         Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
         let started = ContinuousClock.now
-        let runs = try BenchRunner(profile: profile, forest: forest, engine: engine.configuration(),
+        let runs = try BenchRunner(profile: profile, lengths: lengths, engine: engine.configuration(),
                                    drain: replay.drain, parallelism: self.jobs)
             .run(jobs.map { BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1, replicas: $0.2) })
 
         var searches: [ReplicaSearchResult] = []
         if let target = replicaSearch, let top = try rates().max() {
-            searches = try searchReplicas(names: names, target: target, rate: top, profile: profile, forest: forest)
+            searches = try searchReplicas(names: names, target: target, rate: top, profile: profile, lengths: lengths)
         }
         let result = BenchmarkReport(recipe: recipe + (workload.map { " (\($0))" } ?? ""), hardware: profile.name,
                                      runs: runs, replicaSearch: searches)
@@ -127,11 +128,11 @@ struct BenchPaperCommand: ParsableCommand {
     /// `rate`, on the first seed's workload. Attainment grows with replicas, so a linear scan
     /// stops at the first success.
     private func searchReplicas(
-        names: [String], target: Double, rate: Double, profile: HardwareProfile, forest: QRFLengthPredictor?
+        names: [String], target: Double, rate: Double, profile: HardwareProfile, lengths: LengthEstimatorSettings
     ) throws -> [ReplicaSearchResult] {
         let seed = try seedList().first ?? 1
         let built = try WorkloadCatalog.make(name: workload ?? "paper-mix", rps: rate, duration: .seconds(duration), seed: seed)
-        let runner = BenchRunner(profile: profile, forest: forest, engine: engine.configuration(),
+        let runner = BenchRunner(profile: profile, lengths: lengths, engine: engine.configuration(),
                                  drain: replay.drain, parallelism: jobs)
         // Each round tries the next replica count for every policy still short of the target.
         var results: [String: ReplicaSearchResult] = [:]
@@ -164,7 +165,7 @@ struct BenchRunner: Sendable {
     }
 
     let profile: HardwareProfile
-    let forest: QRFLengthPredictor?
+    let lengths: LengthEstimatorSettings
     let engine: EngineConfiguration
     let drain: Double
     let parallelism: Int
@@ -186,7 +187,7 @@ struct BenchRunner: Sendable {
     }
 
     private func simulate(_ job: Job, withDistributions: Bool) throws -> SimulationSummary {
-        let builder = try EngineBuilder(policy: job.policy, forest: forest, configuration: engine)
+        let builder = try EngineBuilder(policy: job.policy, lengths: lengths, configuration: engine)
         let profile = self.profile
         let simulator = try Simulator(
             workload: job.workload, makeExecutor: { SimulatedExecutor(profile: profile) },

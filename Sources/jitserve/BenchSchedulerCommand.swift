@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JITServeCore
 import JITServeEngine
+import JITServePrediction
 import JITServeScheduling
 import JITServeSetup
 import JITServeSimulation
@@ -61,7 +62,7 @@ struct BenchSchedulerCommand: ParsableCommand {
 
     /// Running requests mid-decode and waiting ones of the paper mix's three kinds, with
     /// deterministic pseudo-random sizes.
-    private func makeSnapshot(profile: HardwareProfile, forest: (any OutputLengthPredictor)?) -> SchedulerSnapshot {
+    private func makeSnapshot(profile: HardwareProfile, forest: QRFLengthPredictor?) -> SchedulerSnapshot {
         var state: UInt64 = 42
         func next(_ n: Int) -> Int {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

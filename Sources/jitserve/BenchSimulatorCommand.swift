@@ -20,16 +20,17 @@ struct BenchSimulatorCommand: ParsableCommand {
     @OptionGroup var hardware: HardwareOptions
     @OptionGroup var engine: EngineOptions
     @OptionGroup var replay: ReplayOptions
+    @OptionGroup var lengths: PredictorOptions
 
     func run() throws {
         let profile = try hardware.profile()
-        let forest = EngineBuilder.loadForest(warn: Console.error)
+        let lengths = try self.lengths.lengths(servedModel: hardware.model.simulatedModel)
         let built = try WorkloadCatalog.make(name: workload, seed: 1)
         print("replaying \(built.name): \(built.callCount) calls over \(Int(built.duration.seconds)) s on \(profile.name)")
         print("policy             wall (s)   simulated (s)   × real time   iterations   µs/iteration"
               + "   tok-good/s   attain   TTFT p99   TBT p99")
         for name in schedulers.split(separator: ",").map(String.init) {
-            let builder = try EngineBuilder(policy: name, forest: forest, configuration: engine.configuration())
+            let builder = try EngineBuilder(policy: name, lengths: lengths, configuration: engine.configuration())
             let started = ContinuousClock.now
             let result = try Simulator(
                 workload: built, makeExecutor: { SimulatedExecutor(profile: profile) },

@@ -18,6 +18,7 @@ struct GenerateCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var engine: EngineOptions
+    @OptionGroup var lengths: PredictorOptions
 
     @Option(help: "The prompt text.")
     var prompt: String
@@ -82,7 +83,7 @@ struct GenerateCommand: ParsableCommand {
         if promptTokens.isEmpty { throw ValidationError("--prompt encodes to no tokens") }
 
         let builder = try EngineBuilder(
-            policy: scheduler, forest: EngineBuilder.loadForest(warn: Console.error),
+            policy: scheduler, lengths: try lengths.lengths(servedModel: model.cpuModel),
             configuration: engine.configuration(defaults: EngineConfiguration(maxBatchedTokens: 512, maxRunning: 1)))
         let core = try builder.makeEngine(executor: executor, textCodec: codec)
         let clock = WallClock()

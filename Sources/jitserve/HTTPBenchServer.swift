@@ -51,7 +51,8 @@ final class HTTPBenchServer: Sendable {
         let metrics = server.metrics
         let executor = EchoExecutor(maxModelLength: maxModelLength, kvBlockCapacity: 16_384, iterationTime: iteration)
         // FCFS, told nothing: the benchmark measures the server, not a policy.
-        let core = try EngineBuilder(policy: "vllm", forest: nil, configuration: EngineConfiguration(rejectsOutputBeyondContext: true))
+        let core = try EngineBuilder(
+            policy: "vllm", lengths: LengthEstimatorSettings(forest: nil, servedModel: "echo", calibration: nil), configuration: EngineConfiguration(rejectsOutputBeyondContext: true))
             .makeEngine(executor: executor, textCodec: ByteCodec())
         let engine = LiveEngine(core: core, onRetire: { record in
             metrics.observe(record)

@@ -33,6 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     var executor: ExecutorKind = .cpu
     @OptionGroup var hardware: HardwareOptions
     @OptionGroup var engine: EngineOptions
+    @OptionGroup var lengths: PredictorOptions
     @Option(help: "Scheduling policy (any but the …-oracle ones, which need a trace).")
     var scheduler = "jitserve"
     @Option(help: "Address to listen on.")
@@ -132,7 +133,7 @@ struct ServeCommand: AsyncParsableCommand {
         // vLLM's API refuses max_tokens beyond the context rather than cutting the answer short.
         let configuration = engine.configuration(defaults: EngineConfiguration(rejectsOutputBeyondContext: true))
         let builder = try EngineBuilder(
-            policy: scheduler, forest: EngineBuilder.loadForest(warn: Console.error), configuration: configuration)
+            policy: scheduler, lengths: try lengths.lengths(servedModel: servedModelName ?? modelName), configuration: configuration)
         let (executor, codec, name, note) = try makeExecutor()
         let core = try builder.makeEngine(executor: executor, textCodec: codec)
         return ServingBackend(

@@ -24,6 +24,7 @@ struct SimulateCommand: ParsableCommand {
     @OptionGroup var engine: EngineOptions
     @OptionGroup var replay: ReplayOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var lengths: PredictorOptions
 
     @Option(help: "Scheduling policy.")
     var scheduler = "jitserve"
@@ -52,7 +53,8 @@ struct SimulateCommand: ParsableCommand {
     /// The builder of this command's engines (the same type `serve` uses).
     func engineBuilder() throws -> EngineBuilder {
         try EngineBuilder(
-            policy: scheduler, forest: EngineBuilder.loadForest(warn: Console.error), configuration: engine.configuration())
+            policy: scheduler, lengths: try lengths.lengths(servedModel: hardware.model.simulatedModel),
+            configuration: engine.configuration())
     }
 
     /// The replay this command runs, its engines made by `builder`.

@@ -15,14 +15,16 @@ import Testing
     }
 
     let truth = OracleKnowledge(lengths: Truth(), workflows: Truth())
+    /// No forest: bounds start at max_tokens, calibrated online as everywhere.
+    let noForest = LengthEstimatorSettings(forest: nil, servedModel: "test-model")
 
     @Test func everyNonOraclePolicyIsToldTheSameEstimates() throws {
         var wirings: [EngineWiring] = []
         for policy in ["jitserve", "sjf", "vllm"] {
-            let builder = try EngineBuilder(policy: policy, forest: nil)
+            let builder = try EngineBuilder(policy: policy, lengths: noForest)
             // Even when a trace could tell the truth, a non-oracle policy is not told it.
             wirings.append(try builder.makeEngine(executor: EchoExecutor(), oracle: { truth }).wiring)
-            #expect(builder.lengthPredictorName == "max-tokens+app")
+            #expect(builder.lengthPredictorName == "max-tokens+app+cal")
         }
         #expect(Set(wirings.map(\.lengthPredictor)).count == 1)
         #expect(Set(wirings.map(\.workflowPredictor)).count == 1)
@@ -33,7 +35,7 @@ import Testing
     }
 
     @Test func anOraclePolicyIsToldTheTruthAndOnlyFromATrace() throws {
-        let builder = try EngineBuilder(policy: "jitserve-oracle", forest: nil)
+        let builder = try EngineBuilder(policy: "jitserve-oracle", lengths: noForest)
         #expect(throws: SetupError.oracleNeedsTrace(policy: "jitserve-oracle")) {
             try builder.makeEngine(executor: EchoExecutor())
         }
@@ -45,7 +47,7 @@ import Testing
 
     @Test func theEngineGetsTheBuildersLimitsAndCodec() throws {
         let configuration = EngineConfiguration(maxBatchedTokens: 64, maxRunning: 3, rejectsOutputBeyondContext: true)
-        let engine = try EngineBuilder(policy: "sarathi", forest: nil, configuration: configuration)
+        let engine = try EngineBuilder(policy: "sarathi", lengths: noForest, configuration: configuration)
             .makeEngine(executor: EchoExecutor(maxModelLength: 100), textCodec: ByteCodec())
         #expect(engine.configuration == configuration)
         #expect(engine.limits.rejectsOutputBeyondContext && engine.limits.maxModelLength == 100)
@@ -53,6 +55,6 @@ import Testing
     }
 
     @Test func anUnknownPolicyIsRefused() {
-        #expect(throws: (any Error).self) { try EngineBuilder(policy: "fastest", forest: nil) }
+        #expect(throws: (any Error).self) { try EngineBuilder(policy: "fastest", lengths: self.noForest) }
     }
 }

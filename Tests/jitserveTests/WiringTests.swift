@@ -7,7 +7,8 @@ import Testing
 /// same predictors with the same settings. Fails if either command's wiring drifts.
 @Suite struct WiringTests {
     func servedWiring(_ arguments: [String]) throws -> String {
-        let command = try ServeCommand.parseAsRoot(["--executor", "echo"] + arguments) as! ServeCommand
+        // The served model is part of the calibration key: serve the model the simulation models.
+        let command = try ServeCommand.parseAsRoot(["--executor", "echo", "--model", "llama-3.1-8b"] + arguments) as! ServeCommand
         let backend = try command.makeBackend(metrics: ServerMetrics(modelName: "echo"))
         defer { Task { await backend.engine.shutdown(grace: .zero) } }
         return backend.engine.wiring.description
