@@ -1,0 +1,102 @@
+import JITServeCore
+import JITServeScheduling
+import Testing
+
+/// Snapshots at now = 1 s with τ = 30 ms (see `Snap`).
+@Suite struct SLOsServeSchedulerTests {
+    let edf = PriorityScheduler.earliestDeadlineFirst()
+
+    @Test func admissionDefersANewRequestThatWouldMakeAnAdmittedPrefillLate() {
+        let slo = SLO.latency(ttft: .seconds(0.8), tbt: .milliseconds(100))
+        // Admitted: 200 prompt tokens left, first token due at 1.065 s — two 100-token iterations.
+        let admitted = Snap.seq(1, arrived: 0.265, prompt: 250, computed: 50, slo: slo)
+        // New: 80 tokens due at 1.035 s. It fits alone, but running it first leaves request 1
+        // 120 tokens for its last 2.2 iterations' worth of budget: 280 > 217.
+        let newcomer = Snap.seq(2, arrived: 0.235, prompt: 80, slo: slo)
+        let snapshot = Snap.snapshot(running: [admitted], waiting: [newcomer], tokens: 100)
+        let plan = SLOsServeScheduler().schedule(snapshot)
+        #expect(Snap.ids(plan) == [1])
+        #expect(plan.scheduled.map(\.tokenCount) == [100])
+        // Earliest deadline first, without admission control, lets the newcomer in first.
+        #expect(Snap.ids(edf.schedule(snapshot)) == [2, 1])
+    }
+
+    @Test func aNewRequestIsAdmittedWhenEveryAdmittedDeadlineStillHolds() {
+        let slo = SLO.latency(ttft: .seconds(0.8), tbt: .milliseconds(100))
+        // The admitted prefill is due a little later (1.08 s: 2.67 iterations, 267 tokens).
+        let admitted = Snap.seq(1, arrived: 0.28, prompt: 250, computed: 50, slo: slo)
+        let newcomer = Snap.seq(2, arrived: 0.235, prompt: 60, slo: slo)
+        let plan = SLOsServeScheduler().schedule(Snap.snapshot(running: [admitted], waiting: [newcomer], tokens: 100))
+        #expect(Snap.ids(plan) == [2, 1])
+        #expect(plan.scheduled.map(\.tokenCount) == [60, 40])
+    }
+
+    @Test func aDeadlineBecomesADecodePaceFromTheLengthBound() {
+        let stream = Snap.seq(1, generated: 5, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(100)))  // next due 1.5 s
+        // 90 tokens to go need 2.7 s at one per iteration. Due at 4.3 s, it must run nearly every
+        // iteration (stretch 1.22: next token due in 37 ms), so it outranks the stream.
+        let tight = Snap.seq(2, generated: 10, slo: .deadline(ttlt: .seconds(4.3)), length: 100)
+        let tightSnapshot = Snap.snapshot(running: [stream, tight], maxRunning: 1)
+        #expect(Snap.ids(SLOsServeScheduler().schedule(tightSnapshot)) == [2])
+        #expect(Snap.ids(edf.schedule(tightSnapshot)) == [1])
+        // With 100 s it may take a token every 1.1 s: the stream's next token comes first.
+        let loose = Snap.seq(2, generated: 10, slo: .deadline(ttlt: .seconds(100)), length: 100)
+        #expect(Snap.ids(SLOsServeScheduler().schedule(Snap.snapshot(running: [stream, loose], maxRunning: 1))) == [1])
+    }
+
+    @Test func aCompoundCallIsPacedToItsStageSubDeadline() {
+        let wf = WorkflowID(7)
+        let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 0, workflowStartedAt: .zero, deadline: .seconds(100)))
+        let stream = Snap.seq(1, generated: 5, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(100)))
+        let call = Snap.seq(2, generated: 10, slo: compound, length: 100)
+        let estimate = WorkflowEstimate(remainingStageCount: 2, remainingFutureOutputTokens: 500,
+                                        currentStageDueAt: Instant(seconds: 4.3))
+        let withEstimate = Snap.snapshot(running: [stream, call], maxRunning: 1, workflows: [wf: estimate])
+        #expect(Snap.ids(SLOsServeScheduler().schedule(withEstimate)) == [2])
+        // Without a sub-deadline only the workflow's 100 s deadline is known.
+        #expect(Snap.ids(SLOsServeScheduler().schedule(Snap.snapshot(running: [stream, call], maxRunning: 1))) == [1])
+    }
+
+    @Test func overdueWorkGetsOnlyWhatOnTimeWorkLeaves() {
+        // Request 1's third token was due at 0.7 s; request 2's is due at 1.5 s.
+        let overdue = Snap.seq(1, generated: 2, slo: .latency(ttft: .seconds(0.5), tbt: .milliseconds(100)))
+        let onTime = Snap.seq(2, arrived: 0.5, generated: 2, slo: .latency(ttft: .seconds(0.8), tbt: .milliseconds(100)))
+        let snapshot = Snap.snapshot(running: [overdue, onTime], maxRunning: 1)
+        #expect(Snap.ids(SLOsServeScheduler().schedule(snapshot)) == [2])
+        #expect(Snap.ids(edf.schedule(snapshot)) == [1])
+        // With room for both, the overdue one still runs: it is demoted, not dropped.
+        #expect(Snap.ids(SLOsServeScheduler().schedule(Snap.snapshot(running: [overdue, onTime]))) == [2, 1])
+    }
+
+    @Test func aRequestPastItsFirstTokenDeadlineIsServedBestEffortLast() {
+        let hopeless = Snap.seq(1, arrived: 0, slo: .latency(ttft: .seconds(0.5), tbt: .milliseconds(100)))
+        let fresh = Snap.seq(2, arrived: 0.5, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(100)))
+        let snapshot = Snap.snapshot(waiting: [hopeless, fresh])
+        #expect(Snap.ids(SLOsServeScheduler().schedule(snapshot)) == [2, 1])
+        #expect(Snap.ids(edf.schedule(snapshot)) == [1, 2])
+    }
+
+    @Test func aNewRequestWhoseMemoryIsNotFreeIsDeclined() {
+        let slo = SLO.latency(ttft: .seconds(1), tbt: .milliseconds(100))
+        // Two equal newcomers of 200 + 100 tokens (19 blocks each); 30 blocks free: one fits.
+        // The declined one gets no prefill while the admitted one still has prompt left, even
+        // though it is due at the same time.
+        let a = Snap.seq(1, arrived: 0.5, prompt: 200, slo: slo), b = Snap.seq(2, arrived: 0.5, prompt: 200, slo: slo)
+        let plan = SLOsServeScheduler().schedule(Snap.snapshot(waiting: [a, b], tokens: 150, free: 30))
+        #expect(plan.scheduled.count == 1)
+        #expect(plan.scheduled.map(\.tokenCount) == [150])
+        // With room for both, both are admitted and share the budget.
+        let roomy = SLOsServeScheduler().schedule(Snap.snapshot(waiting: [a, b], tokens: 250, free: 40))
+        #expect(Snap.ids(roomy) == [1, 2])
+    }
+
+    @Test func workWithoutAGuaranteeGivesUpItsMemoryFirst() {
+        // Both sit on a block boundary and none is free. Request 2 missed its deadline.
+        let stream = Snap.seq(1, arrived: 0.5, prompt: 16, generated: 17, computed: 32, blocks: 2,
+                              slo: .latency(ttft: .seconds(1), tbt: .milliseconds(100)))
+        let late = Snap.seq(2, arrived: 0, prompt: 16, generated: 17, computed: 32, blocks: 2, slo: .deadline(ttlt: .seconds(0.9)))
+        let plan = SLOsServeScheduler().schedule(Snap.snapshot(running: [late, stream], free: 0))
+        #expect(plan.preempted == [RequestID(2)])
+        #expect(Snap.ids(plan) == [1])
+    }
+}
