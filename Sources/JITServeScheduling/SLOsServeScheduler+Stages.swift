@@ -31,54 +31,101 @@ extension SLOsServeScheduler {
             // Overdue work is ordered by its real deadline.
             dueAt = !onTime ? finalDue : now + stretch * tau * (prefilling ? prefillIterations : 1)
         }
-        let started = s.generatedTokenCount > 0 || s.computedTokenCount > 0 || s.holdsKV || s.isSwapped
-            || s.preemptionCount > 0
-        let standing: Standing = started ? (onTime ? .admitted : .overdue) : (onTime ? .declined : .hopeless)
+        let standing: Standing = Self.hasStarted(s) ? (onTime ? .admitted : .overdue) : (onTime ? .declined : .hopeless)
         return Stage(index: index, standing: standing, dueAt: dueAt, prefillTokens: prefilling ? s.pendingTokenCount : 0,
                      decodeRate: rate, arrivedAt: s.arrivedAt.seconds, id: s.id)
     }
 
-    /// Runs the admission DP over admitted prefills and the `candidateWindow` new requests with
-    /// the earliest prefill deadlines, and promotes the new ones it admits.
-    func admit(_ stages: inout [Stage], states: [SequenceState], snapshot: SchedulerSnapshot, tau: Double) {
-        let window = options.candidateWindow
-        guard window > 0 else { return }
-        var committedRate = 0.0, committedMemory = 0
-        var forced: [Int] = []
-        // The new requests with the earliest deadlines, ascending: a bounded insertion list, so a
-        // queue of thousands costs one pass.
-        var candidates: [Int] = []
-        candidates.reserveCapacity(window + 1)
-        for (i, stage) in stages.enumerated() {
-            switch stage.standing {
-            case .admitted:
-                committedMemory += memoryClaim(of: states[stage.index], budget: snapshot.budget)
-                if stage.prefillTokens > 0 { forced.append(i) } else { committedRate += stage.decodeRate }
-            case .declined:
-                let due = stage.dueAt
-                if candidates.count == window, let last = candidates.last, stages[last].dueAt <= due { continue }
-                var lo = 0, hi = candidates.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if stages[candidates[mid]].dueAt <= due { lo = mid + 1 } else { hi = mid }
+    /// One cheap pass over the waiting queue. Requests already served (preempted) get their
+    /// stages; new ones are screened on SLO and prompt alone — a stream by its first-token
+    /// deadline, a deadline or compound call by its (sub-)deadline — and only the
+    /// `candidateWindow` most urgent of each kind get exact stages to be weighed. The rest wait
+    /// in arrival order, so a queue of thousands costs no length-distribution lookups.
+    func screen(_ waiting: [SequenceState], into stages: inout [Stage], snapshot: SchedulerSnapshot, tau: Double) -> [Screening] {
+        let now = snapshot.now.seconds
+        let budget = Double(max(1, snapshot.budget.maxBatchedTokens))
+        let offset = snapshot.running.count
+        var screening = [Screening](repeating: .declined, count: waiting.count)
+        var streams = UrgentList(capacity: options.candidateWindow)
+        var calls = UrgentList(capacity: options.candidateWindow)
+        // Rows are read in place through a pointer, never copied: copying one retains its
+        // length distribution, which would dominate this pass.
+        waiting.withUnsafeBufferPointer { rows in
+            for w in rows.indices {
+                // Stored fields only: a computed property here copies the row.
+                if rows[w].generatedTokenCount > 0 || rows[w].computedTokenCount > 0 || rows[w].allocatedBlockCount > 0
+                    || rows[w].isSwapped || rows[w].preemptionCount > 0 {
+                    stages.append(stage(of: rows[w], index: offset + w, in: snapshot, tau: tau))
+                    screening[w] = .staged
+                    continue
                 }
-                candidates.insert(i, at: lo)
-                if candidates.count > window { candidates.removeLast() }
-            case .overdue, .hopeless:
-                break
+                // Nothing computed yet: the whole prompt is pending.
+                let earliestFirstToken = now + max(1, (Double(rows[w].promptTokenCount) / budget).rounded(.up)) * tau
+                var due = rows[w].due.first
+                let isStream: Bool
+                switch rows[w].slo {
+                case .latency:
+                    isStream = true
+                case .deadline:
+                    isStream = false
+                case .compound(let c):
+                    isStream = false
+                    if let estimate = snapshot.workflows[c.workflowID] { due = estimate.currentStageDueAt.seconds }
+                }
+                if due < earliestFirstToken {
+                    screening[w] = .hopeless
+                } else if isStream {
+                    streams.offer(due, w)
+                } else {
+                    calls.offer(due, w)
+                }
             }
         }
-        guard !candidates.isEmpty else { return }
+        for w in streams.rows + calls.rows {
+            let stage = stage(of: waiting[w], index: offset + w, in: snapshot, tau: tau)
+            if stage.standing == .hopeless {
+                screening[w] = .hopeless
+            } else {
+                stages.append(stage)
+                screening[w] = .staged
+            }
+        }
+        return screening
+    }
+
+    /// Served before (prefilled in part, decoding, preempted or swapped out): admission control
+    /// decided on it already, so it is never declined — only overdue once it slips.
+    static func hasStarted(_ s: SequenceState) -> Bool {
+        s.generatedTokenCount > 0 || s.computedTokenCount > 0 || s.holdsKV || s.isSwapped || s.preemptionCount > 0
+    }
+
+    /// Runs the admission DP over admitted prefills and the `candidateWindow` new requests with
+    /// the earliest prefill deadlines, and promotes the new ones it admits.
+    func admit(_ stages: inout [Stage], snapshot: SchedulerSnapshot, tau: Double) {
+        let window = options.candidateWindow
+        guard window > 0 else { return }
+        func row(_ index: Int) -> SequenceState {
+            index < snapshot.running.count ? snapshot.running[index] : snapshot.waiting[index - snapshot.running.count]
+        }
+        var candidates = UrgentList(capacity: window)
+        for (k, stage) in stages.enumerated() where stage.standing == .declined { candidates.offer(stage.dueAt, k) }
+        guard !candidates.rows.isEmpty else { return }
+        var committedRate = 0.0, committedMemory = 0
+        var forced: [Int] = []
+        for (k, stage) in stages.enumerated() where stage.standing == .admitted {
+            committedMemory += memoryClaim(of: row(stage.index), budget: snapshot.budget)
+            if stage.prefillTokens > 0 { forced.append(k) } else { committedRate += stage.decodeRate }
+        }
         let now = snapshot.now.seconds
-        let ordered = (forced + candidates).sorted { stages[$0].dueAt < stages[$1].dueAt }
-        let items = ordered.map { i -> SLOAdmissionPlanner.Item in
-            let stage = stages[i]
+        let ordered = (forced + candidates.rows).sorted { stages[$0].dueAt < stages[$1].dueAt }
+        let items = ordered.map { k -> SLOAdmissionPlanner.Item in
+            let stage = stages[k]
             let isAdmitted = stage.standing == .admitted
             return SLOAdmissionPlanner.Item(
                 dueIterations: (stage.dueAt - now) / tau, prefillTokens: Double(stage.prefillTokens),
                 decodeRate: stage.decodeRate,
                 // Admitted requests' memory is already committed above.
-                memoryBlocks: isAdmitted ? 0 : memoryClaim(of: states[stage.index], budget: snapshot.budget),
+                memoryBlocks: isAdmitted ? 0 : memoryClaim(of: row(stage.index), budget: snapshot.budget),
                 isAdmitted: isAdmitted)
         }
         let capacity = SLOAdmissionPlanner.Capacity(
@@ -88,7 +135,7 @@ extension SLOsServeScheduler {
             committedDecodeRate: committedRate,
             memoryBlocks: snapshot.budget.freeBlockCount - committedMemory)
         let admitted = SLOAdmissionPlanner(frontierWidth: options.frontierWidth).admit(items, capacity: capacity)
-        for (k, i) in ordered.enumerated() where admitted[k] { stages[i].standing = .admitted }
+        for (j, k) in ordered.enumerated() where admitted[j] { stages[k].standing = .admitted }
     }
 
     /// KV blocks a request will still claim: its context grown by the expected remaining output

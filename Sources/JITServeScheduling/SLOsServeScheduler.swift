@@ -19,7 +19,9 @@ public struct SLOsServeScheduler: Scheduler {
     public struct Options: Hashable, Sendable {
         /// Quantile of the conservative output-length bound that converts a deadline into a pace.
         public var quantile = 0.95
-        /// New requests the dynamic program weighs per iteration: the earliest prefill deadlines.
+        /// New requests the dynamic program weighs per iteration: the earliest prefill deadlines
+        /// among the `candidateWindow` most urgent new streams and the as many most urgent new
+        /// deadline or compound calls.
         public var candidateWindow = 32
         /// Pareto states kept per admitted count in the dynamic program.
         public var frontierWidth = 4
@@ -40,7 +42,7 @@ public struct SLOsServeScheduler: Scheduler {
     }
 
     /// Where a request stands with admission control, in the order classes are served.
-    enum Standing: Int, Comparable {
+    enum Standing {
         /// Has been served and still meets its stage deadlines: its SLO is guaranteed.
         case admitted
         /// Has been served but will miss its next deadline: gets what admitted work leaves.
@@ -49,8 +51,16 @@ public struct SLOsServeScheduler: Scheduler {
         case declined
         /// New and cannot meet its SLO any more.
         case hopeless
+    }
 
-        static func < (a: Standing, b: Standing) -> Bool { a.rawValue < b.rawValue }
+    /// What a cheap pass over the waiting queue made of a new request.
+    enum Screening: UInt8 {
+        /// Weighed in `stages` (admitted or declined there), or started.
+        case staged
+        /// Could make its SLO but was not weighed, or was declined: best effort.
+        case declined
+        /// Cannot make its SLO.
+        case hopeless
     }
 
     /// One request's stage SLOs at this iteration; `index` points into running-then-waiting.
@@ -68,35 +78,22 @@ public struct SLOsServeScheduler: Scheduler {
     }
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
-        let states = snapshot.running + snapshot.waiting
         var budgeted = snapshot
         if options.tbtGuard { applyTBTGuard(&budgeted) }
         let tau = max(snapshot.iterationSeconds, 1e-4)
-        var stages = states.indices.map { stage(of: states[$0], index: $0, in: budgeted, tau: tau) }
-        admit(&stages, states: states, snapshot: budgeted, tau: tau)
-        let order = servingOrder(stages, waitingStart: snapshot.running.count)
-        // Admission reserves memory for admitted requests, so a newcomer takes KV only from work
-        // without a guarantee. Reservations use expected lengths and can fall short: then a
-        // running request that needs a block to go on may take it from any lower-ranked holder,
-        // or a cache full of admitted requests would stall.
-        let unprotected = Set(stages.lazy.filter { $0.standing != .admitted && states[$0.index].holdsKV }.map(\.id))
-        let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
-                                 isPreemptible: { victim, claimant in claimant.holdsKV || unprotected.contains(victim.id) })
-        return packer.pack(order: order, of: states, snapshot: budgeted)
-    }
+        let running = snapshot.running, waiting = snapshot.waiting
+        var stages = running.indices.map { stage(of: running[$0], index: $0, in: budgeted, tau: tau) }
+        var screening = screen(waiting, into: &stages, snapshot: budgeted, tau: tau)
+        admit(&stages, snapshot: budgeted, tau: tau)
+        for s in stages where s.standing == .declined { screening[s.index - running.count] = .declined }
 
-    /// Admitted work earliest deadline first, then overdue work by deadline, then declined and
-    /// hopeless requests first come, first served. Only the classes that run are sorted: a long
-    /// queue's best-effort tail keeps its arrival order.
-    func servingOrder(_ stages: [Stage], waitingStart: Int) -> [Int] {
-        var admitted: [Int] = [], overdue: [Int] = [], declined: [Int] = [], hopeless: [Int] = []
-        for (i, s) in stages.enumerated() {
-            switch s.standing {
-            case .admitted: admitted.append(i)
-            case .overdue: overdue.append(i)
-            case .declined: declined.append(i)
-            case .hopeless: hopeless.append(i)
-            }
+        // Admitted work earliest stage deadline first, then overdue work by deadline, then the
+        // best-effort tail first come, first served: declined requests, then hopeless ones.
+        // Only what can run this iteration is handed to the packer: every KV holder, and at most
+        // a batch's worth of the tail (plus slack for rows memory turns away).
+        var admitted: [Int] = [], overdue: [Int] = []
+        for (k, s) in stages.enumerated() {
+            if s.standing == .admitted { admitted.append(k) } else if s.standing == .overdue { overdue.append(k) }
         }
         func byDeadline(_ a: Int, _ b: Int) -> Bool {
             let x = stages[a], y = stages[b]
@@ -105,15 +102,34 @@ public struct SLOsServeScheduler: Scheduler {
         }
         admitted.sort(by: byDeadline)
         overdue.sort(by: byDeadline)
-        // Running rows come first in `stages` and waiting rows are by arrival already: a stable
-        // partition by arrival suffices for the best-effort tail.
-        func byArrival(_ list: [Int]) -> [Int] {
-            let held = list.filter { $0 < waitingStart }.sorted {
-                stages[$0].arrivedAt != stages[$1].arrivedAt ? stages[$0].arrivedAt < stages[$1].arrivedAt : stages[$0].id < stages[$1].id
+        var rows = running
+        var order: [Int] = []
+        order.reserveCapacity(running.count + budgeted.budget.maxRunning)
+        func place(_ index: Int) {
+            if index < running.count {
+                order.append(index)
+            } else {
+                rows.append(waiting[index - running.count])
+                order.append(rows.count - 1)
             }
-            return held + list.filter { $0 >= waitingStart }
         }
-        return (admitted + overdue + byArrival(declined) + byArrival(hopeless)).map { stages[$0].index }
+        for k in admitted + overdue { place(stages[k].index) }
+        var tailLeft = budgeted.budget.maxRunning + options.candidateWindow
+        for wanted in [Screening.declined, .hopeless] {
+            for (w, s) in screening.enumerated() where s == wanted {
+                if tailLeft == 0 { break }
+                place(running.count + w)
+                tailLeft -= 1
+            }
+        }
+        // Admission reserves memory for admitted requests, so a newcomer takes KV only from work
+        // without a guarantee. Reservations use expected lengths and can fall short: then a
+        // running request that needs a block to go on may take it from any lower-ranked holder,
+        // or a cache full of admitted requests would stall.
+        let unprotected = Set(stages.lazy.filter { $0.standing != .admitted && $0.index < running.count }.map(\.id))
+        let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
+                                 isPreemptible: { victim, claimant in claimant.holdsKV || unprotected.contains(victim.id) })
+        return packer.pack(order: order, of: rows, snapshot: budgeted)
     }
 
     /// The paper picks the batch size whose modelled iteration time meets the tightest TPOT.

@@ -100,3 +100,20 @@ import Testing
         #expect(Snap.ids(plan) == [1])
     }
 }
+
+@Suite struct SLOsServeScreeningTests {
+    @Test func onlyTheMostUrgentNewRequestsAreWeighedTheRestWaitFirstComeFirstServed() {
+        func stream(_ id: UInt64, arrived: Double, ttft: Double) -> SequenceState {
+            Snap.seq(id, arrived: arrived, slo: .latency(ttft: .seconds(ttft), tbt: .milliseconds(100)))
+        }
+        // First tokens due at 1.9, 1.4 and 1.5 s.
+        let waiting = [stream(1, arrived: 0.1, ttft: 1.8), stream(2, arrived: 0.2, ttft: 1.2), stream(3, arrived: 0.3, ttft: 1.2)]
+        var options = SLOsServeScheduler.Options()
+        options.candidateWindow = 1
+        let snapshot = Snap.snapshot(waiting: waiting)
+        // Request 2 is weighed and admitted; 1 and 3 follow as best effort in arrival order.
+        #expect(Snap.ids(SLOsServeScheduler(options: options).schedule(snapshot)) == [2, 1, 3])
+        // Weighing all three orders them by deadline.
+        #expect(Snap.ids(SLOsServeScheduler().schedule(snapshot)) == [2, 3, 1])
+    }
+}
