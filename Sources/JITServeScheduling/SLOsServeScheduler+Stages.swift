@@ -6,10 +6,12 @@ extension SLOsServeScheduler {
     /// - Latency: the prefill deadline is the TTFT, the pace the TBT; the next deadline is the
     ///   next token's due time.
     /// - Deadline and compound calls have one deadline (a compound call's is its stage
-    ///   sub-deadline from the workflow analyzer). It becomes a pace from the length bound: the
-    ///   request's critical path — its prefill iterations plus one iteration per remaining token —
-    ///   is stretched evenly to the deadline, so the prefill is due after `stretch ×` its own
-    ///   iterations and each token every `stretch` iterations. Stretch below 1: it cannot make it.
+    ///   sub-deadline from the workflow analyzer). It becomes stage deadlines from the length
+    ///   bound: while prefilling, the critical path — its prefill iterations plus one iteration
+    ///   per remaining token — is stretched evenly to the deadline, so the prefill is due after
+    ///   `stretch ×` its own iterations; once decoding, its tokens are paced evenly from the first
+    ///   token to the deadline. `stretch` below 1 (it cannot finish even running every
+    ///   iteration): it cannot make it. Its decode rate is what it needs from now, 1 / stretch.
     func stage(of s: SequenceState, index: Int, in snapshot: SchedulerSnapshot, tau: Double) -> Stage {
         let now = snapshot.now.seconds
         let budget = Double(max(1, snapshot.budget.maxBatchedTokens))
@@ -23,13 +25,25 @@ extension SLOsServeScheduler {
             rate = min(1, tau / max(s.due.step, 1e-9))
         case .deadline, .compound:
             let finalDue = s.workflowID.flatMap { snapshot.workflows[$0]?.currentStageDueAt.seconds } ?? s.due.first
-            let remaining = Double(max(1, s.outputBound(quantile: options.quantile) - s.generatedTokenCount))
+            let bound = s.outputBound(quantile: options.quantile)
+            let remaining = Double(max(1, bound - s.generatedTokenCount))
             let path = prefilling ? prefillIterations + remaining - 1 : remaining
             let stretch = (finalDue - now) / (max(1, path) * tau)
             onTime = stretch >= 1
             rate = onTime ? 1 / stretch : 1
-            // Overdue work is ordered by its real deadline.
-            dueAt = !onTime ? finalDue : now + stretch * tau * (prefilling ? prefillIterations : 1)
+            if !onTime {
+                // Overdue work is ordered by its real deadline.
+                dueAt = finalDue
+            } else if !prefilling, let first = s.firstTokenAt?.seconds {
+                // Decoding: token k is due at first + k · pace, the pace spreading the bound over
+                // the time from the first token to the deadline — fixed per-token deadlines as
+                // SLOs-Serve's TPOT, so a call ahead of its pace yields and one behind goes first.
+                let pace = (finalDue - first) / Double(max(1, bound - 1))
+                dueAt = first + Double(s.generatedTokenCount) * pace
+            } else {
+                // Prefilling: the prefill is due after `stretch ×` its own iterations.
+                dueAt = now + stretch * tau * (prefilling ? prefillIterations : 1)
+            }
         }
         let standing: Standing = Self.hasStarted(s) ? (onTime ? .admitted : .overdue) : (onTime ? .declined : .hopeless)
         return Stage(index: index, standing: standing, dueAt: dueAt, prefillTokens: prefilling ? s.pendingTokenCount : 0,
@@ -107,6 +121,8 @@ extension SLOsServeScheduler {
         func row(_ index: Int) -> SequenceState {
             index < snapshot.running.count ? snapshot.running[index] : snapshot.waiting[index - snapshot.running.count]
         }
+        let decodeSlots = options.decodeSlotShare * Double(max(1, snapshot.budget.maxRunning - 1))
+        shedBeyondBatchCap(&stages, decodeSlots: decodeSlots)
         var candidates = UrgentList(capacity: window)
         for (k, stage) in stages.enumerated() where stage.standing == .declined { candidates.offer(stage.dueAt, k) }
         guard !candidates.rows.isEmpty else { return }
@@ -130,12 +146,32 @@ extension SLOsServeScheduler {
         }
         let capacity = SLOAdmissionPlanner.Capacity(
             tokensPerIteration: Double(max(1, snapshot.budget.maxBatchedTokens)),
-            // One place stays for a prefill chunk.
-            decodeSlots: Double(max(1, snapshot.budget.maxRunning - 1)),
+            decodeSlots: decodeSlots,
             committedDecodeRate: committedRate,
             memoryBlocks: snapshot.budget.freeBlockCount - committedMemory)
         let admitted = SLOAdmissionPlanner(frontierWidth: options.frontierWidth).admit(items, capacity: capacity)
         for (j, k) in ordered.enumerated() where admitted[j] { stages[k].standing = .admitted }
+    }
+
+    /// Admitted requests whose decode paces no longer fit the batch cap together lose their
+    /// guarantee, latest arrival first: estimates grew, or best-effort work started and is on
+    /// time. Guaranteeing more than the batch can carry would let every admitted request slip
+    /// and be served most-late-first, the overload collapse admission control exists to avoid.
+    func shedBeyondBatchCap(_ stages: inout [Stage], decodeSlots: Double) {
+        var total = 0.0
+        for stage in stages where stage.standing == .admitted { total += stage.decodeRate }
+        guard total > decodeSlots + 1e-9 else { return }
+        let admitted = stages.indices.filter { stages[$0].standing == .admitted }.sorted {
+            stages[$0].arrivedAt != stages[$1].arrivedAt ? stages[$0].arrivedAt < stages[$1].arrivedAt : stages[$0].id < stages[$1].id
+        }
+        var kept = 0.0
+        for k in admitted {
+            if kept + stages[k].decodeRate <= decodeSlots + 1e-9 {
+                kept += stages[k].decodeRate
+            } else {
+                stages[k].standing = .overdue
+            }
+        }
     }
 
     /// KV blocks a request will still claim: its context grown by the expected remaining output

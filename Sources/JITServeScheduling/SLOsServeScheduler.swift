@@ -29,6 +29,12 @@ public struct SLOsServeScheduler: Scheduler {
         /// Shrink the token budget when iterations run longer than the tightest admitted stream's
         /// TBT allows (the paper's batch size chosen from the tightest TPOT).
         public var tbtGuard = true
+        /// Share of the batch cap the dynamic program may commit to decode paces. SLOs-Serve
+        /// plans with a fitted latency model plus headroom; here the only clock is the measured
+        /// iteration time, which swings several-fold when a long prefill chunk joins the batch,
+        /// and prefill chunks need places too. Committing every place lets paced streams slip at
+        /// the first slow iteration.
+        public var decodeSlotShare = 0.7
 
         public init() {}
     }

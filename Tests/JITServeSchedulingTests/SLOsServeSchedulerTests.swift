@@ -31,30 +31,57 @@ import Testing
         #expect(plan.scheduled.map(\.tokenCount) == [60, 40])
     }
 
+    /// A decoding call that produced its first token at 0.9 s.
+    func decoding(_ id: UInt64, generated: Int, slo: SLO) -> SequenceState {
+        var s = Snap.seq(id, generated: generated, slo: slo, length: 100)
+        s.firstTokenAt = Instant(seconds: 0.9)
+        return s
+    }
+
     @Test func aDeadlineBecomesADecodePaceFromTheLengthBound() {
         let stream = Snap.seq(1, generated: 5, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(100)))  // next due 1.5 s
-        // 90 tokens to go need 2.7 s at one per iteration. Due at 4.3 s, it must run nearly every
-        // iteration (stretch 1.22: next token due in 37 ms), so it outranks the stream.
-        let tight = Snap.seq(2, generated: 10, slo: .deadline(ttlt: .seconds(4.3)), length: 100)
-        let tightSnapshot = Snap.snapshot(running: [stream, tight], maxRunning: 1)
-        #expect(Snap.ids(SLOsServeScheduler().schedule(tightSnapshot)) == [2])
-        #expect(Snap.ids(edf.schedule(tightSnapshot)) == [1])
-        // With 100 s it may take a token every 1.1 s: the stream's next token comes first.
-        let loose = Snap.seq(2, generated: 10, slo: .deadline(ttlt: .seconds(100)), length: 100)
-        #expect(Snap.ids(SLOsServeScheduler().schedule(Snap.snapshot(running: [stream, loose], maxRunning: 1))) == [1])
+        // Bound 100 tokens, due at 4.3 s: a token every 34.3 ms from 0.9 s. With 10 tokens its
+        // 11th is due at 1.24 s, before the stream's next; EDF only sees the 4.3 s deadline.
+        let behind = decoding(2, generated: 10, slo: .deadline(ttlt: .seconds(4.3)))
+        // Three places: both run, in serving order.
+        let snapshot = Snap.snapshot(running: [stream, behind], maxRunning: 3)
+        #expect(Snap.ids(SLOsServeScheduler().schedule(snapshot)) == [2, 1])
+        #expect(Snap.ids(edf.schedule(snapshot)) == [1, 2])
+        // With 50 tokens it is ahead of its pace (next due 2.6 s) and yields to the stream,
+        // though it still needs a token every 66 ms from now to finish by its deadline.
+        let ahead = decoding(2, generated: 50, slo: .deadline(ttlt: .seconds(4.3)))
+        #expect(Snap.ids(SLOsServeScheduler().schedule(Snap.snapshot(running: [stream, ahead], maxRunning: 3))) == [1, 2])
+        // Running nearly every iteration would not finish it by 3.3 s: overdue, it yields too.
+        let late = decoding(2, generated: 10, slo: .deadline(ttlt: .seconds(3.3)))
+        #expect(Snap.ids(SLOsServeScheduler().schedule(Snap.snapshot(running: [stream, late], maxRunning: 3))) == [1, 2])
     }
 
     @Test func aCompoundCallIsPacedToItsStageSubDeadline() {
         let wf = WorkflowID(7)
         let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 0, workflowStartedAt: .zero, deadline: .seconds(100)))
         let stream = Snap.seq(1, generated: 5, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(100)))
-        let call = Snap.seq(2, generated: 10, slo: compound, length: 100)
+        let call = decoding(2, generated: 10, slo: compound)
         let estimate = WorkflowEstimate(remainingStageCount: 2, remainingFutureOutputTokens: 500,
                                         currentStageDueAt: Instant(seconds: 4.3))
-        let withEstimate = Snap.snapshot(running: [stream, call], maxRunning: 1, workflows: [wf: estimate])
-        #expect(Snap.ids(SLOsServeScheduler().schedule(withEstimate)) == [2])
+        // Batch order is serving order (three places: both run).
+        let withEstimate = Snap.snapshot(running: [stream, call], maxRunning: 3, workflows: [wf: estimate])
+        #expect(Snap.ids(SLOsServeScheduler().schedule(withEstimate)) == [2, 1])
         // Without a sub-deadline only the workflow's 100 s deadline is known.
-        #expect(Snap.ids(SLOsServeScheduler().schedule(Snap.snapshot(running: [stream, call], maxRunning: 1))) == [1])
+        #expect(Snap.ids(SLOsServeScheduler().schedule(Snap.snapshot(running: [stream, call], maxRunning: 3))) == [1, 2])
+    }
+
+    @Test func noMoreDecodePacesAreGuaranteedThanTheBatchCapCarries() {
+        // Three on-time streams needing a token every 100 ms (0.3 of an iteration each); two
+        // places, of which 70 % may be promised: the newest loses its guarantee although its
+        // next token is due first.
+        func stream(_ id: UInt64, arrived: Double, ttft: Double, generated: Int) -> SequenceState {
+            Snap.seq(id, arrived: arrived, generated: generated, slo: .latency(ttft: .seconds(ttft), tbt: .milliseconds(100)))
+        }
+        let running = [stream(1, arrived: 0.1, ttft: 1, generated: 5), stream(2, arrived: 0.2, ttft: 1, generated: 5),
+                       stream(3, arrived: 0.3, ttft: 0.5, generated: 3)]  // next due 1.6, 1.7, 1.1 s
+        let snapshot = Snap.snapshot(running: running, maxRunning: 2)
+        #expect(Snap.ids(SLOsServeScheduler().schedule(snapshot)) == [1, 2])
+        #expect(Snap.ids(edf.schedule(snapshot)) == [3, 1])
     }
 
     @Test func overdueWorkGetsOnlyWhatOnTimeWorkLeaves() {
