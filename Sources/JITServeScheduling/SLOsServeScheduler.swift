@@ -16,15 +16,17 @@ import JITServeCore
 /// (turning a deadline into a decode pace), SLOs, the measured iteration time and the workflow
 /// analyzer's stage sub-deadlines for compound calls.
 public struct SLOsServeScheduler: Scheduler {
+    /// The policy's knobs; the defaults are what `slos-serve` runs.
     public struct Options: Hashable, Sendable {
         /// Quantile of the conservative output-length bound that converts a deadline into a pace.
         public var quantile = 0.95
         /// New requests the dynamic program weighs per iteration: the earliest prefill deadlines
-        /// among the `candidateWindow` most urgent new streams and the as many most urgent new
-        /// deadline or compound calls.
+        /// among the `candidateWindow` most urgent new streams and as many of the most urgent
+        /// new deadline or compound calls.
         public var candidateWindow = 32
         /// Pareto states kept per admitted count in the dynamic program.
         public var frontierWidth = 4
+        /// Most requests preempted per iteration; bounds churn.
         public var maxPreemptionsPerIteration = 8
         /// Shrink the token budget when iterations run longer than the tightest admitted stream's
         /// TBT allows (the paper's batch size chosen from the tightest TPOT).
