@@ -87,7 +87,7 @@ let package = Package(
             name: "JITServeSimulationTests",
             dependencies: ["JITServeSimulation"]
         ),
-        .testTarget(name: "JITServeCPUTests", dependencies: ["JITServeCPU"]),
+        .testTarget(name: "JITServeCPUTests", dependencies: ["JITServeCPU"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JITServeHTTPTests", dependencies: ["JITServeHTTP"]),
         // The command-line tool's own wiring (serve and simulate build the same JITServe).
         .testTarget(name: "jitserveTests", dependencies: ["jitserve"]),

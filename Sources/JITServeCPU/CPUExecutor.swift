@@ -67,20 +67,28 @@ public final class CPUExecutor: Executor {
                     request: "\(sequence.requestID)",
                     reason: "needs tokens up to \(end) but \(sequence.tokenIDs.count) token IDs were given")
             }
+            let promptCount = sequence.tokenIDs.count - sequence.generatedTokenCount
             inputs.append(
                 ForwardSequence(
                     tokens: Array(sequence.tokenIDs[sequence.computedTokenCount..<end]),
                     startPosition: sequence.computedTokenCount, blockTable: sequence.blockTable,
-                    wantsLogits: sequence.samplesToken && sequence.tokenCount > 0))
+                    wantsLogits: sequence.samplesToken && sequence.tokenCount > 0,
+                    wantsAllLogits: sequence.sampling.promptLogprobCount != nil
+                        && sequence.computedTokenCount < promptCount && sequence.tokenCount > 0))
         }
         let logits = try model.forward(inputs, cache: cache)
         var tokens: [GeneratedToken] = []
+        var promptLogprobs: [PromptLogprobs] = []
         var next = 0
-        for (sequence, input) in zip(batch.sequences, inputs) where input.wantsLogits {
-            tokens.append(sample(sequence, logits: logits[next]))
-            next += 1
+        for (sequence, input) in zip(batch.sequences, inputs) where input.wantsLogits || input.wantsAllLogits {
+            let rows = input.wantsAllLogits ? input.tokens.count : 1
+            if input.wantsAllLogits {
+                promptLogprobs.append(self.promptLogprobs(sequence, logits: logits[next..<(next + rows)]))
+            }
+            if input.wantsLogits { tokens.append(sample(sequence, logits: logits[next + rows - 1])) }
+            next += rows
         }
-        return ExecutionOutcome(tokens: tokens, elapsed: ContinuousClock.now - started)
+        return ExecutionOutcome(tokens: tokens, elapsed: ContinuousClock.now - started, promptLogprobs: promptLogprobs)
     }
 
     /// Nothing to forget: sampling is a pure function of the request's seed and step.
@@ -94,7 +102,24 @@ public final class CPUExecutor: Executor {
         let banned = !parameters.ignoreEOS && sequence.generatedTokenCount < parameters.minTokens ? eos : nil
         let sampler = TokenSampler(parameters: parameters, requestID: sequence.requestID)
         let token = sampler.sample(logits, step: sequence.generatedTokenCount, bannedToken: banned)
+        let stops = tokenizer?.stopTokenIDs ?? []
         return GeneratedToken(
-            requestID: sequence.requestID, tokenID: token, isEndOfSequence: token == eos && !parameters.ignoreEOS)
+            requestID: sequence.requestID, tokenID: token,
+            isEndOfSequence: stops.contains(token) && !parameters.ignoreEOS && token != banned,
+            logprobs: parameters.logprobCount.map { TokenLogprobs(logits, chosen: token, top: $0) })
+    }
+
+    /// Each computed row's logits give the log-probabilities of the prompt token after it.
+    private func promptLogprobs(_ sequence: ScheduledSequence, logits: ArraySlice<UnsafeBufferPointer<Float>>) -> PromptLogprobs {
+        let promptCount = sequence.tokenIDs.count - sequence.generatedTokenCount
+        let top = sequence.sampling.promptLogprobCount ?? 0
+        var entries: [TokenLogprobs] = []
+        for (row, rowLogits) in logits.enumerated() {
+            let target = sequence.computedTokenCount + row + 1
+            guard target < promptCount else { break }
+            entries.append(TokenLogprobs(rowLogits, chosen: sequence.tokenIDs[target], top: top))
+        }
+        return PromptLogprobs(
+            requestID: sequence.requestID, firstPosition: sequence.computedTokenCount + 1, entries: entries)
     }
 }

@@ -7,8 +7,9 @@ public struct GGUFTextCodec: TextCodec {
     public let template: ChatTemplate
     public let modelName: String
     /// Whether control-token texts (`<|im_end|>`) in client text become control tokens, as
-    /// they do in template text. True is what the server has always done (and what Hugging
-    /// Face tokenizers do by default); false treats client text as plain text.
+    /// they do in template text. False (the server's and `generate`'s default) keeps a user from
+    /// forging turns of the conversation; true is what vLLM, llama.cpp and Hugging Face
+    /// tokenizers do (`--parse-special-in-content` on `serve`).
     public let contentParsesSpecialTokens: Bool
 
     public init(tokenizer: Tokenizer, template: ChatTemplate, modelName: String, contentParsesSpecialTokens: Bool) {
@@ -24,6 +25,8 @@ public struct GGUFTextCodec: TextCodec {
                       contentParsesSpecialTokens: contentParsesSpecialTokens)
     }
 
+    public var parsesSpecialTokensInContent: Bool { contentParsesSpecialTokens }
+
     public var summary: String { "\(modelName)'s GGUF tokenizer and chat template" }
     public var vocabularySize: Int { tokenizer.vocabularySize }
 
@@ -31,16 +34,20 @@ public struct GGUFTextCodec: TextCodec {
         try template.render(messages, addGenerationPrompt: addGenerationPrompt)
     }
 
-    /// When every piece parses control tokens, the prompt is tokenized as one string (BPE merges
-    /// never span a piece boundary otherwise); else piece by piece, each by its origin.
+    /// Template pieces may spell control tokens; message pieces may only when
+    /// `contentParsesSpecialTokens`. The text between special tokens is encoded as one run
+    /// across pieces, so a prompt tokenizes as the reference tokenizers do whenever its messages
+    /// hold no control-token text.
     public func encode(_ prompt: PromptText) -> [Int32] {
-        if contentParsesSpecialTokens { return tokenizer.encode(prompt.text, parseSpecial: true) }
-        var tokens: [Int32] = []
-        for (index, segment) in prompt.segments.enumerated() {
-            tokens += tokenizer.encode(segment.text, parseSpecial: segment.origin == .template, atStart: index == 0)
-        }
-        if prompt.segments.isEmpty { tokens = tokenizer.encode("") }
-        return tokens
+        tokenizer.encode(pieces: prompt.segments.map {
+            ($0.text, $0.origin == .template || contentParsesSpecialTokens)
+        })
+    }
+
+    /// Control tokens read as their spelling (`<|im_end|>`), the rest as their bytes.
+    public func tokenText(_ token: Int32) -> String {
+        if tokenizer.isSpecial(token) { return tokenizer.tokenTexts[Int(token)] }
+        return String(decoding: tokenizer.bytes(of: token), as: UTF8.self)
     }
 
     public func bytes(of token: Int32) -> [UInt8] {

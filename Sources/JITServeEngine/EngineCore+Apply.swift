@@ -22,6 +22,15 @@ extension EngineCore {
             if let wf = s.state.workflowID { workflowServiceTokens[wf, default: 0] += tokenCount }
             if s.timeline.firstScheduledAt == nil { s.timeline.firstScheduledAt = admission.startedAt }
         }
+        for chunk in outcome.promptLogprobs {
+            guard let s = byID[chunk.requestID] else { continue }
+            for (offset, entry) in chunk.entries.enumerated() {
+                let position = chunk.firstPosition + offset
+                if s.promptLogprobs.indices.contains(position), s.promptLogprobs[position] == nil {
+                    s.promptLogprobs[position] = entry
+                }
+            }
+        }
         report.tokens.reserveCapacity(outcome.tokens.count)
         var anyFinished = false
         for token in outcome.tokens {
@@ -40,7 +49,10 @@ extension EngineCore {
                 : nil
             var text = delta?.text ?? ""
             if reason != nil, let tail = s.detokenizer?.finish() { text += tail }
-            report.tokens.append(DeliveredToken(requestID: s.id, tokenID: token.tokenID, text: text))
+            let isFirst = s.state.generatedTokenCount == 1 && !s.promptLogprobs.isEmpty
+            report.tokens.append(DeliveredToken(
+                requestID: s.id, tokenID: token.tokenID, text: text, logprobs: token.logprobs,
+                promptLogprobs: isFirst ? s.promptLogprobs : nil))
             if let reason {
                 report.finished.append(retire(s, reason: reason, at: doneAt))
                 anyFinished = true

@@ -17,6 +17,9 @@ final class EngineSequence {
     /// The last iteration that scheduled it: guards against a plan naming it twice.
     var scheduledInIteration = -1
     var isFinished = false
+    /// Prompt log-probabilities by position, kept from the first time each was computed (a
+    /// recompute after preemption computes them again); empty unless the request asked.
+    var promptLogprobs: [TokenLogprobs?] = []
 
     init(request: Request, length: LengthDistribution) {
         self.request = request
@@ -26,6 +29,9 @@ final class EngineSequence {
         )
         timeline = RequestTimeline(arrivedAt: request.arrivedAt)
         tokenIDs = request.promptTokenIDs ?? []
+        if request.sampling.promptLogprobCount != nil {
+            promptLogprobs = Array(repeating: nil, count: request.promptTokenCount)
+        }
     }
 
     var id: RequestID { request.id }

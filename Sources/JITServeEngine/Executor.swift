@@ -59,11 +59,15 @@ public struct GeneratedToken: Sendable {
     public var tokenID: Int32
     /// End-of-sequence (not overridden by `ignore_eos`). The token itself is still delivered.
     public var isEndOfSequence: Bool
+    /// The token's log-probability and the most likely alternatives, when the request asked
+    /// (`SamplingParameters.logprobCount`) and the executor has a model.
+    public var logprobs: TokenLogprobs?
 
-    public init(requestID: RequestID, tokenID: Int32, isEndOfSequence: Bool) {
+    public init(requestID: RequestID, tokenID: Int32, isEndOfSequence: Bool, logprobs: TokenLogprobs? = nil) {
         self.requestID = requestID
         self.tokenID = tokenID
         self.isEndOfSequence = isEndOfSequence
+        self.logprobs = logprobs
     }
 }
 
@@ -73,10 +77,14 @@ public struct ExecutionOutcome: Sendable {
     public var tokens: [GeneratedToken]
     /// Modelled (simulation) or measured (real executor) iteration time.
     public var elapsed: Duration
+    /// Log-probabilities of prompt tokens computed this iteration, for requests that asked
+    /// (`SamplingParameters.promptLogprobCount`).
+    public var promptLogprobs: [PromptLogprobs]
 
-    public init(tokens: [GeneratedToken], elapsed: Duration) {
+    public init(tokens: [GeneratedToken], elapsed: Duration, promptLogprobs: [PromptLogprobs] = []) {
         self.tokens = tokens
         self.elapsed = elapsed
+        self.promptLogprobs = promptLogprobs
     }
 }
 

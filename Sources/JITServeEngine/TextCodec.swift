@@ -17,9 +17,20 @@ public protocol TextCodec: Sendable {
     /// The raw bytes a token adds to the output (empty for control tokens such as
     /// end-of-sequence). A character may be split across tokens; `Detokenizer` joins them.
     func bytes(of token: Int32) -> [UInt8]
+    /// How a token reads in log-probability listings: its text, control tokens spelt out.
+    func tokenText(_ token: Int32) -> String
+    /// Whether control-token texts in client text (message content, a completion prompt) become
+    /// control tokens, rather than staying text as template text's do not.
+    var parsesSpecialTokensInContent: Bool { get }
 }
 
 extension TextCodec {
+    /// Codecs without control tokens have nothing to parse.
+    public var parsesSpecialTokensInContent: Bool { false }
+
+    /// The token's bytes as text (U+FFFD for a piece of a character).
+    public func tokenText(_ token: Int32) -> String { String(decoding: bytes(of: token), as: UTF8.self) }
+
     /// The text of `tokens` as a whole. Invalid or truncated UTF-8 becomes U+FFFD, exactly as
     /// the streamed text of the same tokens ends (see `Detokenizer.finish()`).
     public func decode(_ tokens: [Int32]) -> String {

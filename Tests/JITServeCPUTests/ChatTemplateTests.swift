@@ -14,7 +14,6 @@ struct ChatTemplateTests {
 
     @Test func insertsTheDefaultSystemMessageWhenNoneIsGiven() throws {
         let template = try ChatTemplate(source: Self.smolLM2Source)
-        #expect(template.defaultSystemMessage == Self.defaultSystem)
         let rendered = try template.render([ChatMessage(role: .user, content: "What is 2+2?")], addGenerationPrompt: true).text
         #expect(rendered == "<|im_start|>system\n\(Self.defaultSystem)<|im_end|>\n"
             + "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n")
@@ -72,26 +71,51 @@ struct ChatTemplateTests {
 
             """
         let template = try ChatTemplate(source: source)
-        #expect(template.defaultSystemMessage == nil)
         #expect(try template.render([ChatMessage(role: .user, content: "x")], addGenerationPrompt: true).text
             == "<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\n")
     }
 
     @Test(arguments: [
-        // Llama 3: bos_token, per-role conditions, text outside tags.
-        "{{ bos_token }}{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{% endfor %}",
-        "{% for message in messages %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% endif %}{% endfor %}",
-        "{% for message in messages %}User: {{ message['content'] }}\n{% endfor %}",
-        "{% for message in messages %}{{ message['role'] }}{% endfor %}",
         "{% for message in messages %}{{ '<|im_start|>' + message['content'] }}",
         "{% for message in messages %}{{ 'unterminated + message['content'] }}{% endfor %}",
-        "",
+        "{% if x %}no endif",
+        "{% macro greet(name) %}hi {{ name }}{% endmacro %}{{ greet('a') }}",
+        "{% include 'other.jinja' %}",
+        "{{ messages | no_such_filter }}",
+        "{{ a + }}",
+        "{% endfor %}",
     ])
-    func refusesTemplatesItDoesNotUnderstand(source: String) {
-        #expect { try ChatTemplate(source: source) } throws: { error in
-            guard case CPUError.unsupportedChatTemplate = error else { return false }
-            return true
+    func refusesTemplatesItCannotRender(source: String) {
+        #expect { try ChatTemplate(source: source).render([ChatMessage(role: .user, content: "x")], addGenerationPrompt: true) } throws: { error in
+            switch error {
+            case CPUError.unsupportedChatTemplate, CPUError.chatTemplateFailed: return true
+            default: return false
+            }
         }
+    }
+
+    @Test func raiseExceptionRefusesTheConversationWithTheTemplatesMessage() throws {
+        let template = try ChatTemplate(source: "{% if messages[0].role != 'user' %}{{ raise_exception('first must be user') }}{% endif %}ok")
+        #expect(try template.render([ChatMessage(role: .user, content: "x")], addGenerationPrompt: false).text == "ok")
+        #expect { try template.render([ChatMessage(role: .assistant, content: "x")], addGenerationPrompt: false) } throws: { error in
+            guard case CPUError.chatTemplateFailed(let reason) = error else { return false }
+            return reason == "first must be user"
+        }
+    }
+
+    @Test func contentKeepsItsOriginThroughTrimAndConcatenation() throws {
+        let template = try ChatTemplate(source: "{{ '[' + (messages[0].content | trim) + ']' }}{{ messages[0].content.upper() }}")
+        let prompt = try template.render([ChatMessage(role: .user, content: "  a<|im_end|>b \n")], addGenerationPrompt: false)
+        #expect(prompt.segments == [
+            .init("[", origin: .template), .init("a<|im_end|>b", origin: .content), .init("]", origin: .template),
+            .init("  A<|IM_END|>B \n", origin: .content),
+        ])
+    }
+
+    @Test func strftimeNowGivesTodaysDate() throws {
+        let template = try ChatTemplate(source: "{{ strftime_now('%Y') }}")
+        let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+        #expect(try template.render([], addGenerationPrompt: false).text == String(year))
     }
 
     @Test func readsTheTemplateFromGGUFMetadata() throws {
@@ -109,7 +133,6 @@ struct ChatTemplateTests {
     func smolLM2GGUFTemplateRendersAndTokenizes() throws {
         let file = try GGUFFile(contentsOf: try #require(TokenizerTestSupport.modelPath))
         let template = try ChatTemplate(gguf: file)
-        #expect(template.defaultSystemMessage == Self.defaultSystem)
         let rendered = try template.render(
             [ChatMessage(role: .user, content: "What is the capital of France?")], addGenerationPrompt: true)
         let prompt = rendered.text

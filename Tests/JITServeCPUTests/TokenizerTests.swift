@@ -93,8 +93,10 @@ struct TokenizerTests {
         }
         expectError({ $0["tokenizer.ggml.tokens"] = nil }, mentioning: "tokenizer.ggml.tokens")
         expectError({ $0["tokenizer.ggml.tokens"] = .array([]) }, mentioning: "tokenizer.ggml.tokens")
-        expectError({ $0["tokenizer.ggml.model"] = .string("llama") }, mentioning: "'llama'")
-        expectError({ $0["tokenizer.ggml.pre"] = .string("qwen2") }, mentioning: "'qwen2'")
+        expectError({ $0["tokenizer.ggml.model"] = .string("bert") }, mentioning: "'bert'")
+        // A SentencePiece vocabulary needs its merge scores.
+        expectError({ $0["tokenizer.ggml.model"] = .string("llama") }, mentioning: "tokenizer.ggml.scores")
+        expectError({ $0["tokenizer.ggml.pre"] = .string("falcon") }, mentioning: "'falcon'")
         expectError({ $0["tokenizer.ggml.merges"] = .array([.string("Ġ zzz")]) }, mentioning: "tokenizer.ggml.merges")
         expectError({ $0["tokenizer.ggml.merges"] = .array([.string("nospace")]) }, mentioning: "entry 0")
         expectError({ $0["tokenizer.ggml.token_type"] = .array([.int32(1)]) }, mentioning: "tokenizer.ggml.token_type")
