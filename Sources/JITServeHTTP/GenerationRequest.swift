@@ -36,6 +36,11 @@ public struct GenerationRequest: Sendable {
     public var includeUsage: Bool
     /// The body's `slo` object.
     public var slo: SLOSpec
+    /// `n`: answers to generate for the prompt, each its own engine request.
+    public var choiceCount = 1
+    /// Completions' `echo`: the prompt is returned before the answer (with its log-probabilities
+    /// when `logprobs` is set; `sampling.promptLogprobCount` then says how many alternatives).
+    public var echo = false
 
     public init(
         endpoint: Endpoint, model: String? = nil, prompt: Prompt, maxTokens: Int? = nil,

@@ -47,6 +47,9 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Keep generating past end-of-sequence.")
     var ignoreEOS = false
 
+    @Flag(help: "Let control-token texts in --prompt (<|im_end|>) become control tokens rather than text.")
+    var parseSpecialInContent = false
+
     @Option(help: "Kernel threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -70,8 +73,9 @@ struct GenerateCommand: ParsableCommand {
             let path = try ModelStore().resolve(model.cpuModel, pullIfMissing: true, log: Console.error)
             let file = try GGUFFile(contentsOf: path)
             executor = try CPUExecutor(gguf: file, threadCount: threads, kvCacheBytes: 256 << 20)
-            // Control tokens are parsed only in text the template produced, never in the prompt.
-            codec = try GGUFTextCodec(gguf: file, modelName: model.cpuModel, contentParsesSpecialTokens: false)
+            // Control tokens are parsed only in text the template produced, unless asked otherwise.
+            codec = try GGUFTextCodec(
+                gguf: file, modelName: model.cpuModel, contentParsesSpecialTokens: parseSpecialInContent)
         } catch let error as CPUError {
             Console.error("error: \(error)")
             throw ExitCode.failure

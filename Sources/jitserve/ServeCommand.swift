@@ -62,6 +62,11 @@ struct ServeCommand: AsyncParsableCommand {
     var threads: Int?
     @Option(help: "echo executor: modelled milliseconds per iteration (0: no cost at all).")
     var echoIterationMs = 0.0
+    @Flag(help: ArgumentHelp(
+        "Let control-token texts typed by clients (<|im_end|> in a message or prompt) become control tokens.",
+        discussion: "By default only the chat template's own text may spell control tokens, so a user cannot "
+            + "forge turns of the conversation; vLLM and llama.cpp parse them everywhere, which this restores."))
+    var parseSpecialInContent = false
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
@@ -137,7 +142,8 @@ struct ServeCommand: AsyncParsableCommand {
         let (executor, codec, name, note) = try makeExecutor()
         let core = try builder.makeEngine(executor: executor, textCodec: codec)
         return ServingBackend(
-            engine: LiveEngine(core: core, onRetire: metrics.observe), executorName: name, textNote: note)
+            engine: LiveEngine(core: core, onRetire: metrics.observe), executorName: name, textNote: note,
+            providesLogprobs: executor is CPUExecutor)
     }
 
     private func makeExecutor() throws -> (any Executor, any TextCodec, name: String, note: String) {
@@ -164,11 +170,11 @@ struct ServeCommand: AsyncParsableCommand {
             guard let tokenizer = cpu.tokenizer else {
                 throw ValidationError("\(path) carries no tokenizer; the server needs one to read text")
             }
-            // Client text parses control tokens, as the server always has (issue 16 will revisit).
+            // Only template text spells control tokens unless the user opts back in.
             let codec = GGUFTextCodec(
                 tokenizer: tokenizer, template: try ChatTemplate(gguf: file), modelName: modelName,
-                contentParsesSpecialTokens: true)
-            return (cpu, codec, "cpu (\(cpu.model.configuration.layerCount) layers, measured time)", "real model output")
+                contentParsesSpecialTokens: parseSpecialInContent)
+            return (cpu, codec, "cpu (\(cpu.model.configuration.architecture), \(cpu.model.configuration.layerCount) layers, measured time)", "real model output")
         }
     }
 }
