@@ -11,8 +11,9 @@ extension GenerationRequest {
     /// (alternatives per token) and `echo`.
     mutating func parseChoices(_ reader: FieldReader) throws(HTTPError) {
         choiceCount = try reader.int("n", in: 1...Self.maxChoiceCount) ?? 1
-        if let bestOf = try reader.int("best_of"), bestOf != choiceCount {
-            throw .invalidField("best_of", reason: "only best_of equal to n (\(choiceCount)) is supported, got \(bestOf)")
+        // best_of > n would mean generating extra answers and returning the likeliest: not done.
+        if let bestOf = try reader.int("best_of", in: 0...Int.max), bestOf > choiceCount {
+            throw .invalidField("best_of", reason: "best_of above n (\(choiceCount)) is not supported, got \(bestOf)")
         }
         switch endpoint {
         case .chat:

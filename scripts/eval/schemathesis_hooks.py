@@ -27,15 +27,7 @@ def before_load_schema(context, raw_schema):
                     content["text/event-stream"]["schema"] = {}
 
 
-@schemathesis.hook
-def map_path_parameters(context, path_parameters):
-    if "model" in path_parameters:
-        path_parameters["model"] = MODEL
-    return path_parameters
-
-
-@schemathesis.hook
-def map_body(context, body):
+def cheap(body):
     if isinstance(body, dict):
         body["model"] = MODEL
         for key in ("max_tokens", "max_completion_tokens"):
@@ -44,3 +36,45 @@ def map_body(context, body):
         if isinstance(body.get("n"), int) and body["n"] > 2:
             body["n"] = 2
     return body
+
+
+@schemathesis.hook
+def map_path_parameters(context, path_parameters):
+    if path_parameters and "model" in path_parameters:
+        path_parameters["model"] = MODEL
+    return path_parameters
+
+
+@schemathesis.hook
+def map_body(context, body):
+    return cheap(body)
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    # Every phase (the coverage phase builds its cases without the map_* hooks).
+    if case.path_parameters and "model" in case.path_parameters:
+        case.path_parameters["model"] = MODEL
+    case.body = cheap(case.body)
+
+
+def has_known_gap(body):
+    """Requests jitserve refuses on purpose (each a 400 naming the field): content parts other
+    than text (a text-only model), the deprecated `function` role, and a null completions prompt."""
+    if not isinstance(body, dict):
+        return False
+    if "prompt" in body and body["prompt"] is None:
+        return True
+    for message in body.get("messages") or []:
+        if isinstance(message, dict) and message.get("role") == "function":
+            return True
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") != "text" for p in content):
+            return True
+    return False
+
+
+if os.environ.get("ST_SKIP_KNOWN") == "1":
+    @schemathesis.hook
+    def filter_body(context, body):
+        return not has_known_gap(body)
