@@ -62,7 +62,7 @@ extension Tokenizer {
         if count == 0 { return }
         var next = Array(1...count)
         var previous = Array(-1..<(count - 1))
-        var heap = ScoredPairHeap()
+        var heap = BinaryHeap<ScoredMerge>()
         func spelling(_ left: Int, _ right: Int) -> ArraySlice<UInt8> {
             text[starts[left]..<(starts[right] + lengths[right])]
         }
@@ -96,49 +96,16 @@ extension Tokenizer {
         }
     }
 
-    /// A max-heap of SentencePiece merge candidates: highest score first, then leftmost.
-    struct ScoredPairHeap {
-        struct Entry {
-            var score: Float
-            var left: Int
-            var right: Int
-            var length: Int
+    /// A merge candidate of SentencePiece BPE: highest score first, then leftmost.
+    struct ScoredMerge: HeapOrdered {
+        var score: Float
+        var left: Int
+        var right: Int
+        var length: Int
 
-            func precedes(_ other: Entry) -> Bool {
-                score > other.score || (score == other.score && left < other.left)
-            }
-        }
-
-        private var entries: [Entry] = []
-
-        mutating func push(_ entry: Entry) {
-            entries.append(entry)
-            var child = entries.count - 1
-            while child > 0 {
-                let parent = (child - 1) / 2
-                guard entries[child].precedes(entries[parent]) else { break }
-                entries.swapAt(child, parent)
-                child = parent
-            }
-        }
-
-        mutating func pop() -> Entry? {
-            guard let top = entries.first else { return nil }
-            let last = entries.removeLast()
-            if !entries.isEmpty {
-                entries[0] = last
-                var parent = 0
-                while true {
-                    let left = 2 * parent + 1
-                    if left >= entries.count { break }
-                    var best = left
-                    if left + 1 < entries.count, entries[left + 1].precedes(entries[left]) { best = left + 1 }
-                    guard entries[best].precedes(entries[parent]) else { break }
-                    entries.swapAt(best, parent)
-                    parent = best
-                }
-            }
-            return top
+        func precedes(_ other: ScoredMerge) -> Bool {
+            score > other.score || (score == other.score && left < other.left)
         }
     }
+
 }
