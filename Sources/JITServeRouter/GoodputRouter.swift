@@ -2,7 +2,7 @@ import JITServeCore
 import JITServePrediction
 
 /// `jitserve`: places each arrival where it adds the most goodput given each replica's
-/// commitments (DESIGN §10), from the replicas' published load alone.
+/// commitments (DESIGN §10), from the replicas' published load and its own record alone.
 ///
 /// For each ready replica it asks two things of the request's own path there (prefill behind
 /// the replica's queued prefill, then one token per iteration to its conservative length
@@ -13,11 +13,15 @@ import JITServePrediction
 /// the token rate its held requests need to finish just in time (`required_token_rate`) plus
 /// this one's, over what it can compute (`max_num_batched_tokens` per iteration).
 ///
-/// Then, best first:
+/// A workflow call is judged with the rest of its workflow: once the application's recent
+/// finished workflows say how long a typical one's critical path is, a replica **could** serve
+/// the call only if, at its published pace, it could also run the workflow's remaining stages
+/// one after another by the deadline; a workflow no replica could finish is shed (429) before
+/// it spends capacity that others could have turned into goodput. Then, best first:
 /// 1. a workflow call stays on its workflow's replica when it is on time there and that
 ///    replica is not overcommitted (calls kept together share the scheduler's workflow view);
 /// 2. otherwise the least utilised replica where it is on time and fits (a workflow moves
-///    there: its earlier replica cannot meet the sub-deadline);
+///    there: its replica cannot meet the sub-deadline);
 /// 3. otherwise, every replica being overcommitted, the least utilised one where it is on time
 ///    (its scheduler weighs it against what it holds), a workflow's own replica first;
 /// 4. otherwise the least utilised replica that could still serve it in time if it ran at
@@ -31,18 +35,12 @@ public struct GoodputRouter: Router {
     /// Quantile used to decide that a request cannot be served in time at all: a shed is
     /// final, so it must be late even at a typical length.
     public var shedQuantile = 0.5
+    /// Judge workflow calls with the rest of their workflow (off: each call alone).
+    public var admitsWorkflows = true
     public private(set) var ledger: RoutingLedger
     public private(set) var lengths: (any OutputLengthPredictor)?
     public private(set) var workflows: (any WorkflowPredictor)?
-    /// Calls of running workflows seen finished, for the workflow analyzer.
-    private var workflowCalls: [WorkflowID: WorkflowCalls] = [:]
-
-    struct WorkflowCalls: Sendable {
-        var application: String?
-        var slo: CompoundSLO
-        var calls: [CallObservation] = []
-        var started: [RequestID: Instant] = [:]
-    }
+    var book = WorkflowBook()
 
     public init(
         name: String = "jitserve", lengths: (any OutputLengthPredictor)?, workflows: (any WorkflowPredictor)?,
@@ -70,10 +68,13 @@ public struct GoodputRouter: Router {
         let view = ledger.withAssumedLoad(endpoints)
         if let wf = request.workflowID, ledger.wasShed(wf) { return .shed(retryAfter: .seconds(1)) }
         let target = RoutingTarget(request, now: now, stageDueAt: stageDueAt(of: request))
+        // A workflow call is judged with the rest of its workflow, once its application's size is learnt.
+        var rest: WorkflowBook.Size?
+        if admitsWorkflows, case .compound(let slo) = request.slo { rest = book.remaining(slo, application: request.application) }
         var fits: [Fit] = []
         fits.reserveCapacity(view.count)
         for i in view.indices where view[i].isReady {
-            fits.append(fit(request, target: target, on: view[i], index: i))
+            fits.append(fit(request, target: target, on: view[i], index: i, workflowRest: rest))
         }
         guard !fits.isEmpty else { return .noneReady }
         let home = request.workflowID.flatMap { ledger.endpoint(of: $0) }
@@ -96,7 +97,11 @@ public struct GoodputRouter: Router {
         return .shed(retryAfter: .seconds(1))
     }
 
-    func fit(_ request: RoutingRequest, target: RoutingTarget, on replica: ReplicaSnapshot, index: Int) -> Fit {
+    /// How the request stands on one replica; `workflowRest`: what its workflow still has to do.
+    func fit(
+        _ request: RoutingRequest, target: RoutingTarget, on replica: ReplicaSnapshot, index: Int,
+        workflowRest: WorkflowBook.Size?
+    ) -> Fit {
         let forecast = ReplicaForecast(replica)
         let p = request.promptTokenCount
         let tau = forecast.iterationSeconds
@@ -111,6 +116,12 @@ public struct GoodputRouter: Router {
         case .deadline, .compound:
             onTime = forecast.timeToLastToken(promptTokens: p, outputTokens: bound, queued: true) <= target.milestoneIn
             possible = forecast.timeToLastToken(promptTokens: p, outputTokens: typical, queued: false) <= target.finalDueIn
+            if let rest = workflowRest {
+                // The whole workflow, its stages one after another at this replica's pace.
+                let own = forecast.timeToLastToken(
+                    promptTokens: max(p, rest.promptTokens), outputTokens: max(typical, rest.criticalOutputTokens), queued: false)
+                possible = possible && own <= target.finalDueIn
+            }
         }
         let capacity = Double(forecast.batchTokens) / tau
         let held = replica.load?.requiredTokenRate ?? Double(replica.requestCount) / tau
@@ -121,10 +132,9 @@ public struct GoodputRouter: Router {
     /// The workflow analyzer's sub-deadline for a workflow call's stage (nil otherwise).
     func stageDueAt(of request: RoutingRequest) -> Instant? {
         guard case .compound(let slo) = request.slo, let workflows else { return nil }
-        let seen = workflowCalls[slo.workflowID]
         return workflows.estimate(
             workflowID: slo.workflowID, application: request.application, slo: slo,
-            completed: seen?.calls ?? [], arriving: request.request
+            completed: book.running[slo.workflowID]?.calls ?? [], arriving: request.request
         ).currentStageDueAt
     }
 
@@ -135,30 +145,28 @@ public struct GoodputRouter: Router {
         // A call placed away from its workflow's replica (which could not meet the sub-deadline)
         // takes the workflow with it.
         if let home = ledger.endpoint(of: slo.workflowID), home != endpoint { ledger.moveWorkflow(slo.workflowID, to: endpoint) }
-        guard workflows != nil else { return }
-        workflowCalls[slo.workflowID, default: WorkflowCalls(application: request.application, slo: slo)]
-            .started[request.id] = now
+        book.noteRouted(request, slo: slo, at: now)
+        // A real client may never say that a workflow ended: forget it as the ledger does.
+        if let expiry = ledger.workflowExpiry { book.sweep(before: now - expiry) }
     }
 
     public mutating func didShed(_ request: RoutingRequest, at now: Instant) {
         ledger.noteShed(request)
+        guard case .compound(let slo) = request.slo else { return }
+        book.noteShed(slo, application: request.application)
     }
 
     public mutating func didFinish(_ request: RoutingRequest, at endpoint: String, outputTokenCount: Int?, now: Instant) {
         ledger.noteFinished(request, at: endpoint)
-        guard let outputTokenCount else { return }
-        lengths?.observe(request.request, outputTokenCount: outputTokenCount)
-        guard case .compound(let slo) = request.slo, var entry = workflowCalls[slo.workflowID],
-              let started = entry.started.removeValue(forKey: request.id) else { return }
-        entry.calls.append(CallObservation(
-            stage: slo.stage, promptTokenCount: request.promptTokenCount, outputTokenCount: outputTokenCount,
-            startedAt: started, finishedAt: now))
-        workflowCalls[slo.workflowID] = entry
+        if let outputTokenCount { lengths?.observe(request.request, outputTokenCount: outputTokenCount) }
+        if case .compound(let slo) = request.slo {
+            book.noteFinished(request, slo: slo, outputTokenCount: outputTokenCount, at: now)
+        }
     }
 
     public mutating func didFinishWorkflow(_ workflow: WorkflowID) {
         ledger.forgetWorkflow(workflow)
-        guard let entry = workflowCalls.removeValue(forKey: workflow) else { return }
-        workflows?.observeFinished(workflowID: workflow, application: entry.application, slo: entry.slo, calls: entry.calls)
+        guard let w = book.finish(workflow), !w.calls.isEmpty else { return }
+        workflows?.observeFinished(workflowID: workflow, application: w.application, slo: w.slo, calls: w.calls)
     }
 }
