@@ -85,6 +85,8 @@ enum RouterGridTable {
                         cell(table[router]?[s].map { String(format: format, $0) } ?? "", width)
                     }.joined())
                 }
+                // The verdict needs jitserve+jitserve in the grid; a partial grid prints the table alone.
+                guard table["jitserve"]?["jitserve"] != nil else { continue }
                 let v = verdict(table)
                 lines.append("  jitserve+jitserve ÷ best other \(ratio(v.jitserve, v.bestOther?.value)) (\(v.bestOther?.name ?? "–"))"
                              + " · ÷ best baseline pair \(ratio(v.jitserve, v.bestBaseline?.value)) (\(v.bestBaseline?.name ?? "–"))")
