@@ -44,11 +44,13 @@ let package = Package(
         // generate.
         .target(
             name: "JITServeSetup",
-            dependencies: ["JITServeCore", "JITServePrediction", "JITServeScheduling", "JITServeEngine"]
+            dependencies: ["JITServeCore", "JITServePrediction", "JITServeScheduling", "JITServeEngine", "JITServeRouter"]
         ),
+        // Replica selection across engines, simulated and real (DESIGN §10).
+        .target(name: "JITServeRouter", dependencies: ["JITServeCore", "JITServePrediction"], swiftSettings: optimised),
         .target(
             name: "JITServeSimulation",
-            dependencies: ["JITServeCore", "JITServeScheduling", "JITServeEngine"],
+            dependencies: ["JITServeCore", "JITServeScheduling", "JITServeEngine", "JITServeRouter"],
             // The fitted tables' provenance: documentation, not a resource.
             exclude: ["Latency/README.md"],
             resources: [.copy("Resources")],
@@ -74,7 +76,7 @@ let package = Package(
             name: "jitserve",
             dependencies: [
                 "JITServeCore", "JITServePrediction", "JITServeScheduling", "JITServeEngine",
-                "JITServeSetup", "JITServeSimulation", "JITServeCPU", "JITServeHTTP",
+                "JITServeSetup", "JITServeSimulation", "JITServeCPU", "JITServeHTTP", "JITServeRouter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -89,6 +91,7 @@ let package = Package(
         ),
         .testTarget(name: "JITServeCPUTests", dependencies: ["JITServeCPU"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JITServeHTTPTests", dependencies: ["JITServeHTTP"]),
+        .testTarget(name: "JITServeRouterTests", dependencies: ["JITServeRouter"]),
         // The command-line tool's own wiring (serve and simulate build the same JITServe).
         .testTarget(name: "jitserveTests", dependencies: ["jitserve"]),
     ]

@@ -74,7 +74,7 @@ public enum GoodputAccountant {
 
     /// Whether each workflow met its deadline: every one of its calls present (per
     /// `workflowCallCounts`) and finished on time. Workflows with no call in `records` are false.
-    static func workflowVerdicts(
+    public static func workflowVerdicts(
         records: [RequestRecord], workflowCallCounts: [WorkflowID: Int]
     ) -> [WorkflowID: Bool] {
         var callsSeen: [WorkflowID: Int] = [:]

@@ -9,6 +9,8 @@ public enum FinishReason: String, Codable, Hashable, Sendable {
     case cancelled
     /// The engine could not serve it (e.g. a prompt larger than the whole KV cache).
     case rejected
+    /// A router refused it (HTTP 429) before any replica saw it: no replica could serve it in time.
+    case shed
 }
 
 /// What happened to one request, in time: the raw material of goodput accounting.

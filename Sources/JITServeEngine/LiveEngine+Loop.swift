@@ -136,9 +136,11 @@ extension LiveEngine {
     private func publish() {
         let stats = core.stats
         let seconds = core.recentIterationSeconds
+        let load = core.load(now: clock.now())
         inbox.withLock { inbox in
             inbox.status.stats = stats
             inbox.status.recentIterationSeconds = seconds
+            inbox.status.load = load
         }
     }
 }

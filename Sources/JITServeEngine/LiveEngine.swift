@@ -31,6 +31,8 @@ public final class LiveEngine: @unchecked Sendable {
         public var activeRequestCount: Int
         /// True once `shutdown` has begun.
         public var isShuttingDown: Bool
+        /// What routers read beyond vLLM's gauges (`jitserve:*` on `/metrics`).
+        public var load = EngineLoad()
 
         public init(stats: EngineStats, recentIterationSeconds: Double, activeRequestCount: Int, isShuttingDown: Bool) {
             self.stats = stats

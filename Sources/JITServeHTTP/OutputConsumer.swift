@@ -34,7 +34,7 @@ struct OutputConsumer: Sendable {
         var finishReason: String {
             switch record.timeline.finishReason {
             case .length: "length"
-            case .cancelled, .rejected: "abort"
+            case .cancelled, .rejected, .shed: "abort"
             case .stop, nil: "stop"
             }
         }

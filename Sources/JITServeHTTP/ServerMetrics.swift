@@ -22,6 +22,8 @@ public final class ServerMetrics: Sendable {
     private let queueing: ValueHistogram
     private let success: [FinishReason: Counter]
     private let goodput: [SLOKind: KindCounters]
+    /// The `jitserve:*` load gauges routers read.
+    private let routing: RoutingGauges
     /// Engine totals already added to the counters (they only move forward).
     private let counted = Mutex<(preemptions: Int, prompt: Int, generation: Int)>((0, 0, 0))
 
@@ -79,6 +81,7 @@ public final class ServerMetrics: Sendable {
                 goodTokens: r.makeCounter(descriptor: Self.descriptor("jitserve:good_tokens_total", "Output tokens that met their SLO (goodput numerator), by SLO kind."), labels: labels))
         }
         self.goodput = goodput
+        routing = RoutingGauges(registry: r, labels: model)
     }
 
     /// Feeds one retired request (called on the engine thread).
@@ -103,6 +106,7 @@ public final class ServerMetrics: Sendable {
 
     /// Prometheus text, with gauges and counters brought up to `status`.
     public func render(status: LiveEngine.Status?) -> String {
+        if let load = status?.load { routing.set(load) }
         if let stats = status?.stats {
             running.set(Double(stats.runningCount))
             waiting.set(Double(stats.waitingCount))

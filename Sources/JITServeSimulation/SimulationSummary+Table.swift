@@ -4,7 +4,8 @@ extension SimulationSummary {
     /// A human-readable table: the headline figures, then one row per SLO kind.
     public func table() -> String {
         var lines: [String] = []
-        lines.append("scheduler \(scheduler) · workload \(workload) · \(hardware) · predictor \(lengthPredictor) · seed \(seed)")
+        lines.append("scheduler \(scheduler) · workload \(workload) · \(hardware) · predictor \(lengthPredictor) · seed \(seed)"
+                     + (router.map { " · router \($0) × \(replicas)" } ?? ""))
         // Foundation on Linux ignores widths on %@, so strings are padded by hand.
         func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: max(width, s.count), withPad: " ", startingAt: 0) }
         lines.append(pad("kind", 10) + " tok-good/s req-good/s    attain  ttft p99   tbt p99   e2e p99  finished")
@@ -19,7 +20,7 @@ extension SimulationSummary {
         }
         lines.append(String(
             format: "throughput %.1f tok/s · preemptions %d · iterations %d · simulated %.1fs · unfinished %d",
-            throughputTokens, preemptions, iterations, simulatedSeconds, unfinished))
+            throughputTokens, preemptions, iterations, simulatedSeconds, unfinished) + (shed.map { " · shed \($0)" } ?? ""))
         return lines.joined(separator: "\n")
     }
 }

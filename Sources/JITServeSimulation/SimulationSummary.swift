@@ -32,6 +32,13 @@ public struct SimulationSummary: Codable, Sendable {
     public var simulatedSeconds: Double
     public var unfinished: Int
     public var replicas: Int = 1
+    /// The router in front of the replicas, when one was chosen (absent: the default,
+    /// `least-loaded`, so that earlier results read the same).
+    public var router: String?
+    /// Calls the router shed (429), counted as failed; absent when none was.
+    public var shed: Int?
+    /// Attainment over the units that meet their SLO alone on an idle replica (replica search).
+    public var feasibleAttainment: Double?
     /// Good tokens/s per `goodputBucketSeconds` window (benchmarks fill it).
     public var goodputOverTime: [Double]?
     public var goodputBucketSeconds: Double?
@@ -46,7 +53,8 @@ public struct SimulationSummary: Codable, Sendable {
         case goodTokens = "good_tokens", outputTokens = "output_tokens", finished, total, units
         case unitsMet = "units_met", preemptions
         case ttft = "ttft_s", tbt = "tbt_s", tpot = "tpot_s", e2e = "e2e_s", queueing = "queueing_s"
-        case byKind = "by_kind", iterations, simulatedSeconds = "simulated_s", unfinished, replicas
+        case byKind = "by_kind", iterations, simulatedSeconds = "simulated_s", unfinished, replicas, router, shed
+        case feasibleAttainment = "feasible_attainment"
         case goodputOverTime = "goodput_over_time", goodputBucketSeconds = "goodput_bucket_s"
         case ttftQuantiles = "ttft_quantiles_s", tbtQuantiles = "tbt_quantiles_s"
     }
@@ -83,7 +91,11 @@ public struct SimulationSummary: Codable, Sendable {
         iterations = result.iterationCount
         simulatedSeconds = result.simulatedSeconds
         unfinished = result.unfinishedCount
+        shed = result.shedCount > 0 ? result.shedCount : nil
     }
+
+    /// `router+scheduler`, or the scheduler alone behind the default router.
+    public var policy: String { router.map { "\($0)+\(scheduler)" } ?? scheduler }
 
     /// Adds the curves a benchmark report draws: goodput over time and latency distributions.
     public mutating func addDistributions(from result: SimulationResult, workflowCallCounts: [WorkflowID: Int]) {

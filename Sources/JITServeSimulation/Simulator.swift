@@ -1,5 +1,6 @@
 import JITServeCore
 import JITServeEngine
+import JITServeRouter
 import JITServeScheduling
 
 /// An executor that replays a trace: told each request's true output length, it ends the
@@ -14,21 +15,33 @@ extension SimulatedExecutor: TraceReplayExecutor {}
 /// clock: arrivals enter at their timestamps, each iteration advances time by the executor's
 /// modelled duration, and a workflow's next stage is released when its current stage finishes.
 ///
-/// With several replicas, a load balancer sends each request to the replica with the fewest
-/// requests in flight, and every call of a workflow to the replica its first call went to.
-/// Deterministic: the same workload, policy and executors give the same records.
+/// With several replicas, a `Router` picks each request's replica from snapshots of the
+/// replicas built as their `/metrics` would show them (DESIGN §10); by default `least-loaded`:
+/// the fewest requests in flight, a workflow's calls on the replica its first call went to.
+/// A request the router sheds (429) is recorded as `.shed`: it fails its SLO.
+/// Deterministic: the same workload, policy, router and executors give the same records.
 public final class Simulator {
     public struct Options: Sendable {
         /// How long after the arrival window the run may go on finishing requests.
         public var drainLimit: Duration
         public var replicaCount: Int
+        /// Picks each request's replica (a fresh router per run is the caller's to give).
+        public var router: any Router
+        /// How often the router's view of a replica is refreshed, as a picker scrapes
+        /// `/metrics`; between scrapes it adds its own picks (assumed load). Zero: a fresh
+        /// snapshot at every arrival.
+        public var scrapeInterval: Duration
         /// Called now and then with the fraction of the arrival window replayed.
         public var progress: (@Sendable (Double) -> Void)?
 
         public init(drainLimit: Duration = .seconds(600), replicaCount: Int = 1,
+                    router: (any Router)? = nil, scrapeInterval: Duration = .zero,
                     progress: (@Sendable (Double) -> Void)? = nil) {
             self.drainLimit = drainLimit
             self.replicaCount = replicaCount
+            // The simulator tells the router when each workflow ends, so none need expire.
+            self.router = router ?? LeastLoadedRouter(ledger: RoutingLedger(workflowExpiry: nil))
+            self.scrapeInterval = scrapeInterval
             self.progress = progress
         }
     }
@@ -37,9 +50,11 @@ public final class Simulator {
     private struct Replica {
         let engine: EngineCore
         let executor: any TraceReplayExecutor
+        let endpoint: String
         var now: Double = 0
-        var inFlight = 0
         var stalled = false
+        /// The router's last view of it.
+        var snapshot: ReplicaSnapshot?
     }
 
     public let workload: Workload
@@ -62,9 +77,9 @@ public final class Simulator {
         let plan = WorkloadPlan(workload)
         self.plan = plan
         self.options = options
-        replicas = try (0..<options.replicaCount).map { _ in
+        replicas = try (0..<options.replicaCount).map { r in
             let executor = makeExecutor()
-            return Replica(engine: try makeEngine(executor, plan), executor: executor)
+            return Replica(engine: try makeEngine(executor, plan), executor: executor, endpoint: "replica-\(r)")
         }
     }
 
@@ -72,21 +87,24 @@ public final class Simulator {
     public var engineWiring: EngineWiring { replicas[0].engine.wiring }
 
     /// Replays the workload. Requests the engine refuses (too long for the model or the KV
-    /// cache) are recorded as rejected.
+    /// cache) are recorded as rejected, those the router sheds as shed.
     public func run() throws -> SimulationResult {
         var records: [RequestRecord] = []
         records.reserveCapacity(workload.callCount)
         var arrivals = ArrivalQueue(plan: plan)
-        var workflowReplica: [WorkflowID: Int] = [:]
+        var router = options.router
+        /// The replicas each running workflow's calls went to (told when it ends).
+        var workflowReplicas: [WorkflowID: [Int]] = [:]
         let windowEnd = workload.duration.seconds
         let stopAt = windowEnd + options.drainLimit.seconds
         var iterations = 0
+        var shedCount = 0
         var lastProgress = -1.0
 
-        func callFinished(_ wf: WorkflowID, at time: Double, replica r: Int) {
+        func callFinished(_ wf: WorkflowID, at time: Double) {
             guard let done = arrivals.callFinished(wf, at: time) else { return }
-            replicas[r].engine.finishWorkflow(done)
-            workflowReplica[done] = nil
+            for r in workflowReplicas.removeValue(forKey: done) ?? [] { replicas[r].engine.finishWorkflow(done) }
+            router.didFinishWorkflow(done)
         }
 
         while true {
@@ -97,20 +115,29 @@ public final class Simulator {
             }
             if let arrival = arrivals.peekTime(), arrival <= stopAt, next == nil || arrival <= replicas[next!].now {
                 let request = arrivals.pop()
-                let r = route(request, workflowReplica: &workflowReplica)
+                var routed = RoutingRequest(request)
+                let decision = router.route(&routed, endpoints: snapshots(at: arrival, readsLoad: router.readsReplicaLoad),
+                                            now: Instant(seconds: arrival))
+                guard let r = decision.primary else {
+                    shedCount += 1
+                    records.append(Self.endedAtArrival(request, reason: .shed))
+                    // A shed call still ends its stage, so the workflow does not hang.
+                    if let wf = request.slo.workflowID { callFinished(wf, at: arrival) }
+                    continue
+                }
+                if let wf = request.slo.workflowID, !(workflowReplicas[wf]?.contains(r) ?? false) {
+                    workflowReplicas[wf, default: []].append(r)
+                }
                 replicas[r].now = max(replicas[r].now, arrival)
                 replicas[r].stalled = false
                 replicas[r].executor.register(request.id, outputTokenCount: plan.outputTokenCount[request.id] ?? 1)
                 do {
                     try replicas[r].engine.add(request)
-                    replicas[r].inFlight += 1
                 } catch {
-                    var timeline = RequestTimeline(arrivedAt: request.arrivedAt)
-                    timeline.finishedAt = request.arrivedAt
-                    timeline.finishReason = .rejected
-                    records.append(RequestRecord(request: request, timeline: timeline))
+                    records.append(Self.endedAtArrival(request, reason: .rejected))
+                    router.didFinish(routed, at: replicas[r].endpoint, outputTokenCount: nil, now: Instant(seconds: arrival))
                     // A rejected call still ends its stage, so the workflow does not hang.
-                    if let wf = request.slo.workflowID { callFinished(wf, at: arrival, replica: r) }
+                    if let wf = request.slo.workflowID { callFinished(wf, at: arrival) }
                 }
                 if let progress = options.progress, windowEnd > 0, arrival / windowEnd - lastProgress >= 0.01 {
                     lastProgress = min(1, arrival / windowEnd)
@@ -129,8 +156,10 @@ public final class Simulator {
             replicas[r].now = report.finishedAt.seconds
             for record in report.finished {
                 records.append(record)
-                replicas[r].inFlight -= 1
-                if let wf = record.request.slo.workflowID { callFinished(wf, at: replicas[r].now, replica: r) }
+                router.didFinish(
+                    RoutingRequest(record.request), at: replicas[r].endpoint,
+                    outputTokenCount: record.timeline.outputTokenCount, now: report.finishedAt)
+                if let wf = record.request.slo.workflowID { callFinished(wf, at: replicas[r].now) }
             }
         }
         var unfinishedCount = 0
@@ -152,17 +181,32 @@ public final class Simulator {
             records: records, report: report, iterationCount: iterations,
             simulatedSeconds: replicas.map(\.now).max() ?? 0,
             unfinishedCount: unfinishedCount + arrivals.unreleasedCallCount,
-            unreleasedCallCount: arrivals.unreleasedCallCount, callCount: workload.callCount
+            unreleasedCallCount: arrivals.unreleasedCallCount, callCount: workload.callCount,
+            shedCount: shedCount
         )
     }
 
-    /// The least-loaded replica, with workflow affinity (ties to the lowest index).
-    private func route(_ request: Request, workflowReplica: inout [WorkflowID: Int]) -> Int {
-        if let wf = request.slo.workflowID, let r = workflowReplica[wf] { return r }
-        var best = 0
-        for r in replicas.indices.dropFirst() where replicas[r].inFlight < replicas[best].inFlight { best = r }
-        if let wf = request.slo.workflowID { workflowReplica[wf] = best }
-        return best
+    /// Every replica as the router sees it at `time`: refreshed when the last scrape is older
+    /// than the scrape interval (always, with interval zero).
+    private func snapshots(at time: Double, readsLoad: Bool) -> [ReplicaSnapshot] {
+        let now = Instant(seconds: time)
+        let interval = options.scrapeInterval.seconds
+        for r in replicas.indices {
+            if let last = replicas[r].snapshot, interval > 0, time - last.scrapedAt.seconds < interval { continue }
+            let engine = replicas[r].engine
+            replicas[r].snapshot = ReplicaSnapshot(
+                endpoint: replicas[r].endpoint, scrapedAt: now, stats: engine.stats,
+                load: readsLoad ? engine.load(now: now) : nil)
+        }
+        return replicas.map { $0.snapshot! }
+    }
+
+    /// The record of a request that ended where it arrived (refused by an engine, or shed).
+    private static func endedAtArrival(_ request: Request, reason: FinishReason) -> RequestRecord {
+        var timeline = RequestTimeline(arrivedAt: request.arrivedAt)
+        timeline.finishedAt = request.arrivedAt
+        timeline.finishReason = reason
+        return RequestRecord(request: request, timeline: timeline)
     }
 }
 
@@ -179,4 +223,6 @@ public struct SimulationResult: Sendable {
     public var unreleasedCallCount: Int
     /// Calls in the workload, every workflow call included.
     public var callCount: Int
+    /// Calls the router shed (429): recorded with finish reason `.shed`, failed in goodput.
+    public var shedCount: Int = 0
 }

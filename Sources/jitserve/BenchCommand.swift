@@ -8,6 +8,8 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             // One file per benchmark: Bench<Name>Command.swift.
             BenchPaperCommand.self,
+            BenchScaleCommand.self,
+            BenchRouterCommand.self,
             BenchSimulatorCommand.self,
             BenchSchedulerCommand.self,
             BenchPredictorCommand.self,

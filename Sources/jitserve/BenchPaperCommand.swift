@@ -4,6 +4,7 @@ import Foundation
 import JITServeCore
 import JITServeEngine
 import JITServePrediction
+import JITServeRouter
 import JITServeScheduling
 import JITServeSetup
 import JITServeSimulation
@@ -102,21 +103,30 @@ struct BenchPaperCommand: ParsableCommand {
                     name: workloadName, rps: rate, duration: .seconds(duration), seed: seed)))
             }
         }
-        let jobs = cases.flatMap { c in names.map { (c, $0, replay.replicas) } }
-        Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
+        let routers: [String?] = replay.routerNames().isEmpty ? [nil] : replay.routerNames()
+        let jobs = cases.flatMap { c in routers.flatMap { router in names.map { (c, $0, router) } } }
+        Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(routers.count) router(s) × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
         let started = ContinuousClock.now
-        let runs = try BenchRunner(profile: profile, lengths: lengths, engine: engine.configuration(),
-                                   drain: replay.drain, parallelism: self.jobs)
-            .run(jobs.map { BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1, replicas: $0.2) })
+        let runner = BenchRunner(profile: profile, lengths: lengths, engine: engine.configuration(), drain: replay.drain,
+                                 scrapeInterval: replay.scrapeInterval, parallelism: self.jobs)
+        let runs = try runner.run(jobs.map {
+            BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1,
+                            replicas: replay.replicas, router: $0.2)
+        })
 
         var searches: [ReplicaSearchResult] = []
         if let target = replicaSearch, let top = try rates().max() {
-            searches = try searchReplicas(names: names, target: target, rate: top, profile: profile, lengths: lengths)
+            searches = try searchReplicas(names: names, routers: routers, target: target, rate: top, runner: runner)
         }
         let result = BenchmarkReport(recipe: recipe + (workload.map { " (\($0))" } ?? ""), hardware: profile.name,
                                      runs: runs, replicaSearch: searches)
         Console.error(String(format: "bench: done in %.1f s", (ContinuousClock.now - started).seconds))
-        print(BenchTable.render(result))
+        if replay.routerNames().isEmpty {
+            print(BenchTable.render(result))
+        } else {
+            print(RouterGridTable.render(runs, title: "\(result.recipe) on \(profile.name)"))
+            if !searches.isEmpty { print("\n" + BenchTable.replicaSearch(searches).joined(separator: "\n")) }
+        }
         try output.write(result)
         if let report {
             try result.write(to: report)
@@ -124,33 +134,49 @@ struct BenchPaperCommand: ParsableCommand {
         }
     }
 
-    /// Per policy, the fewest replicas (1…maxReplicas) whose attainment reaches `target` at
-    /// `rate`, on the first seed's workload. Attainment grows with replicas, so a linear scan
-    /// stops at the first success.
+    /// Per (router, policy), the fewest replicas (1…maxReplicas) whose attainment reaches
+    /// `target` at `rate`, on the first seed's workload — over every unit, and over the units
+    /// that meet their SLO alone on an idle replica (plain attainment cannot reach a target
+    /// that some units miss even alone). Attainment grows with replicas, so a linear scan stops
+    /// once both are found.
     private func searchReplicas(
-        names: [String], target: Double, rate: Double, profile: HardwareProfile, lengths: LengthEstimatorSettings
+        names: [String], routers: [String?], target: Double, rate: Double, runner: BenchRunner
     ) throws -> [ReplicaSearchResult] {
         let seed = try seedList().first ?? 1
         let built = try WorkloadCatalog.make(name: workload ?? "paper-mix", rps: rate, duration: .seconds(duration), seed: seed)
-        let runner = BenchRunner(profile: profile, lengths: lengths, engine: engine.configuration(),
-                                 drain: replay.drain, parallelism: jobs)
-        // Each round tries the next replica count for every policy still short of the target.
+        Console.error("replica search: replaying each of the workload's units alone on an idle replica")
+        let feasibility = try runner.idleFeasibility(of: built)
+        Console.error(String(format: "replica search: %d of %d units meet their SLO alone", feasibility.feasible.count, feasibility.unitCount))
+        // Each round tries the next replica count for every combination still short of a target.
+        let combinations = routers.flatMap { router in names.map { (router: router, policy: $0) } }
+        func key(_ router: String?, _ policy: String) -> String { router.map { "\($0)+\(policy)" } ?? policy }
         var results: [String: ReplicaSearchResult] = [:]
-        for name in names { results[name] = ReplicaSearchResult(scheduler: name, rps: rate, target: target, replicas: nil, attainmentByReplicas: [:]) }
-        var pending = names
+        for c in combinations {
+            results[key(c.router, c.policy)] = ReplicaSearchResult(
+                scheduler: c.policy, rps: rate, target: target, replicas: nil, attainmentByReplicas: [:], router: c.router)
+        }
+        var pending = combinations
         var count = 1
         while !pending.isEmpty && count <= maxReplicas {
-            Console.error("replica search: \(count) replica(s) for \(pending.joined(separator: ", "))")
-            let runs = try runner.run(pending.map { BenchRunner.Job(workload: built, rate: rate, seed: seed, policy: $0, replicas: count) },
-                                      withDistributions: false)
+            Console.error("replica search: \(count) replica(s) for \(pending.map { key($0.router, $0.policy) }.joined(separator: ", "))")
+            let runs = try runner.run(pending.map {
+                BenchRunner.Job(workload: built, rate: rate, seed: seed, policy: $0.policy, replicas: count, router: $0.router,
+                                feasibility: feasibility)
+            }, withDistributions: false)
             for run in runs {
-                results[run.scheduler]?.attainmentByReplicas[String(count)] = run.sloAttainment
-                if run.sloAttainment >= target { results[run.scheduler]?.replicas = count }
+                let k = key(run.router, run.scheduler)
+                results[k]?.attainmentByReplicas[String(count)] = run.sloAttainment
+                results[k]?.feasibleAttainmentByReplicas?[String(count)] = run.feasibleAttainment ?? 0
+                if run.sloAttainment >= target, results[k]?.replicas == nil { results[k]?.replicas = count }
+                if (run.feasibleAttainment ?? 0) >= target, results[k]?.replicasFeasible == nil { results[k]?.replicasFeasible = count }
             }
-            pending = pending.filter { results[$0]?.replicas == nil }
+            pending = pending.filter {
+                let r = results[key($0.router, $0.policy)]
+                return r?.replicas == nil || r?.replicasFeasible == nil
+            }
             count += 1
         }
-        return names.compactMap { results[$0] }
+        return combinations.compactMap { results[key($0.router, $0.policy)] }
     }
 }
 
@@ -162,12 +188,19 @@ struct BenchRunner: Sendable {
         var seed: UInt64
         var policy: String
         var replicas: Int
+        /// nil: the simulator's default router.
+        var router: String? = nil
+        /// When given, attainment is also counted over the units it finds feasible.
+        var feasibility: IdleFeasibility? = nil
     }
 
     let profile: HardwareProfile
     let lengths: LengthEstimatorSettings
     let engine: EngineConfiguration
+    /// Seconds requests may go on finishing after the arrival window.
     let drain: Double
+    /// Seconds between a router's scrapes (0: fresh at every arrival).
+    var scrapeInterval = 0.0
     let parallelism: Int
 
     func run(_ jobs: [Job], withDistributions: Bool = true) throws -> [SimulationSummary] {
@@ -192,14 +225,27 @@ struct BenchRunner: Sendable {
         let simulator = try Simulator(
             workload: job.workload, makeExecutor: { SimulatedExecutor(profile: profile) },
             makeEngine: builder.makeReplayEngine,
-            options: .init(drainLimit: .seconds(drain), replicaCount: job.replicas))
+            options: ReplayOptions.simulatorOptions(
+                drain: drain, scrapeInterval: scrapeInterval, replicas: job.replicas, router: job.router, lengths: lengths))
         let result = try simulator.run()
         var summary = SimulationSummary(
             scheduler: job.policy, workload: job.workload.name, hardware: profile.name,
             lengthPredictor: builder.lengthPredictorName, rps: job.rate, seed: job.seed, result: result)
         summary.replicas = job.replicas
+        summary.router = job.router
+        summary.feasibleAttainment = job.feasibility?.attainment(
+            of: result, workflowCallCounts: simulator.plan.workflowCallCounts)
         if withDistributions { summary.addDistributions(from: result, workflowCallCounts: simulator.plan.workflowCallCounts) }
         return summary
+    }
+
+    /// The units of `workload` that meet their SLO alone on an idle replica of this runner's
+    /// GPU (replayed by `sarathi`: alone, the policy hardly matters).
+    func idleFeasibility(of workload: Workload) throws -> IdleFeasibility {
+        let builder = try EngineBuilder(policy: "sarathi", lengths: lengths, configuration: engine)
+        let profile = self.profile
+        return try IdleFeasibility(
+            workload: workload, makeExecutor: { SimulatedExecutor(profile: profile) }, makeEngine: builder.makeReplayEngine)
     }
 }
 

@@ -43,14 +43,30 @@ enum BenchTable {
                 lines.append(line)
             }
         }
-        if !report.replicaSearch.isEmpty {
-            lines.append("")
-            let first = report.replicaSearch[0]
-            lines.append(String(format: "replicas for %.0f%% attainment at %g req/s", 100 * first.target, first.rps))
-            for r in report.replicaSearch {
-                lines.append(cell(r.scheduler, 18) + cell(r.replicas.map(String.init) ?? "> max", 8))
-            }
-        }
+        if !report.replicaSearch.isEmpty { lines += [""] + replicaSearch(report.replicaSearch) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The fewest replicas per policy, over every unit and over the units feasible alone on an
+    /// idle replica, with the attainment each count reached.
+    static func replicaSearch(_ results: [ReplicaSearchResult]) -> [String] {
+        guard let first = results.first else { return [] }
+        func cell(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        let width = max(18, (results.map(\.policy.count).max() ?? 0) + 2)
+        var lines = [String(format: "replicas for %.0f%% attainment at %g req/s (all units | units feasible alone on an idle replica)",
+                            100 * first.target, first.rps)]
+        let counts = Set(results.flatMap { $0.attainmentByReplicas.keys.compactMap { Int($0) } }).sorted()
+        lines.append(cell("policy", width) + cell("all", 8) + cell("feasible", 10)
+                     + counts.map { cell("×\($0)", 13) }.joined())
+        for r in results {
+            var line = cell(r.policy, width) + cell(r.replicas.map(String.init) ?? "> max", 8)
+                + cell(r.replicasFeasible.map(String.init) ?? "> max", 10)
+            for n in counts {
+                let all = r.attainmentByReplicas[String(n)], feasible = r.feasibleAttainmentByReplicas?[String(n)]
+                line += cell(all.map { a in String(format: "%.1f|%.1f", 100 * a, 100 * (feasible ?? 0)) } ?? "", 13)
+            }
+            lines.append(line)
+        }
+        return lines
     }
 }

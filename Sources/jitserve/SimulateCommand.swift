@@ -32,6 +32,10 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
+    func validate() throws {
+        guard replay.routerNames().count <= 1 else { throw ValidationError("--router takes one name here (bench takes a list)") }
+    }
+
     func run() throws {
         let builder = try engineBuilder()
         let simulator = try makeSimulator(builder: builder)
@@ -43,9 +47,10 @@ struct SimulateCommand: ParsableCommand {
             Console.error(String(format: "\rreplayed %.0f s of simulated time in %.2f s of wall time (%.0f× real time)",
                                  result.simulatedSeconds, wall, result.simulatedSeconds / max(wall, 1e-9)))
         }
-        let summary = SimulationSummary(
+        var summary = SimulationSummary(
             scheduler: builder.scheduler.name, workload: simulator.workload.name, hardware: try hardware.profile().name,
             lengthPredictor: builder.lengthPredictorName, rps: workload.rps, seed: workload.seed, result: result)
+        summary.router = replay.router
         print(summary.table())
         try output.write(summary)
     }
@@ -70,6 +75,7 @@ struct SimulateCommand: ParsableCommand {
         }
         return try Simulator(
             workload: built, makeExecutor: { SimulatedExecutor(profile: profile) }, makeEngine: builder.makeReplayEngine,
-            options: .init(drainLimit: .seconds(replay.drain), replicaCount: replay.replicas, progress: progress))
+            options: replay.simulatorOptions(
+                replicas: replay.replicas, router: replay.router, lengths: builder.lengths, progress: progress))
     }
 }

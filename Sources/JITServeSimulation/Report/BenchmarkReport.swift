@@ -8,18 +8,34 @@ public struct ReplicaSearchResult: Codable, Sendable {
     /// nil when even the largest count tried fell short.
     public var replicas: Int?
     public var attainmentByReplicas: [String: Double]
+    /// The router in front of the replicas (nil: the default).
+    public var router: String?
+    /// The fewest replicas holding the target over the units that meet their SLO alone on an
+    /// idle replica (nil: not found, or not searched).
+    public var replicasFeasible: Int?
+    /// Attainment over those units, by replica count (nil: not searched).
+    public var feasibleAttainmentByReplicas: [String: Double]?
 
-    public init(scheduler: String, rps: Double, target: Double, replicas: Int?, attainmentByReplicas: [String: Double]) {
+    public init(
+        scheduler: String, rps: Double, target: Double, replicas: Int?, attainmentByReplicas: [String: Double],
+        router: String? = nil
+    ) {
         self.scheduler = scheduler
         self.rps = rps
         self.target = target
         self.replicas = replicas
         self.attainmentByReplicas = attainmentByReplicas
+        self.router = router
+        feasibleAttainmentByReplicas = [:]
     }
 
     enum CodingKeys: String, CodingKey {
-        case scheduler, rps, target, replicas, attainmentByReplicas = "attainment_by_replicas"
+        case scheduler, rps, target, replicas, attainmentByReplicas = "attainment_by_replicas", router
+        case replicasFeasible = "replicas_feasible", feasibleAttainmentByReplicas = "feasible_attainment_by_replicas"
     }
+
+    /// `router+scheduler`, or the scheduler alone behind the default router.
+    public var policy: String { router.map { "\($0)+\(scheduler)" } ?? scheduler }
 }
 
 /// Everything `jitserve bench` measured, and the report directory a person would rather look
@@ -41,10 +57,10 @@ public struct BenchmarkReport: Codable, Sendable {
         case recipe, hardware, runs, replicaSearch = "replica_search"
     }
 
-    /// Schedulers in first-run order.
+    /// Policies in first-run order: schedulers, or `router+scheduler` where a router was chosen.
     public var schedulers: [String] {
         var seen: [String] = []
-        for r in runs where !seen.contains(r.scheduler) { seen.append(r.scheduler) }
+        for r in runs where !seen.contains(r.policy) { seen.append(r.policy) }
         return seen
     }
 
@@ -52,7 +68,7 @@ public struct BenchmarkReport: Codable, Sendable {
 
     /// Mean over seeds of `metric` for one scheduler at one rate.
     public func mean(_ scheduler: String, rps: Double, _ metric: (SimulationSummary) -> Double) -> Double {
-        let matching = runs.filter { $0.scheduler == scheduler && $0.rps == rps }
+        let matching = runs.filter { $0.policy == scheduler && $0.rps == rps }
         return matching.isEmpty ? 0 : matching.map(metric).reduce(0, +) / Double(matching.count)
     }
 
@@ -90,27 +106,27 @@ public struct BenchmarkReport: Codable, Sendable {
         }
 
         if let top = rates.last {
-            let atTop = names.compactMap { name in runs.first { $0.scheduler == name && $0.rps == top } }
+            let atTop = names.compactMap { name in runs.first { $0.policy == name && $0.rps == top } }
             let percentiles = stride(from: 0.0, through: 100.0, by: 5.0).map { $0 }
             for (metric, label, pick) in [("ttft", "TTFT", \SimulationSummary.ttftQuantiles), ("tbt", "TBT", \SimulationSummary.tbtQuantiles)] {
                 chart = SVGChart(title: "\(label) distribution at \(format(top)) req/s", xLabel: "\(label) (s, log scale)", yLabel: "percentile")
                 chart.logX = true
                 figures.append(("\(metric)_cdf.svg", chart.lines(atTop.map { run in
-                    .init(name: run.scheduler, points: zip(run[keyPath: pick] ?? [], percentiles).map { ($0, $1) })
+                    .init(name: run.policy, points: zip(run[keyPath: pick] ?? [], percentiles).map { ($0, $1) })
                 }), "Cumulative distribution of \(label), first seed."))
             }
             chart = SVGChart(title: "Goodput over time at \(format(top)) req/s", xLabel: "time (s)", yLabel: "token goodput (tok/s)")
             figures.append(("goodput_over_time.svg", chart.lines(atTop.map { run in
                 let bucket = run.goodputBucketSeconds ?? 1
-                return .init(name: run.scheduler, points: (run.goodputOverTime ?? []).enumerated().map { (Double($0.offset) * bucket, $0.element) })
+                return .init(name: run.policy, points: (run.goodputOverTime ?? []).enumerated().map { (Double($0.offset) * bucket, $0.element) })
             }), "Good tokens per second in each window, first seed."))
         }
         if !replicaSearch.isEmpty {
             let found = replicaSearch.filter { $0.replicas != nil }
             figures.append(("replicas.svg", SVGChart(title: "Replicas for \(format(100 * (replicaSearch.first?.target ?? 0)))% attainment",
                                                       xLabel: "policy", yLabel: "replicas")
-                .bars(categories: found.map(\.scheduler), series: [("replicas", found.map { Double($0.replicas!) })]),
-                "Fewest replicas behind a least-loaded balancer that hold the target attainment."))
+                .bars(categories: found.map(\.policy), series: [("replicas", found.map { Double($0.replicas!) })]),
+                "Fewest replicas (behind the router named, else least-loaded) that hold the target attainment."))
         }
         for figure in figures {
             try Data(figure.svg.utf8).write(to: URL(fileURLWithPath: directory + "/" + figure.file), options: .atomic)

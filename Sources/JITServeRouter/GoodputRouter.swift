@@ -1,0 +1,172 @@
+import JITServeCore
+import JITServePrediction
+
+/// `jitserve`: places each arrival where it adds the most goodput given each replica's
+/// commitments (DESIGN §10), from the replicas' published load and its own record alone.
+///
+/// For each ready replica it asks two things of the request's own path there (prefill behind
+/// the replica's queued prefill, then one token per iteration to its conservative length
+/// bound, the bound from the estimator the schedulers are told): is it **on time** — first
+/// token and pace within a stream's TTFT and TBT, the whole answer by a deadline request's
+/// TTLT or a workflow call's stage sub-deadline (from the workflow pattern analyzer, fed with
+/// the calls this router saw finish) — and what **utilisation** does the replica reach with it:
+/// the token rate its held requests need to finish just in time (`required_token_rate`) plus
+/// this one's, over what it can compute (`max_num_batched_tokens` per iteration).
+///
+/// A workflow call is judged with the rest of its workflow: once the application's recent
+/// finished workflows say how long a typical one's critical path is, a replica **could** serve
+/// the call only if, at its published pace, it could also run the workflow's remaining stages
+/// one after another by the deadline; a workflow no replica could finish is shed (429) before
+/// it spends capacity that others could have turned into goodput. Then, best first:
+/// 1. a workflow call stays on its workflow's replica when it is on time there and that
+///    replica is not overcommitted (calls kept together share the scheduler's workflow view);
+/// 2. otherwise the least utilised replica where it is on time and fits (a workflow moves
+///    there: its replica cannot meet the sub-deadline);
+/// 3. otherwise, every replica being overcommitted, the least utilised one where it is on time
+///    (its scheduler weighs it against what it holds), a workflow's own replica first;
+/// 4. otherwise the least utilised replica that could still serve it in time if it ran at
+///    once (its length at the median, no queue) — the scheduler may still make room;
+/// 5. otherwise no replica can serve it in time: shed (429), and with it the rest of its
+///    workflow, whose deadline is then lost anyway.
+public struct GoodputRouter: Router {
+    public let name: String
+    /// Quantile of the conservative length bound (GMAX's).
+    public var quantile = 0.95
+    /// Quantile used to decide that a request cannot be served in time at all: a shed is
+    /// final, so it must be late even at a typical length.
+    public var shedQuantile = 0.5
+    /// Judge workflow calls with the rest of their workflow (off: each call alone).
+    public var admitsWorkflows = true
+    public private(set) var ledger: RoutingLedger
+    public private(set) var lengths: (any OutputLengthPredictor)?
+    public private(set) var workflows: (any WorkflowPredictor)?
+    var book = WorkflowBook()
+
+    public init(
+        name: String = "jitserve", lengths: (any OutputLengthPredictor)?, workflows: (any WorkflowPredictor)?,
+        ledger: RoutingLedger = RoutingLedger()
+    ) {
+        self.name = name
+        self.lengths = lengths
+        self.workflows = workflows
+        self.ledger = ledger
+    }
+
+    public mutating func prepare(_ request: inout RoutingRequest) {
+        if request.length == nil, lengths != nil { request.length = lengths!.distribution(for: request.request) }
+    }
+
+    /// One replica's standing for the request.
+    struct Fit {
+        var index: Int
+        var onTime: Bool
+        var possible: Bool
+        var utilisation: Double
+    }
+
+    public func decide(_ request: RoutingRequest, endpoints: [ReplicaSnapshot], now: Instant) -> RoutingDecision {
+        let view = ledger.withAssumedLoad(endpoints)
+        if let wf = request.workflowID, ledger.wasShed(wf) { return .shed(retryAfter: .seconds(1)) }
+        let target = RoutingTarget(request, now: now, stageDueAt: stageDueAt(of: request))
+        // A workflow call is judged with the rest of its workflow, once its application's size is learnt.
+        var rest: WorkflowBook.Size?
+        if admitsWorkflows, case .compound(let slo) = request.slo { rest = book.remaining(slo, application: request.application) }
+        var fits: [Fit] = []
+        fits.reserveCapacity(view.count)
+        for i in view.indices where view[i].isReady {
+            fits.append(fit(request, target: target, on: view[i], index: i, workflowRest: rest))
+        }
+        guard !fits.isEmpty else { return .noneReady }
+        let home = request.workflowID.flatMap { ledger.endpoint(of: $0) }
+            .flatMap { name in fits.firstIndex { view[$0.index].endpoint == name } }
+        let byUtilisation = fits.indices.sorted {
+            (fits[$0].utilisation, fits[$0].index) < (fits[$1].utilisation, fits[$1].index)
+        }
+        func order(first: Int) -> RoutingDecision {
+            let rest = byUtilisation.filter { $0 != first && fits[$0].possible }
+            return .route(([first] + rest.prefix(RouterDefaults.candidateCount - 1)).map { fits[$0].index })
+        }
+        if let home, fits[home].onTime, fits[home].utilisation <= 1 { return order(first: home) }
+        if let pick = byUtilisation.first(where: { fits[$0].onTime && fits[$0].utilisation <= 1 }) {
+            return order(first: pick)
+        }
+        if let home, fits[home].onTime { return order(first: home) }
+        if let pick = byUtilisation.first(where: { fits[$0].onTime }) { return order(first: pick) }
+        if let home, fits[home].possible { return order(first: home) }
+        if let pick = byUtilisation.first(where: { fits[$0].possible }) { return order(first: pick) }
+        return .shed(retryAfter: .seconds(1))
+    }
+
+    /// How the request stands on one replica; `workflowRest`: what its workflow still has to do.
+    func fit(
+        _ request: RoutingRequest, target: RoutingTarget, on replica: ReplicaSnapshot, index: Int,
+        workflowRest: WorkflowBook.Size?
+    ) -> Fit {
+        let forecast = ReplicaForecast(replica)
+        let p = request.promptTokenCount
+        let tau = forecast.iterationSeconds
+        let bound = request.outputBound(quantile: quantile)
+        let typical = request.outputBound(quantile: shedQuantile)
+        var onTime: Bool, possible: Bool
+        switch request.slo {
+        case .latency(_, let tbt):
+            let ttft = forecast.timeToFirstToken(promptTokens: p)
+            onTime = ttft <= target.firstDueIn && tau <= tbt.seconds
+            possible = forecast.prefillIterations(promptTokens: p, queued: false) * tau <= target.firstDueIn
+        case .deadline, .compound:
+            onTime = forecast.timeToLastToken(promptTokens: p, outputTokens: bound, queued: true) <= target.milestoneIn
+            possible = forecast.timeToLastToken(promptTokens: p, outputTokens: typical, queued: false) <= target.finalDueIn
+            if let rest = workflowRest {
+                // The whole workflow, its stages one after another at this replica's pace.
+                let own = forecast.timeToLastToken(
+                    promptTokens: max(p, rest.promptTokens), outputTokens: max(typical, rest.criticalOutputTokens), queued: false)
+                possible = possible && own <= target.finalDueIn
+            }
+        }
+        let capacity = Double(forecast.batchTokens) / tau
+        let held = replica.load?.requiredTokenRate ?? Double(replica.requestCount) / tau
+        let utilisation = (held + target.requiredRate(promptTokens: p, outputTokens: bound)) / capacity
+        return Fit(index: index, onTime: onTime, possible: possible, utilisation: max(utilisation, replica.kvCacheUsage))
+    }
+
+    /// The workflow analyzer's sub-deadline for a workflow call's stage (nil otherwise).
+    func stageDueAt(of request: RoutingRequest) -> Instant? {
+        guard case .compound(let slo) = request.slo, let workflows else { return nil }
+        return workflows.estimate(
+            workflowID: slo.workflowID, application: request.application, slo: slo,
+            completed: book.running[slo.workflowID]?.calls ?? [], arriving: request.request
+        ).currentStageDueAt
+    }
+
+    public mutating func didRoute(_ request: RoutingRequest, to endpoint: String, at now: Instant) {
+        let work = request.promptTokenCount + request.outputBound(quantile: quantile)
+        ledger.noteRouted(request, to: endpoint, workTokens: work, at: now)
+        guard case .compound(let slo) = request.slo else { return }
+        // A call placed away from its workflow's replica (which could not meet the sub-deadline)
+        // takes the workflow with it.
+        if let home = ledger.endpoint(of: slo.workflowID), home != endpoint { ledger.moveWorkflow(slo.workflowID, to: endpoint) }
+        book.noteRouted(request, slo: slo, at: now)
+        // A real client may never say that a workflow ended: forget it as the ledger does.
+        if let expiry = ledger.workflowExpiry { book.sweep(before: now - expiry) }
+    }
+
+    public mutating func didShed(_ request: RoutingRequest, at now: Instant) {
+        ledger.noteShed(request)
+        guard case .compound(let slo) = request.slo else { return }
+        book.noteShed(slo, application: request.application)
+    }
+
+    public mutating func didFinish(_ request: RoutingRequest, at endpoint: String, outputTokenCount: Int?, now: Instant) {
+        ledger.noteFinished(request, at: endpoint)
+        if let outputTokenCount { lengths?.observe(request.request, outputTokenCount: outputTokenCount) }
+        if case .compound(let slo) = request.slo {
+            book.noteFinished(request, slo: slo, outputTokenCount: outputTokenCount, at: now)
+        }
+    }
+
+    public mutating func didFinishWorkflow(_ workflow: WorkflowID) {
+        ledger.forgetWorkflow(workflow)
+        guard let w = book.finish(workflow), !w.calls.isEmpty else { return }
+        workflows?.observeFinished(workflowID: workflow, application: w.application, slo: w.slo, calls: w.calls)
+    }
+}
