@@ -17,6 +17,8 @@ final class EngineSequence {
     /// The last iteration that scheduled it: guards against a plan naming it twice.
     var scheduledInIteration = -1
     var isFinished = false
+    /// Trace replay: the request ends after this many tokens (see `SubmissionOptions`).
+    var replayedOutputTokenCount: Int?
 
     init(request: Request, length: LengthDistribution) {
         self.request = request

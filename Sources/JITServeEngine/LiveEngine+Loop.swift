@@ -10,9 +10,14 @@ extension LiveEngine {
         var canProgress = true
         while true {
             var work = takeInbox()
-            if work.adds.isEmpty, work.cancels.isEmpty, !work.stopping {
+            if work.adds.isEmpty, work.cancels.isEmpty, work.finals.isEmpty, !work.stopping {
                 if !core.hasWork {
-                    wakeUp.wait()
+                    // Idle workflows are still looked for while nothing runs.
+                    if core.liveWorkflowCount > 0 {
+                        _ = wakeUp.wait(timeout: .now() + .seconds(1))
+                    } else {
+                        wakeUp.wait()
+                    }
                     work = takeInbox()
                 } else if !canProgress {
                     _ = wakeUp.wait(timeout: .now() + .milliseconds(5))
@@ -24,12 +29,16 @@ extension LiveEngine {
                 return
             }
             let now = clock.now()
-            for (request, continuation) in work.adds {
+            for submission in work.adds {
+                let request = submission.request
                 do {
-                    try core.add(request)
-                    streams[request.id] = continuation
+                    try core.add(request, options: submission.options)
+                    streams[request.id] = submission.continuation
+                    if let wf = request.slo.workflowID, let estimate = core.workflowEstimate(wf) {
+                        submission.continuation.yield(.workflowEstimate(estimate))
+                    }
                 } catch {
-                    continuation.finish(throwing: error)
+                    submission.continuation.finish(throwing: error)
                     closeStream()
                 }
             }
@@ -37,21 +46,37 @@ extension LiveEngine {
                 guard let record = core.cancel(id, at: now) else { continue }
                 retire(record, error: nil)
             }
+            for id in work.finals { core.markWorkflowFinal(id) }
             if !work.adds.isEmpty || !work.cancels.isEmpty { canProgress = true }
             if core.hasWork { canProgress = iterate() }
+            sweepWorkflows()
             publish()
         }
     }
 
+    /// Forgets workflows the core has ended (final call done), and about once a second those
+    /// idle past their deadline, and tells `onWorkflowEnd`.
+    private func sweepWorkflows() {
+        let now = clock.now()
+        if now.seconds - lastExpirySweepAt.seconds >= 1 {
+            lastExpirySweepAt = now
+            core.expireIdleWorkflows(now: now)
+        }
+        let ended = core.takeEndedWorkflows()
+        guard let onWorkflowEnd else { return }
+        for id in ended { onWorkflowEnd(id) }
+    }
+
     /// Empties the inbox; from here on a new submit or cancel signals `wakeUp` again.
-    private func takeInbox() -> (adds: [(Request, Events.Continuation)], cancels: [RequestID], stopping: Bool) {
+    private func takeInbox() -> (adds: [Submission], cancels: [RequestID], finals: [WorkflowID], stopping: Bool) {
         inbox.withLock { inbox in
             defer {
                 inbox.adds.removeAll(keepingCapacity: true)
                 inbox.cancels.removeAll(keepingCapacity: true)
+                inbox.finalWorkflows.removeAll(keepingCapacity: true)
                 inbox.isWakeUpPending = false
             }
-            return (inbox.adds, inbox.cancels, inbox.isStopping)
+            return (inbox.adds, inbox.cancels, inbox.finalWorkflows, inbox.isStopping)
         }
     }
 
@@ -120,9 +145,9 @@ extension LiveEngine {
     }
 
     /// Shutdown after the grace period: end every request still held, and the pending ones.
-    private func endAll(pending: [(Request, Events.Continuation)]) {
-        for (_, continuation) in pending {
-            continuation.finish(throwing: EngineError.shuttingDown)
+    private func endAll(pending: [Submission]) {
+        for submission in pending {
+            submission.continuation.finish(throwing: EngineError.shuttingDown)
             closeStream()
         }
         let now = clock.now()

@@ -14,32 +14,60 @@ extension OpenAIServer {
         let engine = backend.engine
         let headers = request.headers
         let headerSLO = try SLOSpec.parse(headers: { name in headers.first { $0.name.canonicalName == name }?.value })
-        let now = engine.now()
-        let slo = try parsed.slo.filling(from: headerSLO).resolve(default: configuration.defaultSLO) { name in
-            self.workflows.start(name, now: now)
+        let sloSpec = parsed.slo.filling(from: headerSLO)
+        let endsWorkflow = try sloSpec.endsWorkflow()
+        let headerApplication = try headers.first { $0.name.canonicalName == Self.applicationHeader }.map {
+            value throws(HTTPError) in try GenerationRequest.validateApplication(value.value, field: Self.applicationHeader)
         }
-        let tokens = try encode(parsed.prompt, codec: backend.codec)
+        let application = applications.resolve(
+            parsed.application ?? headerApplication, fallback: endpoint == .chat ? "chat" : "completion")
+        let now = engine.now()
+        // A workflow this call registered is forgotten again if the call never reaches the
+        // engine (bad input, 429): the engine, which ends workflows, never learns of it. A final
+        // call that is refused still ends its workflow.
+        var registered: WorkflowID?
+        let slo = try sloSpec.resolve(default: configuration.defaultSLO) { name in
+            let entry = self.workflows.start(name, now: now)
+            if entry.isNew { registered = entry.id }
+            return (entry.id, entry.startedAt)
+        }
+        let events: LiveEngine.Events
+        let tokens: [Int32]
+        let id = engine.makeRequestID()
         let field = parsed.prompt.field
         let maxTokensField = endpoint == .chat ? "max_completion_tokens" : "max_tokens"
-        // Without max_tokens, the answer may fill the context (up to the server's default cap).
-        let room = max(1, engine.maxModelLength - tokens.count)
-        let maxOutputTokens = parsed.maxTokens ?? min(room, configuration.defaultMaxTokens ?? room)
-        let id = engine.makeRequestID()
-        let engineRequest = JITServeCore.Request(
-            id: id, arrivedAt: now, promptTokenCount: tokens.count, promptTokenIDs: tokens,
-            promptText: Self.promptText(parsed.prompt), maxOutputTokens: maxOutputTokens, slo: slo,
-            sampling: parsed.sampling, application: endpoint == .chat ? "chat" : "completion")
-        // The engine's checks (empty prompt, context, KV cache, max_tokens) are the only ones;
-        // made before admission control so that a request that can never run gets its 400, not
-        // a 429. `submit` makes them again, with the same function.
-        let events: LiveEngine.Events
         do {
-            try engine.limits.validate(engineRequest)
-            try AdmissionControl(maxWaitingRequests: configuration.maxWaitingRequests).check(
-                slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine))
-            events = try engine.submit(engineRequest)
-        } catch let error as EngineError {
-            throw HTTPError(error, promptField: field, maxTokensField: maxTokensField)
+            tokens = try encode(parsed.prompt, codec: backend.codec)
+            // Without max_tokens, the answer may fill the context (up to the server's default cap).
+            let room = max(1, engine.maxModelLength - tokens.count)
+            let maxOutputTokens = parsed.maxTokens ?? min(room, configuration.defaultMaxTokens ?? room)
+            if let replay = parsed.replayOutputTokens, replay > maxOutputTokens {
+                throw HTTPError.invalidField(
+                    "replay_output_tokens", reason: "\(replay) exceeds the output cap of \(maxOutputTokens) tokens")
+            }
+            let engineRequest = JITServeCore.Request(
+                id: id, arrivedAt: now, promptTokenCount: tokens.count, promptTokenIDs: tokens,
+                promptText: Self.promptText(parsed.prompt), maxOutputTokens: maxOutputTokens, slo: slo,
+                sampling: parsed.sampling, application: application)
+            // The engine's checks (empty prompt, context, KV cache, max_tokens) are the only ones;
+            // made before admission control so that a request that can never run gets its 400, not
+            // a 429. `submit` makes them again, with the same function.
+            do {
+                try engine.limits.validate(engineRequest)
+                try AdmissionControl(maxWaitingRequests: configuration.maxWaitingRequests).check(
+                    slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine))
+                events = try engine.submit(engineRequest, options: SubmissionOptions(
+                    endsWorkflow: endsWorkflow, replayedOutputTokenCount: parsed.replayOutputTokens))
+            } catch let error as EngineError {
+                throw HTTPError(error, promptField: field, maxTokensField: maxTokensField)
+            }
+        } catch {
+            if let registered {
+                workflows.forget(registered)
+            } else if endsWorkflow, let wf = slo.workflowID {
+                engine.markWorkflowFinal(wf)
+            }
+            throw error
         }
         let renderer = ResponseRenderer(
             endpoint: endpoint, requestID: id, created: UnixTime.now(), model: configuration.servedModelName)
@@ -87,6 +115,9 @@ extension OpenAIServer {
                 try await writer.finish(nil)
             })
     }
+
+    /// Header naming the request's application (as the body's `application`).
+    static let applicationHeader = "x-application"
 
     static func promptText(_ prompt: GenerationRequest.Prompt) -> String? {
         switch prompt {

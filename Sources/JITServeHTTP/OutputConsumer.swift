@@ -14,6 +14,8 @@ struct OutputConsumer: Sendable {
         var text: String
         var record: RequestRecord
         var promptTokenCount: Int
+        /// The analyzer's estimate of a compound call's workflow when it was admitted.
+        var workflowEstimate: WorkflowEstimate?
 
         /// OpenAI's `finish_reason`: `stop`, `length`, or vLLM's `abort` for a cancelled request.
         var finishReason: String {
@@ -27,7 +29,7 @@ struct OutputConsumer: Sendable {
         var usage: JSONValue {
             ResponseRenderer.usage(
                 promptTokenCount: promptTokenCount, completionTokenCount: record.timeline.outputTokenCount,
-                record: record)
+                record: record, workflowEstimate: workflowEstimate)
         }
     }
 
@@ -37,6 +39,7 @@ struct OutputConsumer: Sendable {
     func run(onDelta: (String) async throws -> Void) async throws -> Outcome {
         var text = ""
         var record: RequestRecord?
+        var estimate: WorkflowEstimate?
         for try await event in events {
             switch event {
             case .token(let token):
@@ -45,9 +48,11 @@ struct OutputConsumer: Sendable {
                 try await onDelta(token.text)
             case .finished(let finished):
                 record = finished
+            case .workflowEstimate(let e):
+                estimate = e
             }
         }
         guard !Task.isCancelled, let record else { throw CancellationError() }
-        return Outcome(text: text, record: record, promptTokenCount: promptTokenCount)
+        return Outcome(text: text, record: record, promptTokenCount: promptTokenCount, workflowEstimate: estimate)
     }
 }

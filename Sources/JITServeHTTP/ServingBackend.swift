@@ -8,13 +8,16 @@ public struct ServingBackend: Sendable {
     /// For `/v1/models`: the executor (`cpu`, `sim`, `echo`) and whether its text is a model's.
     public let executorName: String
     public let textNote: String
+    /// The scheduling policy's name (`/v1/models` lists it; `bench live` labels its figures so).
+    public let policyName: String?
 
     /// - Precondition: `engine` was built with a text codec (a server reads and writes text).
-    public init(engine: LiveEngine, executorName: String, textNote: String) {
+    public init(engine: LiveEngine, executorName: String, textNote: String, policyName: String? = nil) {
         guard let codec = engine.textCodec else { preconditionFailure("a served engine needs a text codec") }
         self.engine = engine
         self.codec = codec
         self.executorName = executorName
         self.textNote = textNote
+        self.policyName = policyName
     }
 }
