@@ -59,6 +59,9 @@ struct BenchPaperCommand: ParsableCommand {
     @Option(help: "Simulations run in parallel (default: cores).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Write one JSON line per request of every run (schema in the README; `run` names the run) to this file.")
+    var requestsOut: String?
+
     func validate() throws {
         guard recipe == "paper" else { throw ValidationError("unknown --recipe '\(recipe)'; valid: paper") }
         guard !(try rates()).isEmpty else { throw ValidationError("--rps needs at least one rate") }
@@ -105,9 +108,17 @@ struct BenchPaperCommand: ParsableCommand {
         let jobs = cases.flatMap { c in names.map { (c, $0, replay.replicas) } }
         Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
         let started = ContinuousClock.now
-        let runs = try BenchRunner(profile: profile, lengths: lengths, engine: engine.configuration(),
-                                   drain: replay.drain, parallelism: self.jobs)
-            .run(jobs.map { BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1, replicas: $0.2) })
+        let requestLog = try requestsOut.map { try RequestLogFile(path: $0) }
+        let runs: [SimulationSummary]
+        do {
+            runs = try BenchRunner(profile: profile, lengths: lengths, engine: engine.configuration(),
+                                   drain: replay.drain, parallelism: self.jobs, requestLog: requestLog)
+                .run(jobs.map { BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1, replicas: $0.2) })
+            try requestLog?.finish()
+        } catch {
+            requestLog?.abandon()
+            throw error
+        }
 
         var searches: [ReplicaSearchResult] = []
         if let target = replicaSearch, let top = try rates().max() {
@@ -169,6 +180,8 @@ struct BenchRunner: Sendable {
     let engine: EngineConfiguration
     let drain: Double
     let parallelism: Int
+    /// Where each run's requests go as it finishes (`--requests-out`), if anywhere.
+    var requestLog: RequestLogFile? = nil
 
     func run(_ jobs: [Job], withDistributions: Bool = true) throws -> [SimulationSummary] {
         let results = ResultBox(count: jobs.count)
@@ -199,6 +212,10 @@ struct BenchRunner: Sendable {
             lengthPredictor: builder.lengthPredictorName, rps: job.rate, seed: job.seed, result: result)
         summary.replicas = job.replicas
         if withDistributions { summary.addDistributions(from: result, workflowCallCounts: simulator.plan.workflowCallCounts) }
+        try requestLog?.append(
+            records: result.records,
+            run: RequestLog.Run(scheduler: job.policy, workload: job.workload.name, rps: job.rate, seed: job.seed),
+            workflowCallCounts: simulator.plan.workflowCallCounts, window: job.workload.duration)
         return summary
     }
 }
