@@ -59,8 +59,11 @@ public final class NIOHTTPClient: StreamingHTTPClient {
             channel.closeFuture.whenComplete { _ in timer.cancel() }
         }
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: request.path)
-        head.headers.add(name: "Host", value: request.port == 80 ? request.host : "\(request.host):\(request.port)")
         for header in request.headers { head.headers.add(name: header.name, value: header.value) }
+        // A caller's own Host (a proxy passing its client's on) wins over the one derived here.
+        if !head.headers.contains(name: "Host") {
+            head.headers.add(name: "Host", value: request.port == 80 ? request.host : "\(request.host):\(request.port)")
+        }
         if !request.body.isEmpty || request.method == "POST" {
             head.headers.replaceOrAdd(name: "Content-Length", value: String(request.body.count))
         }

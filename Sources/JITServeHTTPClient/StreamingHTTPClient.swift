@@ -5,7 +5,7 @@ public struct HTTPClientRequest: Sendable {
     public var port: Int
     /// Path and query, starting with `/`.
     public var path: String
-    /// Extra headers; `Host` and `Content-Length` are added.
+    /// Extra headers; `Content-Length` is set from the body, and `Host` added unless given here.
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
 

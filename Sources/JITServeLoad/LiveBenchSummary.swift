@@ -61,7 +61,11 @@ public struct LiveBenchSummary: Encodable, Sendable {
 
     /// The simulator's table, then the live run's own lines.
     public func table() -> String {
-        var lines = [summary.table()]
+        // The simulator's last line counts preemptions and iterations the client cannot see.
+        var lines = summary.table().split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("throughput ") }.map(String.init)
+        lines.append(String(
+            format: "throughput %.1f tok/s (received) · unfinished %d", summary.throughputTokens, summary.unfinished))
         let errors = errorsByClass.isEmpty ? "none"
             : errorsByClass.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
         lines.append("live: \(sent) calls sent, \(unsent) never sent · errors \(errors) · lengths forced by \(forcing)"
