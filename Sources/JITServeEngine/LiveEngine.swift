@@ -85,6 +85,10 @@ public final class LiveEngine: @unchecked Sendable {
     let onWorkflowEnd: (@Sendable (WorkflowID) -> Void)?
     /// When idle workflows were last looked for (engine thread).
     var lastExpirySweepAt = Instant.zero
+    /// The last iteration, when the loop had to wait for its modelled time (engine thread).
+    var pacedIteration: (endedAt: Instant, elapsed: Duration)?
+    /// The latest arrival among requests admitted (engine thread).
+    var latestArrivalAt = Instant.zero
 
     /// Starts the engine thread.
     ///
