@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        // Already built for Hummingbird; named here for the load generator's HTTP client.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         .target(name: "JITServeCore", swiftSettings: optimised),
@@ -72,11 +74,26 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // A small streaming HTTP/1.1 client on SwiftNIO (bench live; a proxy can use it too).
+        .target(
+            name: "JITServeHTTPClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Client-side load generation: replays a workload against any OpenAI-compatible server.
+        .target(
+            name: "JITServeLoad",
+            dependencies: ["JITServeCore", "JITServeSimulation", "JITServeHTTPClient"]
+        ),
         .executableTarget(
             name: "jitserve",
             dependencies: [
                 "JITServeCore", "JITServePrediction", "JITServeScheduling", "JITServeEngine",
                 "JITServeSetup", "JITServeSimulation", "JITServeCPU", "JITServeHTTP", "JITServeRouter",
+                "JITServeHTTPClient", "JITServeLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,6 +109,8 @@ let package = Package(
         .testTarget(name: "JITServeCPUTests", dependencies: ["JITServeCPU"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JITServeHTTPTests", dependencies: ["JITServeHTTP"]),
         .testTarget(name: "JITServeRouterTests", dependencies: ["JITServeRouter"]),
+        .testTarget(name: "JITServeHTTPClientTests", dependencies: ["JITServeHTTPClient"]),
+        .testTarget(name: "JITServeLoadTests", dependencies: ["JITServeLoad"]),
         // The command-line tool's own wiring (serve and simulate build the same JITServe).
         .testTarget(name: "jitserveTests", dependencies: ["jitserve"]),
     ]

@@ -20,15 +20,21 @@ public struct EngineConfiguration: Hashable, Sendable {
     /// API does (`max_tokens` too large), instead of running it until the context is full and
     /// ending it with `length`, as a trace replay wants.
     public var rejectsOutputBeyondContext: Bool
+    /// A workflow with no call held is forgotten once both its deadline and its last call lie
+    /// this far in the past (`EngineCore.expireIdleWorkflows`): a client that never marks a
+    /// last call cannot make the engine's workflow maps grow for good.
+    public var workflowIdleTimeout: Duration
 
     public init(
         maxBatchedTokens: Int = 2048, maxRunning: Int = 256, preemptionMode: PreemptionMode = .recompute,
-        iterationTimeSmoothing: Double = 0.2, rejectsOutputBeyondContext: Bool = false
+        iterationTimeSmoothing: Double = 0.2, rejectsOutputBeyondContext: Bool = false,
+        workflowIdleTimeout: Duration = .seconds(30)
     ) {
         self.maxBatchedTokens = maxBatchedTokens
         self.maxRunning = maxRunning
         self.preemptionMode = preemptionMode
         self.iterationTimeSmoothing = iterationTimeSmoothing
         self.rejectsOutputBeyondContext = rejectsOutputBeyondContext
+        self.workflowIdleTimeout = workflowIdleTimeout
     }
 }

@@ -42,8 +42,9 @@ extension EngineCore {
             s.state.lastTokenAt = doneAt
             counters.generationTokenCount += 1
             let delta = s.detokenizer?.append(token.tokenID)
+            let replayEnds = s.replayedOutputTokenCount.map { s.state.generatedTokenCount >= $0 } ?? false
             let reason: FinishReason? =
-                token.isEndOfSequence || delta?.isStopped == true ? .stop
+                token.isEndOfSequence || delta?.isStopped == true || replayEnds ? .stop
                 : s.state.generatedTokenCount >= s.request.maxOutputTokens ? .length
                 : s.state.knownTokenCount >= limits.maxModelLength ? .length
                 : nil
@@ -75,11 +76,7 @@ extension EngineCore {
             lengthPredictor.observe(s.request, outputTokenCount: s.state.generatedTokenCount)
         }
         if case .compound(let slo) = s.request.slo {
-            workflowCalls[slo.workflowID]?.calls.append(CallObservation(
-                stage: slo.stage, promptTokenCount: s.request.promptTokenCount,
-                outputTokenCount: s.state.generatedTokenCount,
-                startedAt: s.request.arrivedAt, finishedAt: now
-            ))
+            noteCallRetired(s, slo: slo, at: now)
         }
         return s.record
     }

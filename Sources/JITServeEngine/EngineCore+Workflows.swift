@@ -2,24 +2,89 @@ import JITServeCore
 import JITServeScheduling
 
 extension EngineCore {
-    /// Tells the analyzer a workflow has finished and frees what the engine kept for it (the
-    /// engine cannot know how many calls a workflow makes; its client — the agent, or the
-    /// simulation driver — does).
+    /// Tells the analyzer a workflow has finished and frees everything the engine kept for it.
+    /// The simulation driver, which knows each workflow's shape, calls it when the last stage is
+    /// done; a live engine ends workflows itself (a call marked final, or idle expiry).
     public func finishWorkflow(_ id: WorkflowID) {
         workflowEstimates[id] = nil
         workflowServiceTokens[id] = nil
-        guard let entry = workflowCalls.removeValue(forKey: id) else { return }
-        workflowPredictor?.observeFinished(workflowID: id, application: entry.application, slo: entry.slo, calls: entry.calls)
+        guard let ledger = workflowCalls.removeValue(forKey: id) else { return }
+        workflowPredictor?.observeFinished(
+            workflowID: id, application: ledger.application, slo: ledger.slo, calls: ledger.calls)
     }
 
-    /// Asks the analyzer for the workflow's estimate as one of its calls arrives.
-    func noteWorkflowCall(_ request: Request, slo: CompoundSLO) {
+    /// Ends every workflow that has gone idle past its deadline (`WorkflowLedger.hasExpired`,
+    /// after `configuration.workflowIdleTimeout`) and returns them. What such a workflow did is
+    /// what it did: the analyzer learns its shape as of its last call, so a client that never
+    /// marks a final call still teaches it. O(live workflows); a live engine calls it about
+    /// once a second.
+    @discardableResult
+    public func expireIdleWorkflows(now: Instant) -> [WorkflowID] {
+        let timeout = configuration.workflowIdleTimeout
+        let expired = workflowCalls.compactMap { id, ledger in ledger.hasExpired(at: now, idleTimeout: timeout) ? id : nil }
+        for id in expired.sorted() { finishWorkflow(id) }
+        endedWorkflows.append(contentsOf: expired)
+        return expired
+    }
+
+    /// The client has said the workflow is over although its final call never reached the
+    /// engine (the server shed it): the workflow ends once no call of it is held. An unknown
+    /// workflow is reported ended at once, so that its name is forgotten too.
+    public func markWorkflowFinal(_ id: WorkflowID) {
+        guard workflowCalls[id] != nil else {
+            endedWorkflows.append(id)
+            return
+        }
+        workflowCalls[id]!.isFinalCallSeen = true
+        if workflowCalls[id]!.heldCallCount == 0 {
+            finishWorkflow(id)
+            endedWorkflows.append(id)
+        }
+    }
+
+    /// Workflows the engine has ended on its own since the last call (final call done, or
+    /// expired), so that whoever named them (the server's registry) can forget the names.
+    public func takeEndedWorkflows() -> [WorkflowID] {
+        defer { endedWorkflows.removeAll() }
+        return endedWorkflows
+    }
+
+    /// Workflows the engine holds state for.
+    public var liveWorkflowCount: Int { workflowCalls.count }
+
+    /// The analyzer's estimate for a live workflow: its current stage's sub-deadline and what
+    /// remains (nil when the workflow is unknown or the engine has no analyzer).
+    public func workflowEstimate(_ id: WorkflowID) -> WorkflowEstimate? { workflowEstimates[id] }
+
+    /// Records a compound call's arrival and asks the analyzer for the workflow's estimate.
+    func noteWorkflowCall(_ request: Request, slo: CompoundSLO, endsWorkflow: Bool) {
         let wf = slo.workflowID
-        if workflowCalls[wf] == nil { workflowCalls[wf] = (request.application, slo, []) }
+        if workflowCalls[wf] == nil {
+            workflowCalls[wf] = WorkflowLedger(application: request.application, slo: slo, at: request.arrivedAt)
+        }
+        // Mutated in place: the ledger's call list is not copied.
+        workflowCalls[wf]!.heldCallCount += 1
+        workflowCalls[wf]!.lastActivityAt = max(workflowCalls[wf]!.lastActivityAt, request.arrivedAt)
+        if endsWorkflow { workflowCalls[wf]!.isFinalCallSeen = true }
         guard let predictor = workflowPredictor else { return }
         workflowEstimates[wf] = predictor.estimate(
-            workflowID: wf, application: request.application, slo: slo,
-            completed: workflowCalls[wf]?.calls ?? [], arriving: request
-        )
+            workflowID: wf, application: request.application, slo: slo, completed: workflowCalls[wf]!.calls,
+            arriving: request)
+    }
+
+    /// Records a compound call leaving the engine; ends its workflow when that was the last call
+    /// held after the client marked one final.
+    func noteCallRetired(_ s: EngineSequence, slo: CompoundSLO, at now: Instant) {
+        let wf = slo.workflowID
+        guard workflowCalls[wf] != nil else { return }
+        workflowCalls[wf]!.calls.append(CallObservation(
+            stage: slo.stage, promptTokenCount: s.request.promptTokenCount,
+            outputTokenCount: s.state.generatedTokenCount, startedAt: s.request.arrivedAt, finishedAt: now))
+        workflowCalls[wf]!.heldCallCount = max(0, workflowCalls[wf]!.heldCallCount - 1)
+        workflowCalls[wf]!.lastActivityAt = max(workflowCalls[wf]!.lastActivityAt, now)
+        if workflowCalls[wf]!.isFinalCallSeen && workflowCalls[wf]!.heldCallCount == 0 {
+            finishWorkflow(wf)
+            endedWorkflows.append(wf)
+        }
     }
 }

@@ -31,9 +31,13 @@ public final class EngineCore {
     var waiting: [EngineSequence] = []
     var byID: [RequestID: EngineSequence] = [:]
 
+    // Per live workflow, freed together by `finishWorkflow` (see `WorkflowLedger` for when).
     var workflowEstimates: [WorkflowID: WorkflowEstimate] = [:]
     var workflowServiceTokens: [WorkflowID: Int] = [:]
-    var workflowCalls: [WorkflowID: (application: String?, slo: CompoundSLO, calls: [CallObservation])] = [:]
+    var workflowCalls: [WorkflowID: WorkflowLedger] = [:]
+    /// Workflows the engine ended on its own (final call done, or idle expiry) since the owner
+    /// last took them (`takeEndedWorkflows`): a server forgets their names.
+    var endedWorkflows: [WorkflowID] = []
 
     var iterationSeconds: Double
     var iterationNumber = 0
@@ -70,6 +74,9 @@ public final class EngineCore {
         s.waitingCount = waiting.count
         s.kvUsage = blocks.usage
         s.usedBlockCount = blocks.usedBlockCount
+        s.workflowCount = workflowCalls.count
+        s.workflowEstimateCount = workflowEstimates.count
+        s.workflowServiceTokenCount = workflowServiceTokens.count
         return s
     }
 
@@ -82,14 +89,20 @@ public final class EngineCore {
     }
 
     /// Admits a request to the waiting queue.
-    public func add(_ request: Request) throws(EngineError) {
+    public func add(_ request: Request, options: SubmissionOptions = .init()) throws(EngineError) {
         guard byID[request.id] == nil else { throw .duplicateRequest(request.id) }
         try limits.validate(request)
+        if let n = options.replayedOutputTokenCount, n < 1 {
+            throw .invalidRequest(request.id, field: "replayed output tokens", reason: "must be at least 1, got \(n)")
+        }
         let sequence = EngineSequence(request: request, length: lengthPredictor.distribution(for: request))
+        sequence.replayedOutputTokenCount = options.replayedOutputTokenCount
         if let textCodec, request.promptTokenIDs != nil {
             sequence.detokenizer = textCodec.makeDetokenizer(stopStrings: request.sampling.stopStrings)
         }
-        if case .compound(let slo) = request.slo { noteWorkflowCall(request, slo: slo) }
+        if case .compound(let slo) = request.slo {
+            noteWorkflowCall(request, slo: slo, endsWorkflow: options.endsWorkflow)
+        }
         byID[request.id] = sequence
         insertWaiting(sequence)
         counters.promptTokenCount += request.promptTokenCount

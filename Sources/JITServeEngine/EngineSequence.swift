@@ -20,6 +20,8 @@ final class EngineSequence {
     /// Prompt log-probabilities by position, kept from the first time each was computed (a
     /// recompute after preemption computes them again); empty unless the request asked.
     var promptLogprobs: [TokenLogprobs?] = []
+    /// Trace replay: the request ends after this many tokens (see `SubmissionOptions`).
+    var replayedOutputTokenCount: Int?
 
     init(request: Request, length: LengthDistribution) {
         self.request = request

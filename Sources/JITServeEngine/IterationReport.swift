@@ -28,6 +28,11 @@ public struct EngineStats: Sendable {
     public var promptTokenCount = 0
     public var generationTokenCount = 0
     public var iterationCount = 0
+    /// Entries of the engine's per-workflow maps: live workflows (calls and bookkeeping), their
+    /// analyzer estimates, and their attained service. Bounded by the workflow lifecycle.
+    public var workflowCount = 0
+    public var workflowEstimateCount = 0
+    public var workflowServiceTokenCount = 0
 
     public init() {}
 }

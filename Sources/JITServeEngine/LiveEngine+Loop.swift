@@ -10,9 +10,14 @@ extension LiveEngine {
         var canProgress = true
         while true {
             var work = takeInbox()
-            if work.adds.isEmpty, work.cancels.isEmpty, !work.stopping {
+            if work.adds.isEmpty, work.cancels.isEmpty, work.finals.isEmpty, !work.stopping {
                 if !core.hasWork {
-                    wakeUp.wait()
+                    // Idle workflows are still looked for while nothing runs.
+                    if core.liveWorkflowCount > 0 {
+                        _ = wakeUp.wait(timeout: .now() + .seconds(1))
+                    } else {
+                        wakeUp.wait()
+                    }
                     work = takeInbox()
                 } else if !canProgress {
                     _ = wakeUp.wait(timeout: .now() + .milliseconds(5))
@@ -24,12 +29,17 @@ extension LiveEngine {
                 return
             }
             let now = clock.now()
-            for (request, continuation) in work.adds {
+            for submission in work.adds {
+                let request = submission.request
                 do {
-                    try core.add(request)
-                    streams[request.id] = continuation
+                    try core.add(request, options: submission.options)
+                    latestArrivalAt = max(latestArrivalAt, request.arrivedAt)
+                    streams[request.id] = submission.continuation
+                    if let wf = request.slo.workflowID, let estimate = core.workflowEstimate(wf) {
+                        submission.continuation.yield(.workflowEstimate(estimate))
+                    }
                 } catch {
-                    continuation.finish(throwing: error)
+                    submission.continuation.finish(throwing: error)
                     closeStream()
                 }
             }
@@ -37,21 +47,37 @@ extension LiveEngine {
                 guard let record = core.cancel(id, at: now) else { continue }
                 retire(record, error: nil)
             }
+            for id in work.finals { core.markWorkflowFinal(id) }
             if !work.adds.isEmpty || !work.cancels.isEmpty { canProgress = true }
             if core.hasWork { canProgress = iterate() }
+            sweepWorkflows()
             publish()
         }
     }
 
+    /// Forgets workflows the core has ended (final call done), and about once a second those
+    /// idle past their deadline, and tells `onWorkflowEnd`.
+    private func sweepWorkflows() {
+        let now = clock.now()
+        if now.seconds - lastExpirySweepAt.seconds >= 1 {
+            lastExpirySweepAt = now
+            core.expireIdleWorkflows(now: now)
+        }
+        let ended = core.takeEndedWorkflows()
+        guard let onWorkflowEnd else { return }
+        for id in ended { onWorkflowEnd(id) }
+    }
+
     /// Empties the inbox; from here on a new submit or cancel signals `wakeUp` again.
-    private func takeInbox() -> (adds: [(Request, Events.Continuation)], cancels: [RequestID], stopping: Bool) {
+    private func takeInbox() -> (adds: [Submission], cancels: [RequestID], finals: [WorkflowID], stopping: Bool) {
         inbox.withLock { inbox in
             defer {
                 inbox.adds.removeAll(keepingCapacity: true)
                 inbox.cancels.removeAll(keepingCapacity: true)
+                inbox.finalWorkflows.removeAll(keepingCapacity: true)
                 inbox.isWakeUpPending = false
             }
-            return (inbox.adds, inbox.cancels, inbox.isStopping)
+            return (inbox.adds, inbox.cancels, inbox.finalWorkflows, inbox.isStopping)
         }
     }
 
@@ -59,18 +85,35 @@ extension LiveEngine {
     private func iterate() -> Bool {
         let report: IterationReport
         do {
-            report = try core.step(now: clock.now())
+            report = try core.step(now: iterationStart(clock.now()))
         } catch {
             failAll(error)
             return false
         }
-        guard !report.isIdle else { return false }
+        guard !report.isIdle else {
+            pacedIteration = nil
+            return false
+        }
+        pacedIteration = report.finishedAt > clock.now() ? (report.finishedAt, report.elapsed) : nil
         waitUntil(report.finishedAt)
         for token in report.tokens {
             streams[token.requestID]?.yield(.token(token))
         }
         for record in report.finished { retire(record, error: nil) }
         return true
+    }
+
+    /// When an iteration starting at `now` starts on the engine's timeline. A modelled executor
+    /// runs its iterations back to back, as in the simulator; but between two iterations this
+    /// loop delivers tokens and admits requests, which takes real time — on a busy machine enough
+    /// to cost a saturated `serve --executor sim` 15 % of its iterations against `simulate`. So
+    /// an iteration that follows a paced one within that one's length starts where it ended (the
+    /// loop's work overlaps the modelled GPU time), or at the latest arrival it may serve: never
+    /// before a request it holds arrived, never after `now`. A real executor's iteration has
+    /// already taken its time (`pacedIteration` is nil) and starts at `now`.
+    private func iterationStart(_ now: Instant) -> Instant {
+        guard let (endedAt, elapsed) = pacedIteration, now.seconds - endedAt.seconds <= elapsed.seconds else { return now }
+        return min(now, max(endedAt, latestArrivalAt))
     }
 
     /// Holds delivery until `instant` on the wall clock: a simulated executor's modelled time
@@ -120,9 +163,9 @@ extension LiveEngine {
     }
 
     /// Shutdown after the grace period: end every request still held, and the pending ones.
-    private func endAll(pending: [(Request, Events.Continuation)]) {
-        for (_, continuation) in pending {
-            continuation.finish(throwing: EngineError.shuttingDown)
+    private func endAll(pending: [Submission]) {
+        for submission in pending {
+            submission.continuation.finish(throwing: EngineError.shuttingDown)
             closeStream()
         }
         let now = clock.now()

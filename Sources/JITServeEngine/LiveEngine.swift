@@ -18,6 +18,9 @@ public final class LiveEngine: @unchecked Sendable {
         /// The request is done; its record carries the finish reason, token counts and timeline.
         /// Always the last event of a stream that ends without an error.
         case finished(RequestRecord)
+        /// A compound call was admitted with this estimate of its workflow from the analyzer
+        /// (its stage's sub-deadline, what remains). Comes before any token.
+        case workflowEstimate(WorkflowEstimate)
     }
 
     public typealias Events = AsyncThrowingStream<Event, any Error>
@@ -42,10 +45,18 @@ public final class LiveEngine: @unchecked Sendable {
         }
     }
 
+    /// A request waiting in the inbox.
+    struct Submission {
+        var request: Request
+        var options: SubmissionOptions
+        var continuation: Events.Continuation
+    }
+
     /// Work handed to the engine thread, and the figures it publishes.
     struct Inbox {
-        var adds: [(Request, Events.Continuation)] = []
+        var adds: [Submission] = []
         var cancels: [RequestID] = []
+        var finalWorkflows: [WorkflowID] = []
         /// A wake-up is pending on `wakeUp` (so a burst of submits signals it once).
         var isWakeUpPending = false
         var isDraining = false
@@ -73,6 +84,13 @@ public final class LiveEngine: @unchecked Sendable {
     let core: EngineCore
     var streams: [RequestID: Events.Continuation] = [:]
     let onRetire: (@Sendable (RequestRecord) -> Void)?
+    let onWorkflowEnd: (@Sendable (WorkflowID) -> Void)?
+    /// When idle workflows were last looked for (engine thread).
+    var lastExpirySweepAt = Instant.zero
+    /// The last iteration, when the loop had to wait for its modelled time (engine thread).
+    var pacedIteration: (endedAt: Instant, elapsed: Duration)?
+    /// The latest arrival among requests admitted (engine thread).
+    var latestArrivalAt = Instant.zero
 
     /// Starts the engine thread.
     ///
@@ -81,12 +99,17 @@ public final class LiveEngine: @unchecked Sendable {
     ///   - clock: The wall clock whose instants stamp every request and token.
     ///   - onRetire: Called on the engine thread with the record of every request that leaves
     ///     the core — finished, cancelled or ended by shutdown (metrics, goodput accounting).
+    ///   - onWorkflowEnd: Called on the engine thread with each workflow the engine has ended
+    ///     and forgotten (its final call done, or idle past its deadline): a server forgets its
+    ///     name.
     public init(
-        core: EngineCore, clock: WallClock = WallClock(), onRetire: (@Sendable (RequestRecord) -> Void)? = nil
+        core: EngineCore, clock: WallClock = WallClock(), onRetire: (@Sendable (RequestRecord) -> Void)? = nil,
+        onWorkflowEnd: (@Sendable (WorkflowID) -> Void)? = nil
     ) {
         self.core = core
         self.clock = clock
         self.onRetire = onRetire
+        self.onWorkflowEnd = onWorkflowEnd
         configuration = core.configuration
         limits = core.limits
         wiring = core.wiring
@@ -111,14 +134,16 @@ public final class LiveEngine: @unchecked Sendable {
     /// The latest published figures.
     public var status: Status { inbox.withLock { $0.status } }
 
-    /// Admits `request` and returns its events: tokens as they are produced, then `.finished`.
+    /// Admits `request` and returns its events: tokens as they are produced, then `.finished`
+    /// (a compound call's stream starts with `.workflowEstimate`). `options` carries what the
+    /// client said beyond the request (a workflow's last call, a replayed length).
     ///
     /// The stream ends with an error when the engine cannot serve the request after all
     /// (an executor failure) or shuts down before it finishes. Dropping the stream's consumer
     /// (task cancellation, a client gone) cancels the request and frees its KV at once.
     /// - Throws: `EngineError` for a request the engine can never serve (empty prompt, prompt
     ///   longer than the context or the KV cache) and `.shuttingDown` after `shutdown` began.
-    public func submit(_ request: Request) throws(EngineError) -> Events {
+    public func submit(_ request: Request, options: SubmissionOptions = .init()) throws(EngineError) -> Events {
         try limits.validate(request)
         let (stream, continuation) = Events.makeStream()
         let id = request.id
@@ -127,7 +152,7 @@ public final class LiveEngine: @unchecked Sendable {
         }
         let accepted = inbox.withLock { inbox in
             guard !inbox.isDraining else { return false }
-            inbox.adds.append((request, continuation))
+            inbox.adds.append(Submission(request: request, options: options, continuation: continuation))
             inbox.activeCount += 1
             inbox.status.activeRequestCount = inbox.activeCount
             return true
@@ -146,6 +171,13 @@ public final class LiveEngine: @unchecked Sendable {
     /// ignored.
     public func cancel(_ id: RequestID) {
         inbox.withLock { $0.cancels.append(id) }
+        wake()
+    }
+
+    /// The client marked `id`'s last call, but that call never reached the engine (it was shed
+    /// or refused): the workflow ends once its calls still held have finished.
+    public func markWorkflowFinal(_ id: WorkflowID) {
+        inbox.withLock { $0.finalWorkflows.append(id) }
         wake()
     }
 

@@ -33,7 +33,25 @@ extension GenerationRequest {
             _ = try optionsReader.bool("continuous_usage_stats")
         }
         if let slo = reader.value("slo") { request.slo = try SLOSpec.parse(body: slo) }
+        request.application = try reader.string("application").map { name throws(HTTPError) in
+            try validateApplication(name, field: "application")
+        }
+        request.replayOutputTokens = try reader.int("replay_output_tokens", in: 1...Int.max)
+        if let replay = request.replayOutputTokens, let maxTokens = request.maxTokens, replay > maxTokens {
+            throw .invalidField("replay_output_tokens", reason: "\(replay) exceeds max_tokens (\(maxTokens))")
+        }
         return request
+    }
+
+    /// Application labels: 1–64 characters of letters, digits, `.`, `_` and `-`.
+    public static func validateApplication(_ name: String, field: String) throws(HTTPError) -> String {
+        let allowed = name.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F || b == 0x2D
+        }
+        guard (1...64).contains(name.utf8.count), allowed else {
+            throw .invalidField(field, reason: "'\(name.prefix(80))' is not 1–64 letters, digits, '.', '_' or '-'")
+        }
+        return name
     }
 
     static func parseSampling(_ reader: FieldReader, maxTokens: Int?) throws(HTTPError) -> SamplingParameters {

@@ -41,6 +41,12 @@ public struct GenerationRequest: Sendable {
     /// Completions' `echo`: the prompt is returned before the answer (with its log-probabilities
     /// when `logprobs` is set; `sampling.promptLogprobCount` then says how many alternatives).
     public var echo = false
+    /// jitserve: the application the request belongs to (`application`, or header
+    /// `x-application`): length estimates and workflow patterns are learnt per application.
+    public var application: String?
+    /// jitserve, for trace replays: end the answer after this many tokens as if the model had
+    /// stopped (`replay_output_tokens`; see `SubmissionOptions.replayedOutputTokenCount`).
+    public var replayOutputTokens: Int?
 
     public init(
         endpoint: Endpoint, model: String? = nil, prompt: Prompt, maxTokens: Int? = nil,

@@ -37,43 +37,69 @@ extension OpenAIServer {
         let engine = backend.engine
         let headers = request.headers
         let headerSLO = try SLOSpec.parse(headers: { name in headers.first { $0.name.canonicalName == name }?.value })
-        let now = engine.now()
-        let slo = try parsed.slo.filling(from: headerSLO).resolve(default: configuration.defaultSLO) { name in
-            self.workflows.start(name, now: now)
+        let sloSpec = parsed.slo.filling(from: headerSLO)
+        let endsWorkflow = try sloSpec.endsWorkflow()
+        let headerApplication = try headers.first { $0.name.canonicalName == Self.applicationHeader }.map {
+            value throws(HTTPError) in try GenerationRequest.validateApplication(value.value, field: Self.applicationHeader)
         }
-        let tokens = try encode(parsed.prompt, codec: backend.codec)
+        let application = applications.resolve(
+            parsed.application ?? headerApplication, fallback: endpoint == .chat ? "chat" : "completion")
+        let now = engine.now()
+        // A workflow this call registered is forgotten again if the call never reaches the
+        // engine (bad input, 429): the engine, which ends workflows, never learns of it. A final
+        // call that is refused still ends its workflow.
+        var registered: WorkflowID?
+        let slo = try sloSpec.resolve(default: configuration.defaultSLO) { name in
+            let entry = self.workflows.start(name, now: now)
+            if entry.isNew { registered = entry.id }
+            return (entry.id, entry.startedAt)
+        }
         let field = parsed.prompt.field
         let maxTokensField = endpoint == .chat ? "max_completion_tokens" : "max_tokens"
-        // Without max_tokens, the answer may fill the context (up to the server's default cap).
-        let room = max(1, engine.maxModelLength - tokens.count)
-        let maxOutputTokens = parsed.maxTokens ?? min(room, configuration.defaultMaxTokens ?? room)
+        let tokens: [Int32]
         // Each of the n answers is its own engine request. The engine's checks (empty prompt,
         // context, KV cache, max_tokens) are the only ones; made before admission control so
         // that a request that can never run gets its 400, not a 429.
         var choices: [Choice] = []
         do {
-            for index in 0..<parsed.choiceCount {
-                var sampling = parsed.sampling
-                if let seed = sampling.seed { sampling.seed = seed &+ UInt64(index) }
-                // The prompt's log-probabilities are the same for every answer: computed once
-                // (a stream sends each choice's echo as soon as that choice starts, so there
-                // every choice computes them).
-                if index > 0, !parsed.stream { sampling.promptLogprobCount = nil }
-                let id = engine.makeRequestID()
-                let engineRequest = JITServeCore.Request(
-                    id: id, arrivedAt: now, promptTokenCount: tokens.count, promptTokenIDs: tokens,
-                    promptText: Self.promptText(parsed.prompt), maxOutputTokens: maxOutputTokens, slo: slo,
-                    sampling: sampling, application: endpoint == .chat ? "chat" : "completion")
-                try engine.limits.validate(engineRequest)
-                try AdmissionControl(maxWaitingRequests: configuration.maxWaitingRequests).check(
-                    slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine))
-                choices.append(Choice(index: index, id: id, events: try engine.submit(engineRequest)))
+            tokens = try encode(parsed.prompt, codec: backend.codec)
+            // Without max_tokens, the answer may fill the context (up to the server's default cap).
+            let room = max(1, engine.maxModelLength - tokens.count)
+            let maxOutputTokens = parsed.maxTokens ?? min(room, configuration.defaultMaxTokens ?? room)
+            if let replay = parsed.replayOutputTokens, replay > maxOutputTokens {
+                throw HTTPError.invalidField(
+                    "replay_output_tokens", reason: "\(replay) exceeds the output cap of \(maxOutputTokens) tokens")
             }
-        } catch let error as EngineError {
-            for choice in choices { engine.cancel(choice.id) }
-            throw HTTPError(error, promptField: field, maxTokensField: maxTokensField)
+            do {
+                for index in 0..<parsed.choiceCount {
+                    var sampling = parsed.sampling
+                    if let seed = sampling.seed { sampling.seed = seed &+ UInt64(index) }
+                    // The prompt's log-probabilities are the same for every answer: computed once
+                    // (a stream sends each choice's echo as soon as that choice starts, so there
+                    // every choice computes them).
+                    if index > 0, !parsed.stream { sampling.promptLogprobCount = nil }
+                    let id = engine.makeRequestID()
+                    let engineRequest = JITServeCore.Request(
+                        id: id, arrivedAt: now, promptTokenCount: tokens.count, promptTokenIDs: tokens,
+                        promptText: Self.promptText(parsed.prompt), maxOutputTokens: maxOutputTokens, slo: slo,
+                        sampling: sampling, application: application)
+                    try engine.limits.validate(engineRequest)
+                    try AdmissionControl(maxWaitingRequests: configuration.maxWaitingRequests).check(
+                        slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine))
+                    let events = try engine.submit(engineRequest, options: SubmissionOptions(
+                        endsWorkflow: endsWorkflow, replayedOutputTokenCount: parsed.replayOutputTokens))
+                    choices.append(Choice(index: index, id: id, events: events))
+                }
+            } catch let error as EngineError {
+                throw HTTPError(error, promptField: field, maxTokensField: maxTokensField)
+            }
         } catch {
             for choice in choices { engine.cancel(choice.id) }
+            if choices.isEmpty, let registered {
+                workflows.forget(registered)
+            } else if endsWorkflow, let workflow = slo.workflowID {
+                engine.markWorkflowFinal(workflow)
+            }
             throw error
         }
         let context = GenerationContext(
@@ -114,6 +140,9 @@ extension OpenAIServer {
             })
     }
 
+    /// Header naming the request's application (as the body's `application`).
+    static let applicationHeader = "x-application"
+
     /// Every choice's outcome, read concurrently.
     static func collectOutcomes(_ choices: [Choice], promptTokenCount: Int) async throws -> [OutputConsumer.Outcome] {
         try await withThrowingTaskGroup(of: (Int, OutputConsumer.Outcome).self) { group in
@@ -153,7 +182,8 @@ extension OpenAIServer {
         }
         let completionTokens = outcomes.reduce(0) { $0 + $1.record.timeline.outputTokenCount }
         let usage = ResponseRenderer.usage(
-            promptTokenCount: context.promptTokens.count, completionTokenCount: completionTokens, record: outcomes[0].record)
+            promptTokenCount: context.promptTokens.count, completionTokenCount: completionTokens, record: outcomes[0].record,
+            workflowEstimate: outcomes[0].workflowEstimate)
         return renderer.response(choices: choices, usage: usage)
     }
 

@@ -23,7 +23,8 @@ extension OpenAIServer {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: self.metrics.render(status: self.backend?.engine.status))))
+                body: .init(byteBuffer: ByteBuffer(string: self.metrics.render(
+                    status: self.backend?.engine.status, workflowNames: self.workflows.count))))
         }
         router.post("/tokenize") { request, _ in
             var request = request
@@ -87,7 +88,7 @@ extension OpenAIServer {
             model["max_model_len"] = .integer(backend.engine.maxModelLength)
             model["jitserve"] = [
                 "executor": .string(backend.executorName), "text": .string(backend.textNote),
-                "tokenizer": .string(backend.codec.summary),
+                "tokenizer": .string(backend.codec.summary), "scheduler": backend.policyName.map(JSONValue.string) ?? .null,
             ]
         }
         model["permission"] = []

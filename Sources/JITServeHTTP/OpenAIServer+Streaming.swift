@@ -63,7 +63,7 @@ extension OpenAIServer {
                 let usage = ResponseRenderer.usage(
                     promptTokenCount: context.promptTokens.count,
                     completionTokenCount: outcomes.reduce(0) { $0 + $1.record.timeline.outputTokenCount },
-                    record: outcomes[0].record)
+                    record: outcomes[0].record, workflowEstimate: outcomes[0].workflowEstimate)
                 try await write(renderer.usageChunk(usage))
             }
         } catch let error as EngineError {

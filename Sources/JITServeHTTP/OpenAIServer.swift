@@ -13,6 +13,8 @@ public final class OpenAIServer: Sendable {
     public let configuration: ServerConfiguration
     public let metrics: ServerMetrics
     public let workflows = WorkflowRegistry()
+    /// Client-given application labels, bounded.
+    public let applications = ApplicationLabels()
     let logger: Logger
     private let backendSlot = Mutex<ServingBackend?>(nil)
     private let draining = Atomic<Bool>(false)

@@ -29,6 +29,8 @@ struct OutputConsumer: Sendable {
         var logprobs: [LoggedToken]
         /// Each prompt token's, when asked for (completions' `echo`).
         var promptLogprobs: [TokenLogprobs?]?
+        /// The analyzer's estimate of a compound call's workflow when it was admitted.
+        var workflowEstimate: WorkflowEstimate?
 
         /// OpenAI's `finish_reason`: `stop`, `length`, or vLLM's `abort` for a cancelled request.
         var finishReason: String {
@@ -42,7 +44,7 @@ struct OutputConsumer: Sendable {
         var usage: JSONValue {
             ResponseRenderer.usage(
                 promptTokenCount: promptTokenCount, completionTokenCount: record.timeline.outputTokenCount,
-                record: record)
+                record: record, workflowEstimate: workflowEstimate)
         }
     }
 
@@ -52,6 +54,7 @@ struct OutputConsumer: Sendable {
     private var logged: [LoggedToken] = []
     private var unsent: [LoggedToken] = []
     private(set) var promptLogprobs: [TokenLogprobs?]?
+    private(set) var workflowEstimate: WorkflowEstimate?
 
     init(promptTokenCount: Int) { self.promptTokenCount = promptTokenCount }
 
@@ -72,6 +75,9 @@ struct OutputConsumer: Sendable {
         case .finished(let finished):
             record = finished
             return nil
+        case .workflowEstimate(let estimate):
+            workflowEstimate = estimate
+            return nil
         }
     }
 
@@ -88,6 +94,6 @@ struct OutputConsumer: Sendable {
         guard !Task.isCancelled, let record else { throw CancellationError() }
         return Outcome(
             text: text, record: record, promptTokenCount: promptTokenCount, logprobs: logged,
-            promptLogprobs: promptLogprobs)
+            promptLogprobs: promptLogprobs, workflowEstimate: workflowEstimate)
     }
 }

@@ -99,17 +99,22 @@ public struct ResponseRenderer: Sendable {
     }
 
     /// OpenAI's usage object plus jitserve's SLO figures.
-    public static func usage(promptTokenCount: Int, completionTokenCount: Int, record: RequestRecord?) -> JSONValue {
+    public static func usage(
+        promptTokenCount: Int, completionTokenCount: Int, record: RequestRecord?, workflowEstimate: WorkflowEstimate? = nil
+    ) -> JSONValue {
         var usage: JSONObject = [
             "prompt_tokens": .integer(promptTokenCount),
             "completion_tokens": .integer(completionTokenCount),
             "total_tokens": .integer(promptTokenCount + completionTokenCount),
         ]
-        if let record { usage["jitserve"] = sloFigures(record) }
+        if let record { usage["jitserve"] = sloFigures(record, workflowEstimate: workflowEstimate) }
         return .object(usage)
     }
 
-    public static func sloFigures(_ record: RequestRecord) -> JSONValue {
+    /// jitserve's figures for one request; a compound call's include what the workflow analyzer
+    /// told the scheduler as it arrived (`workflow_estimate`: its stage's sub-deadline, in ms
+    /// from the call's arrival, and what it expected to remain).
+    public static func sloFigures(_ record: RequestRecord, workflowEstimate: WorkflowEstimate? = nil) -> JSONValue {
         let timeline = record.timeline
         func ms(_ d: Duration?) -> JSONValue { d.map { .number(($0.milliseconds * 1000).rounded() / 1000) } ?? .null }
         var slo: JSONObject = ["kind": .string(record.request.kind.rawValue)]
@@ -124,7 +129,7 @@ public struct ResponseRenderer: Sendable {
             slo["stage"] = .integer(c.stage)
             slo["deadline_ms"] = ms(c.deadline)
         }
-        return [
+        var figures: JSONObject = [
             "slo": .object(slo),
             "slo_met": .bool(GoodputAccountant.metInFull(record)),
             "good_tokens": .integer(GoodputAccountant.goodTokenCount(record)),
@@ -133,5 +138,13 @@ public struct ResponseRenderer: Sendable {
             "e2e_ms": ms(timeline.endToEnd),
             "preemptions": .integer(timeline.preemptionCount),
         ]
+        if let e = workflowEstimate {
+            figures["workflow_estimate"] = [
+                "stage_due_ms": ms(e.currentStageDueAt - timeline.arrivedAt),
+                "remaining_stages": .integer(e.remainingStageCount),
+                "remaining_output_tokens": .integer(e.remainingFutureOutputTokens),
+            ]
+        }
+        return .object(figures)
     }
 }

@@ -4,7 +4,8 @@ extension SLOSpec {
     /// Milliseconds an SLO may span: positive, at most a day.
     static let millisecondRange: ClosedRange<Double> = 0...86_400_000
 
-    /// The body's `slo` object: `kind`, `ttft_ms`, `tbt_ms`, `deadline_ms`, `workflow_id`, `stage`.
+    /// The body's `slo` object: `kind`, `ttft_ms`, `tbt_ms`, `deadline_ms`, `workflow_id`, `stage`,
+    /// `final`.
     public static func parse(body value: JSONValue, field: String = "slo") throws(HTTPError) -> SLOSpec {
         let reader = try FieldReader(value, path: field)
         var spec = SLOSpec()
@@ -25,6 +26,7 @@ extension SLOSpec {
             throw .invalidField(reader.name("workflow_id"), reason: "expected a non-empty string or an integer, got \(v.serialized)")
         }
         spec.stage = try reader.int("stage", in: 0...1_000_000)
+        spec.isFinal = try reader.bool("final")
         return spec
     }
 
@@ -35,6 +37,7 @@ extension SLOSpec {
         case deadline = "x-slo-deadline-ms"
         case workflowID = "x-workflow-id"
         case stage = "x-workflow-stage"
+        case final = "x-workflow-final"
     }
 
     /// The SLO headers; `header` looks a header up by lower-case name.
@@ -60,6 +63,13 @@ extension SLOSpec {
                 throw .invalidField(Header.stage.rawValue, reason: "'\(raw)' is not a non-negative integer")
             }
             spec.stage = stage
+        }
+        if let raw = header(Header.final.rawValue) {
+            switch raw.trimmingSpaces.lowercased() {
+            case "true", "1": spec.isFinal = true
+            case "false", "0": spec.isFinal = false
+            default: throw .invalidField(Header.final.rawValue, reason: "'\(raw)' is not true or false")
+            }
         }
         return spec
     }

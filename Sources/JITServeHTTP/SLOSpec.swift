@@ -10,10 +10,13 @@ public struct SLOSpec: Equatable, Sendable {
     /// The client's workflow name; calls sharing it share one end-to-end deadline.
     public var workflowID: String?
     public var stage: Int?
+    /// The client marks its workflow's last call: the workflow's state is freed once it (and
+    /// any other call of the workflow still running) has finished.
+    public var isFinal: Bool?
 
     public init(
         kind: SLOKind? = nil, ttftMilliseconds: Double? = nil, tbtMilliseconds: Double? = nil,
-        deadlineMilliseconds: Double? = nil, workflowID: String? = nil, stage: Int? = nil
+        deadlineMilliseconds: Double? = nil, workflowID: String? = nil, stage: Int? = nil, isFinal: Bool? = nil
     ) {
         self.kind = kind
         self.ttftMilliseconds = ttftMilliseconds
@@ -21,6 +24,7 @@ public struct SLOSpec: Equatable, Sendable {
         self.deadlineMilliseconds = deadlineMilliseconds
         self.workflowID = workflowID
         self.stage = stage
+        self.isFinal = isFinal
     }
 
     public var isEmpty: Bool { self == SLOSpec() }
@@ -31,7 +35,16 @@ public struct SLOSpec: Equatable, Sendable {
             kind: kind ?? other.kind, ttftMilliseconds: ttftMilliseconds ?? other.ttftMilliseconds,
             tbtMilliseconds: tbtMilliseconds ?? other.tbtMilliseconds,
             deadlineMilliseconds: deadlineMilliseconds ?? other.deadlineMilliseconds,
-            workflowID: workflowID ?? other.workflowID, stage: stage ?? other.stage)
+            workflowID: workflowID ?? other.workflowID, stage: stage ?? other.stage, isFinal: isFinal ?? other.isFinal)
+    }
+
+    /// Whether the request ends its workflow; refused for a request of another kind.
+    public func endsWorkflow() throws(HTTPError) -> Bool {
+        guard isFinal == true else { return false }
+        guard impliedKind == .compound else {
+            throw .invalidField("slo.final", reason: "marks a workflow's last call; it applies to SLOs of kind compound only")
+        }
+        return true
     }
 
     /// The kind written, or the one the fields imply: a workflow ID means compound, a deadline
@@ -51,7 +64,7 @@ public struct SLOSpec: Equatable, Sendable {
     ///     that omits TTFT or TBT takes them from it (or from DESIGN §9's base, 800 ms / 80 ms).
     ///   - workflowStart: Maps a workflow name to its ID and the arrival of its first call.
     public func resolve(
-        default defaultSLO: SLO, workflowStart: (String) -> (WorkflowID, Instant)
+        default defaultSLO: SLO, workflowStart: (String) throws(HTTPError) -> (WorkflowID, Instant)
     ) throws(HTTPError) -> SLO {
         guard let kind = impliedKind else { return defaultSLO }
         switch kind {
@@ -75,7 +88,7 @@ public struct SLOSpec: Equatable, Sendable {
             guard let deadline = deadlineMilliseconds else {
                 throw .missingField("slo.deadline_ms (or header x-slo-deadline-ms), for an SLO of kind compound")
             }
-            let (id, startedAt) = workflowStart(name)
+            let (id, startedAt) = try workflowStart(name)
             return .compound(CompoundSLO(
                 workflowID: id, stage: stage ?? 0, workflowStartedAt: startedAt, deadline: .milliseconds(deadline)))
         }

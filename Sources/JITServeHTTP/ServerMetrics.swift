@@ -13,6 +13,8 @@ public final class ServerMetrics: Sendable {
     private let running: Gauge
     private let waiting: Gauge
     private let kvUsage: Gauge
+    private let workflowEntries: [String: Gauge]
+    private let residentMemory: Gauge
     private let preemptions: Counter
     private let promptTokens: Counter
     private let generationTokens: Counter
@@ -59,6 +61,15 @@ public final class ServerMetrics: Sendable {
         running = r.makeGauge(descriptor: Self.descriptor("vllm:num_requests_running", "Requests holding KV in the engine."), labels: model)
         waiting = r.makeGauge(descriptor: Self.descriptor("vllm:num_requests_waiting", "Requests waiting for KV."), labels: model)
         kvUsage = r.makeGauge(descriptor: Self.descriptor("vllm:kv_cache_usage_perc", "Fraction of KV cache blocks in use (1 = full)."), labels: model)
+        var workflowEntries: [String: Gauge] = [:]
+        for map in ["calls", "estimates", "service_tokens", "names"] {
+            workflowEntries[map] = r.makeGauge(descriptor: Self.descriptor(
+                "jitserve:workflow_map_entries",
+                "Live workflows held per map: the engine's calls (bookkeeping), estimates and service_tokens, the server's names. Freed when a workflow's final call is done or it goes idle past its deadline."),
+                labels: model + [("map", map)])
+        }
+        self.workflowEntries = workflowEntries
+        residentMemory = r.makeGauge(descriptor: Self.descriptor("process_resident_memory_bytes", "Resident memory of the server process, bytes."), labels: [])
         preemptions = r.makeCounter(descriptor: Self.descriptor("vllm:num_preemptions_total", "Preemptions."), labels: model)
         promptTokens = r.makeCounter(descriptor: Self.descriptor("vllm:prompt_tokens_total", "Prompt tokens admitted."), labels: model)
         generationTokens = r.makeCounter(descriptor: Self.descriptor("vllm:generation_tokens_total", "Output tokens generated."), labels: model)
@@ -104,10 +115,16 @@ public final class ServerMetrics: Sendable {
         counters.goodTokens.increment(by: Int64(GoodputAccountant.goodTokenCount(record)))
     }
 
-    /// Prometheus text, with gauges and counters brought up to `status`.
-    public func render(status: LiveEngine.Status?) -> String {
+    /// Prometheus text, with gauges and counters brought up to `status` (and `workflowNames`,
+    /// the server's registry size).
+    public func render(status: LiveEngine.Status?, workflowNames: Int? = nil) -> String {
         if let load = status?.load { routing.set(load) }
+        if let bytes = ResidentMemory.bytes() { residentMemory.set(bytes) }
+        if let workflowNames { workflowEntries["names"]?.set(Double(workflowNames)) }
         if let stats = status?.stats {
+            workflowEntries["calls"]?.set(Double(stats.workflowCount))
+            workflowEntries["estimates"]?.set(Double(stats.workflowEstimateCount))
+            workflowEntries["service_tokens"]?.set(Double(stats.workflowServiceTokenCount))
             running.set(Double(stats.runningCount))
             waiting.set(Double(stats.waitingCount))
             kvUsage.set(stats.kvUsage)

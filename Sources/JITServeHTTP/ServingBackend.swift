@@ -11,14 +11,20 @@ public struct ServingBackend: Sendable {
     /// Whether the executor has a model whose log-probabilities it can report (the CPU
     /// executor); requests for `logprobs` are refused otherwise.
     public let providesLogprobs: Bool
+    /// The scheduling policy's name (`/v1/models` lists it; `bench live` labels its figures so).
+    public let policyName: String?
 
     /// - Precondition: `engine` was built with a text codec (a server reads and writes text).
-    public init(engine: LiveEngine, executorName: String, textNote: String, providesLogprobs: Bool = false) {
+    public init(
+        engine: LiveEngine, executorName: String, textNote: String, providesLogprobs: Bool = false,
+        policyName: String? = nil
+    ) {
         guard let codec = engine.textCodec else { preconditionFailure("a served engine needs a text codec") }
         self.engine = engine
         self.codec = codec
         self.executorName = executorName
         self.textNote = textNote
         self.providesLogprobs = providesLogprobs
+        self.policyName = policyName
     }
 }

@@ -16,6 +16,8 @@ struct BenchCommand: AsyncParsableCommand {
             BenchLatencyModelCommand.self,
             BenchCPUCommand.self,
             BenchHTTPCommand.self,
+            BenchLiveCommand.self,
+            BenchWorkflowsCommand.self,
         ],
         // `jitserve bench --recipe paper …` runs the paper's evaluation.
         defaultSubcommand: BenchPaperCommand.self

@@ -60,6 +60,9 @@ struct BenchPaperCommand: ParsableCommand {
     @Option(help: "Simulations run in parallel (default: cores).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Write one JSON line per request of every run (schema in the README; `run` names the run) to this file.")
+    var requestsOut: String?
+
     func validate() throws {
         guard recipe == "paper" else { throw ValidationError("unknown --recipe '\(recipe)'; valid: paper") }
         guard !(try rates()).isEmpty else { throw ValidationError("--rps needs at least one rate") }
@@ -107,13 +110,24 @@ struct BenchPaperCommand: ParsableCommand {
         let jobs = cases.flatMap { c in routers.flatMap { router in names.map { (c, $0, router) } } }
         Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(routers.count) router(s) × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
         let started = ContinuousClock.now
-        let runner = BenchRunner(profile: profile, lengths: lengths, engine: engine.configuration(), drain: replay.drain,
-                                 scrapeInterval: replay.scrapeInterval, parallelism: self.jobs)
-        let runs = try runner.run(jobs.map {
-            BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1,
-                            replicas: replay.replicas, router: $0.2)
-        })
+        let requestLog = try requestsOut.map { try RequestLogFile(path: $0) }
+        var runner = BenchRunner(
+            profile: profile, lengths: lengths, engine: engine.configuration(), drain: replay.drain,
+            scrapeInterval: replay.scrapeInterval, parallelism: self.jobs, requestLog: requestLog)
+        let runs: [SimulationSummary]
+        do {
+            runs = try runner.run(jobs.map {
+                BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1,
+                                replicas: replay.replicas, router: $0.2)
+            })
+            try requestLog?.finish()
+        } catch {
+            requestLog?.abandon()
+            throw error
+        }
 
+        // The replica search's runs are not the benchmark's: they stay out of --requests-out.
+        runner.requestLog = nil
         var searches: [ReplicaSearchResult] = []
         if let target = replicaSearch, let top = try rates().max() {
             searches = try searchReplicas(names: names, routers: routers, target: target, rate: top, runner: runner)
@@ -202,6 +216,8 @@ struct BenchRunner: Sendable {
     /// Seconds between a router's scrapes (0: fresh at every arrival).
     var scrapeInterval = 0.0
     let parallelism: Int
+    /// Where each run's requests go as it finishes (`--requests-out`), if anywhere.
+    var requestLog: RequestLogFile? = nil
 
     func run(_ jobs: [Job], withDistributions: Bool = true) throws -> [SimulationSummary] {
         let results = ResultBox(count: jobs.count)
@@ -236,6 +252,10 @@ struct BenchRunner: Sendable {
         summary.feasibleAttainment = job.feasibility?.attainment(
             of: result, workflowCallCounts: simulator.plan.workflowCallCounts)
         if withDistributions { summary.addDistributions(from: result, workflowCallCounts: simulator.plan.workflowCallCounts) }
+        try requestLog?.append(
+            records: result.records,
+            run: RequestLog.Run(scheduler: job.policy, workload: job.workload.name, rps: job.rate, seed: job.seed),
+            workflowCallCounts: simulator.plan.workflowCallCounts, window: job.workload.duration)
         return summary
     }
 

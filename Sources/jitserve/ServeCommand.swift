@@ -4,6 +4,7 @@ import JITServeCPU
 import JITServeCore
 import JITServeEngine
 import JITServeHTTP
+import JITServePrediction
 import JITServeScheduling
 import JITServeSetup
 import JITServeSimulation
@@ -67,6 +68,14 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "By default only the chat template's own text may spell control tokens, so a user cannot "
             + "forge turns of the conversation; vLLM and llama.cpp parse them everywhere, which this restores."))
     var parseSpecialInContent = false
+    @Option(help: ArgumentHelp(
+        "Append one JSON line per finished request to this file, to train a length forest on your own traffic (`predictor train --data`). Off by default. It contains your users' prompts; created readable by its owner only.",
+        valueName: "path"))
+    var lengthLog: String?
+    @Flag(help: "With --length-log: store each prompt's hashed features instead of its text (all training needs).")
+    var lengthLogFeaturesOnly = false
+    @Option(help: "Seconds a workflow with no call running is kept past both its deadline and its last call before it is forgotten (clients that never mark a final call).")
+    var workflowIdleTimeout = 30.0
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
@@ -78,6 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let echoStopAfter, echoStopAfter < 1 { throw ValidationError("--echo-stop-after must be at least 1") }
         guard echoIterationMs >= 0, echoIterationMs <= 10_000 else { throw ValidationError("--echo-iteration-ms must be in 0...10000") }
+        guard workflowIdleTimeout >= 0, workflowIdleTimeout <= 86_400 else { throw ValidationError("--workflow-idle-timeout must be in 0...86400 seconds") }
+        if lengthLogFeaturesOnly, lengthLog == nil { throw ValidationError("--length-log-features-only needs --length-log PATH") }
         if executor == .sim, maxModelLen != nil { throw ValidationError("--max-model-len applies to --executor echo and cpu only") }
         _ = try SchedulerCatalog.make(scheduler)
         if SchedulerCatalog.isOracle(scheduler) { throw ValidationError(SetupError.oracleNeedsTrace(policy: scheduler).description) }
@@ -97,25 +108,35 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        let serverConfiguration = ServerConfiguration(
+    /// How the server listens and what it promises, from the options.
+    func serverConfiguration() throws -> ServerConfiguration {
+        ServerConfiguration(
             host: host, port: port, apiKey: apiKey ?? ProcessInfo.processInfo.environment["JITSERVE_API_KEY"],
             servedModelName: servedModelName ?? modelName, modelRoot: modelName,
             defaultSLO: try SLOSpec.parseDefault(defaultSlo), maxBodyBytes: maxBodyBytes,
             maxWaitingRequests: maxWaiting, shutdownGrace: .milliseconds(Int64(shutdownGrace * 1000)),
             defaultMaxTokens: defaultMaxTokens ?? (executor == .sim ? 256 : nil))
+    }
+
+    func run() async throws {
+        let serverConfiguration = try serverConfiguration()
         let server = OpenAIServer(configuration: serverConfiguration)
+        // Opened before anything listens: a log that cannot be written fails the start.
+        let lengthLog = try makeLengthLog()
+        defer { lengthLog?.flush() }
         let reporter = Task {
             while server.boundPort == 0 { try await Task.sleep(for: .milliseconds(20)) }
             Console.error("jitserve listening on http://\(host):\(server.boundPort) (\(executor.rawValue) executor)")
         }
         if executor != .cpu {
             // Sim and echo start at once; bad options fail before anything listens.
-            server.install(try makeBackend(metrics: server.metrics))
+            server.install(try makeBackend(metrics: server.metrics, workflows: server.workflows, lengthLog: lengthLog))
             try await server.run()
         } else {
             // The model loads while the server already answers: /health says 503 until it is in.
-            let loaded = BackendLoader.start { try self.makeBackend(metrics: server.metrics) }
+            let loaded = BackendLoader.start {
+                try self.makeBackend(metrics: server.metrics, workflows: server.workflows, lengthLog: lengthLog)
+            }
             try await server.run(stop: {
                 switch await loaded.result() {
                 case .success(let backend):
@@ -132,18 +153,47 @@ struct ServeCommand: AsyncParsableCommand {
         Console.error("jitserve stopped")
     }
 
+    /// The length log `--length-log` asks for (nil without it).
+    func makeLengthLog() throws -> LengthLogQueue? {
+        guard let lengthLog else { return nil }
+        let writer: LengthLogWriter
+        do {
+            writer = try LengthLogWriter(path: lengthLog)
+        } catch {
+            throw ValidationError("--length-log: \(error)")
+        }
+        Console.error("length log: appending finished requests to \(lengthLog) (\(lengthLogFeaturesOnly ? "prompt features" : "prompt text"))")
+        return LengthLogQueue(
+            writer: writer, servedModel: servedModelName ?? modelName, includesPromptText: !lengthLogFeaturesOnly,
+            warn: { Console.error($0) })
+    }
+
     /// The executor and its codec, then the engine around them — built by the same
     /// `EngineBuilder` as `simulate`'s — and the live engine that drives it.
-    func makeBackend(metrics: ServerMetrics) throws -> ServingBackend {
+    ///
+    /// - Parameters:
+    ///   - workflows: The server's workflow names, forgotten as the engine ends their workflows.
+    ///   - lengthLog: Gets every finished request (off the engine thread's critical path).
+    func makeBackend(
+        metrics: ServerMetrics, workflows: WorkflowRegistry? = nil, lengthLog: LengthLogQueue? = nil
+    ) throws -> ServingBackend {
         // vLLM's API refuses max_tokens beyond the context rather than cutting the answer short.
-        let configuration = engine.configuration(defaults: EngineConfiguration(rejectsOutputBeyondContext: true))
+        var configuration = engine.configuration(defaults: EngineConfiguration(rejectsOutputBeyondContext: true))
+        configuration.workflowIdleTimeout = .milliseconds(Int64(workflowIdleTimeout * 1000))
         let builder = try EngineBuilder(
             policy: scheduler, lengths: try lengths.lengths(servedModel: servedModelName ?? modelName), configuration: configuration)
         let (executor, codec, name, note) = try makeExecutor()
         let core = try builder.makeEngine(executor: executor, textCodec: codec)
+        let onRetire: @Sendable (RequestRecord) -> Void = { record in
+            metrics.observe(record)
+            lengthLog?.submit(record)
+        }
+        var onWorkflowEnd: (@Sendable (WorkflowID) -> Void)?
+        if let workflows { onWorkflowEnd = { workflows.forget($0) } }
+        let live = LiveEngine(core: core, onRetire: onRetire, onWorkflowEnd: onWorkflowEnd)
         return ServingBackend(
-            engine: LiveEngine(core: core, onRetire: metrics.observe), executorName: name, textNote: note,
-            providesLogprobs: executor is CPUExecutor)
+            engine: live, executorName: name, textNote: note, providesLogprobs: executor is CPUExecutor,
+            policyName: scheduler)
     }
 
     private func makeExecutor() throws -> (any Executor, any TextCodec, name: String, note: String) {

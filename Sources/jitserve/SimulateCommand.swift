@@ -29,6 +29,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Scheduling policy.")
     var scheduler = "jitserve"
 
+    @Option(help: "Write one JSON line per request (schema in the README) to this file.")
+    var requestsOut: String?
+
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
@@ -39,8 +42,21 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let builder = try engineBuilder()
         let simulator = try makeSimulator(builder: builder)
+        // Opened first: a path that cannot be written fails before the run, not after it.
+        let requestLog = try requestsOut.map { try RequestLogFile(path: $0) }
         let started = ContinuousClock.now
-        let result = try simulator.run()
+        let result: SimulationResult
+        do {
+            result = try simulator.run()
+            try requestLog?.append(
+                records: result.records,
+                run: RequestLog.Run(scheduler: builder.scheduler.name, workload: simulator.workload.name, rps: workload.rps, seed: workload.seed),
+                workflowCallCounts: simulator.plan.workflowCallCounts, window: simulator.workload.duration)
+            try requestLog?.finish()
+        } catch {
+            requestLog?.abandon()
+            throw error
+        }
         let wall = (ContinuousClock.now - started).seconds
         if !quiet {
             Console.progress("")

@@ -49,6 +49,7 @@ import Testing
             switch event {
             case .token(let t): tokens.append(t)
             case .finished(let r): record = r
+            case .workflowEstimate: Issue.record("a latency request has no workflow")
             }
         }
         #expect(tokens.count == 12)
@@ -87,6 +88,7 @@ import Testing
                 text += t.text
                 tokenCount += 1
             case .finished(let r): record = r
+            case .workflowEstimate: Issue.record("a latency request has no workflow")
             }
         }
         #expect(text == "The quick brown ")

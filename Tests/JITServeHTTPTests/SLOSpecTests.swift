@@ -33,9 +33,9 @@ import Testing
     @Test func compoundCallsShareTheirWorkflowsStart() throws {
         let registry = WorkflowRegistry()
         let first = try SLOSpec(deadlineMilliseconds: 10_000, workflowID: "agent-7", stage: 0)
-            .resolve(default: base) { registry.start($0, now: Instant(seconds: 3)) }
+            .resolve(default: base) { let e = registry.start($0, now: Instant(seconds: 3)); return (e.id, e.startedAt) }
         let second = try SLOSpec(deadlineMilliseconds: 10_000, workflowID: "agent-7", stage: 1)
-            .resolve(default: base) { registry.start($0, now: Instant(seconds: 9)) }
+            .resolve(default: base) { let e = registry.start($0, now: Instant(seconds: 9)); return (e.id, e.startedAt) }
         guard case .compound(let a) = first, case .compound(let b) = second else {
             Issue.record("expected compound SLOs")
             return
@@ -73,6 +73,59 @@ import Testing
         #expect(try SLOSpec.parseDefault("deadline:deadline_ms=8000") == .deadline(ttlt: .seconds(8)))
         for bad in ["fast", "compound:deadline_ms=5", "deadline", "latency:ttft_ms=x", "latency:deadline_ms=5"] {
             #expect(throws: HTTPError.self, "\(bad)") { try SLOSpec.parseDefault(bad) }
+        }
+    }
+}
+
+/// How a client marks a workflow's last call, and the labels it may give its requests.
+@Suite struct WorkflowFinalTests {
+    @Test func finalComesFromTheBodyOrTheHeader() throws {
+        let body = try SLOSpec.parse(body: .object(["kind": "compound", "workflow_id": "a", "deadline_ms": 100, "final": true]))
+        #expect(try body.endsWorkflow())
+        let header = try SLOSpec.parse(headers: { ["x-workflow-id": "a", "x-workflow-final": "true"][$0] })
+        #expect(try header.endsWorkflow())
+        let no = try SLOSpec.parse(headers: { ["x-workflow-id": "a", "x-workflow-final": "0"][$0] })
+        #expect(try !no.endsWorkflow())
+        // The body wins over the header.
+        #expect(try !SLOSpec(workflowID: "a", isFinal: false).filling(from: header).endsWorkflow())
+    }
+
+    @Test func finalIsRefusedWhereItMeansNothing() {
+        #expect(throws: HTTPError.self) { try SLOSpec(ttftMilliseconds: 100, isFinal: true).endsWorkflow() }
+        #expect(throws: HTTPError.self) { try SLOSpec.parse(headers: { ["x-workflow-final": "yes"][$0] }) }
+        #expect(throws: HTTPError.self) { try SLOSpec.parse(body: .object(["final": "true"])) }
+    }
+
+    @Test func aForgottenNameStartsANewWorkflow() {
+        let registry = WorkflowRegistry()
+        let first = registry.start("agent", now: Instant(seconds: 1))
+        #expect(first.isNew && registry.count == 1)
+        let again = registry.start("agent", now: Instant(seconds: 2))
+        #expect(again.id == first.id && again.startedAt == Instant(seconds: 1) && !again.isNew)
+        registry.forget(first.id)
+        #expect(registry.count == 0)
+        let renewed = registry.start("agent", now: Instant(seconds: 3))
+        #expect(renewed.isNew && renewed.id != first.id && renewed.startedAt == Instant(seconds: 3))
+    }
+
+    @Test func applicationLabelsAreBounded() throws {
+        let labels = ApplicationLabels(capacity: 2)
+        #expect(labels.resolve("tot", fallback: "completion") == "tot")
+        #expect(labels.resolve("metagpt", fallback: "completion") == "metagpt")
+        #expect(labels.resolve("third", fallback: "completion") == "completion")
+        #expect(labels.resolve("tot", fallback: "completion") == "tot")
+        #expect(labels.resolve(nil, fallback: "chat") == "chat")
+        #expect(labels.count == 2)
+        #expect(throws: HTTPError.self) { try GenerationRequest.validateApplication("has space", field: "application") }
+        #expect(try GenerationRequest.validateApplication("meta-gpt_2.0", field: "application") == "meta-gpt_2.0")
+    }
+
+    @Test func replayOutputTokensMustFitMaxTokens() throws {
+        let ok = try GenerationRequest.parse(
+            Array(#"{"prompt": "x", "max_tokens": 10, "replay_output_tokens": 4, "application": "code"}"#.utf8), endpoint: .completion)
+        #expect(ok.replayOutputTokens == 4 && ok.application == "code")
+        #expect(throws: HTTPError.self) {
+            try GenerationRequest.parse(Array(#"{"prompt": "x", "max_tokens": 3, "replay_output_tokens": 4}"#.utf8), endpoint: .completion)
         }
     }
 }
