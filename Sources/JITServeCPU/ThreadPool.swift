@@ -43,23 +43,53 @@ public final class ThreadPool: @unchecked Sendable {
         state.submit(body)
     }
 
-    /// Splits `0..<count` into one contiguous range per thread (multiples of `granularity`)
-    /// and runs `body` on each non-empty range in parallel.
+    /// Runs `body` on contiguous ranges of `0..<count` (multiples of `granularity`) in
+    /// parallel, each range once.
+    ///
+    /// Threads claim ranges one at a time from a shared counter rather than each taking a fixed
+    /// share: when another process or the server's own threads take a core away from one
+    /// worker for a moment, the others carry on with what is left instead of waiting for it at
+    /// the end of the job.
     public func parallelFor(
         _ count: Int, granularity: Int = 1, _ body: @escaping (Range<Int>) -> Void
     ) {
         if count <= 0 { return }
         let units = (count + granularity - 1) / granularity
-        let threads = min(threadCount, units)
-        if threads <= 1 {
+        if threadCount == 1 || units == 1 {
             body(0..<count)
             return
         }
+        // About four ranges a thread: small enough to even out, large enough that claiming
+        // one costs nothing next to running it.
+        let perChunk = max(1, units / (threadCount * 4)) * granularity
+        let chunks = (count + perChunk - 1) / perChunk
+        let state = self.state
+        state.nextIndex.store(0, ordering: .relaxed)
+        run { _, _ in
+            while true {
+                let chunk = state.nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+                if chunk >= chunks { return }
+                body((chunk * perChunk)..<min(count, (chunk + 1) * perChunk))
+            }
+        }
+    }
+
+    /// Runs `body(index, thread)` for every index of `0..<count`, each once, threads claiming
+    /// indices one at a time (for work units of uneven size, such as attention rows).
+    public func forEachIndex(_ count: Int, _ body: @escaping (_ index: Int, _ thread: Int) -> Void) {
+        if count <= 0 { return }
+        if threadCount == 1 || count == 1 {
+            for index in 0..<count { body(index, 0) }
+            return
+        }
+        let state = self.state
+        state.nextIndex.store(0, ordering: .relaxed)
         run { thread, _ in
-            guard thread < threads else { return }
-            let lower = units * thread / threads * granularity
-            let upper = min(count, units * (thread + 1) / threads * granularity)
-            if lower < upper { body(lower..<upper) }
+            while true {
+                let index = state.nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+                if index >= count { return }
+                body(index, thread)
+            }
         }
     }
 }
@@ -72,6 +102,8 @@ private final class State: @unchecked Sendable {
     /// Workers about to park or parked: a hint that lets `submit` skip the lock when none is.
     let sleepers = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
+    /// The next unclaimed piece of the current job (`parallelFor`, `forEachIndex`).
+    let nextIndex = Atomic<Int>(0)
     /// Which workers are parked, each on its own semaphore (a shared one would let a worker
     /// that parks late take the wake-up meant for another).
     let parked: Mutex<[Bool]>

@@ -60,6 +60,8 @@ struct ServeCommand: AsyncParsableCommand {
     var echoStopAfter: Int?
     @Option(help: "cpu executor: threads for the forward pass (default: every core).")
     var threads: Int?
+    @Option(help: "cpu executor: KV cache element type, fp32 (default) or fp16 (half the memory, as llama.cpp keeps it).")
+    var kvCacheDtype: KVCacheDataType = .float32
     @Option(help: "echo executor: modelled milliseconds per iteration (0: no cost at all).")
     var echoIterationMs = 0.0
 
@@ -92,13 +94,20 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// How the server listens and what it promises, from the options.
+    var serverConfiguration: ServerConfiguration {
+        get throws {
+            ServerConfiguration(
+                host: host, port: port, apiKey: apiKey ?? ProcessInfo.processInfo.environment["JITSERVE_API_KEY"],
+                servedModelName: servedModelName ?? modelName, modelRoot: modelName,
+                defaultSLO: try SLOSpec.parseDefault(defaultSlo), maxBodyBytes: maxBodyBytes,
+                maxWaitingRequests: maxWaiting, shutdownGrace: .milliseconds(Int64(shutdownGrace * 1000)),
+                defaultMaxTokens: defaultMaxTokens ?? (executor == .sim ? 256 : nil))
+        }
+    }
+
     func run() async throws {
-        let serverConfiguration = ServerConfiguration(
-            host: host, port: port, apiKey: apiKey ?? ProcessInfo.processInfo.environment["JITSERVE_API_KEY"],
-            servedModelName: servedModelName ?? modelName, modelRoot: modelName,
-            defaultSLO: try SLOSpec.parseDefault(defaultSlo), maxBodyBytes: maxBodyBytes,
-            maxWaitingRequests: maxWaiting, shutdownGrace: .milliseconds(Int64(shutdownGrace * 1000)),
-            defaultMaxTokens: defaultMaxTokens ?? (executor == .sim ? 256 : nil))
+        let serverConfiguration = try self.serverConfiguration
         let server = OpenAIServer(configuration: serverConfiguration)
         let reporter = Task {
             while server.boundPort == 0 { try await Task.sleep(for: .milliseconds(20)) }
@@ -160,7 +169,7 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("loading \(path)")
             let file = try GGUFFile(contentsOf: path)
             let cpu = try CPUExecutor(gguf: file, threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                      maxModelLength: maxModelLen)
+                                      maxModelLength: maxModelLen, kvCacheDataType: kvCacheDtype)
             guard let tokenizer = cpu.tokenizer else {
                 throw ValidationError("\(path) carries no tokenizer; the server needs one to read text")
             }
