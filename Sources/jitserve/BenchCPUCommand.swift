@@ -44,7 +44,7 @@ struct BenchCPUCommand: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard decodeSteps >= 1 else { throw ValidationError("--decode-steps must be at least 1") }
         let counts = streamCounts
-        guard counts.count == streams.split(separator: ",").count, counts.allSatisfy({ (1...256).contains($0) }) else {
+        guard counts.count == streams.split(separator: ",", omittingEmptySubsequences: false).count, counts.allSatisfy({ (1...256).contains($0) }) else {
             throw ValidationError("--streams must be comma-separated counts in 1...256, got '\(streams)'")
         }
         guard (0...8192).contains(prefillTokens) else { throw ValidationError("--prefill-tokens must be in 0...8192") }

@@ -14,6 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchLatencyModelCommand.self,
             BenchCPUCommand.self,
             BenchHTTPCommand.self,
+            BenchServeCPUCommand.self,
         ],
         // `jitserve bench --recipe paper …` runs the paper's evaluation.
         defaultSubcommand: BenchPaperCommand.self
