@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JITServeCPU
 import JITServeCore
+import JITServeEngine
 import JITServeHTTP
 
 /// `jitserve bench serve-cpu`: what a client of `jitserve serve --executor cpu` gets, beside
@@ -60,6 +61,16 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         var ttftMillisecondsP50: Double
         var tpotMillisecondsP50: Double
         var failedRequests: Int
+        /// Output tokens and wall seconds of the served run (first request sent to last ended).
+        var servedTokens: Int
+        var servedSeconds: Double
+        /// Share of the served run's wall time the executor was running an iteration.
+        var executorBusyFraction: Double
+        /// Mean executor time per iteration during the served run, milliseconds.
+        var iterationMillisecondsMean: Double
+        /// Output tokens per second of executor time during the served run: what the served
+        /// rate would be if the engine never waited.
+        var servedTokensPerExecutorSecond: Double
     }
 
     struct Result: Codable {
@@ -128,13 +139,18 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             Console.error("  \(count) stream(s): kernel…")
             let before = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
             Console.error("  \(count) stream(s): served, \(count * rounds) requests…")
+            let statsBefore = bench.engine.status.stats
             let results = SSEBenchClient.closedLoop(streams: count, rounds: rounds, port: bench.port, clock: bench.engine.clock) {
                 stream, round in requests.make(seed: UInt64(1 + stream * 1000 + round))
             }
             try await bench.waitIdle()
+            let statsAfter = bench.engine.status.stats
             Console.error("  \(count) stream(s): kernel again…")
             let after = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
-            rows.append(Self.row(streams: count, kernel: [before, after], results: results))
+            var row = Self.row(streams: count, kernel: [before, after], results: results)
+            (row.executorBusyFraction, row.iterationMillisecondsMean, row.servedTokensPerExecutorSecond) =
+                Self.engineFigures(row, before: statsBefore, after: statsAfter)
+            rows.append(row)
         }
         await bench.stop()
         let result = Result(
@@ -167,7 +183,21 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         return Row(
             streams: streams, kernelTokensPerSecond: kernel, servedTokensPerSecond: served,
             servedOverKernel: kernelMean > 0 ? served / kernelMean : 0, ttftMillisecondsP50: median(ttfts),
-            tpotMillisecondsP50: median(tpots), failedRequests: results.count - good.count)
+            tpotMillisecondsP50: median(tpots), failedRequests: results.count - good.count,
+            servedTokens: tokens, servedSeconds: max(0, last - first),
+            executorBusyFraction: .nan, iterationMillisecondsMean: .nan, servedTokensPerExecutorSecond: .nan)
+    }
+
+    /// The engine's own account of the served run, from its counters before and after.
+    static func engineFigures(
+        _ row: Row, before: EngineStats, after: EngineStats
+    ) -> (busy: Double, iterationMilliseconds: Double, tokensPerExecutorSecond: Double) {
+        let executorSeconds = after.executorSeconds - before.executorSeconds
+        let iterations = after.iterationCount - before.iterationCount
+        return (
+            row.servedSeconds > 0 ? executorSeconds / row.servedSeconds : .nan,
+            iterations > 0 ? executorSeconds * 1000 / Double(iterations) : .nan,
+            executorSeconds > 0 ? Double(row.servedTokens) / executorSeconds : .nan)
     }
 
     static func median(_ values: [Double]) -> Double {
@@ -180,14 +210,16 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             "jitserve bench serve-cpu: \(result.model), \(result.threads) threads, scheduler \(result.scheduler), KV \(result.kvCacheDtype)",
             "  chat requests: \(result.promptTokens) random prompt tokens (+ template) → \(result.maxTokens) tokens, ignore_eos, \(result.rounds) per client",
             String(format: "  load average (1 min) at start %.2f, at end %.2f", result.loadAverageAtStart, result.loadAverageAtEnd),
-            "  streams   kernel tok/s (before/after)   served tok/s   served ÷ kernel   TTFT p50 ms   TPOT p50 ms   failed",
+            "  streams   kernel tok/s (before/after)   served tok/s   served ÷ kernel   TTFT p50 ms   TPOT p50 ms   failed   executor busy   iteration ms   served tok per executor s",
         ]
         for row in result.rows {
             let kernel = row.kernelTokensPerSecond.map { String(format: "%.1f", $0) }.joined(separator: " / ")
             lines.append(
-                String(format: "  %7d   %-28@ %12.1f   %15.2f   %11.0f   %11.1f   %6d",
+                String(format: "  %7d   %-28@ %12.1f   %15.2f   %11.0f   %11.1f   %6d   %12.0f%%   %12.1f   %25.1f",
                        row.streams, kernel, row.servedTokensPerSecond, row.servedOverKernel,
-                       row.ttftMillisecondsP50, row.tpotMillisecondsP50, row.failedRequests))
+                       row.ttftMillisecondsP50, row.tpotMillisecondsP50, row.failedRequests,
+                       row.executorBusyFraction * 100, row.iterationMillisecondsMean,
+                       row.servedTokensPerExecutorSecond))
         }
         lines.append("  goal: served ÷ kernel ≥ 0.85")
         return lines.joined(separator: "\n")
