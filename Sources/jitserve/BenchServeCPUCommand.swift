@@ -64,6 +64,9 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         /// Output tokens and wall seconds of the served run (first request sent to last ended).
         var servedTokens: Int
         var servedSeconds: Double
+        /// Mean prompt tokens per request as the server counted them (template included): the
+        /// prefill work the served figure pays for and the kernel figure does not.
+        var promptTokensMean: Double
         /// Share of the served run's wall time the executor was running an iteration.
         var executorBusyFraction: Double
         /// Mean executor time per iteration during the served run, milliseconds.
@@ -185,6 +188,10 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             servedOverKernel: kernelMean > 0 ? served / kernelMean : 0, ttftMillisecondsP50: median(ttfts),
             tpotMillisecondsP50: median(tpots), failedRequests: results.count - good.count,
             servedTokens: tokens, servedSeconds: max(0, last - first),
+            promptTokensMean: {
+                let counts = good.compactMap(\.promptTokens)
+                return counts.isEmpty ? .nan : Double(counts.reduce(0, +)) / Double(counts.count)
+            }(),
             executorBusyFraction: .nan, iterationMillisecondsMean: .nan, servedTokensPerExecutorSecond: .nan)
     }
 
@@ -210,16 +217,16 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             "jitserve bench serve-cpu: \(result.model), \(result.threads) threads, scheduler \(result.scheduler), KV \(result.kvCacheDtype)",
             "  chat requests: \(result.promptTokens) random prompt tokens (+ template) → \(result.maxTokens) tokens, ignore_eos, \(result.rounds) per client",
             String(format: "  load average (1 min) at start %.2f, at end %.2f", result.loadAverageAtStart, result.loadAverageAtEnd),
-            "  streams   kernel tok/s (before/after)   served tok/s   served ÷ kernel   TTFT p50 ms   TPOT p50 ms   failed   executor busy   iteration ms   served tok per executor s",
+            "  streams   kernel tok/s (before/after)   served tok/s   served ÷ kernel   TTFT p50 ms   TPOT p50 ms   failed   executor busy   iteration ms   served tok per executor s   prompt tokens",
         ]
         for row in result.rows {
             let kernel = row.kernelTokensPerSecond.map { String(format: "%.1f", $0) }.joined(separator: " / ")
             lines.append(
-                String(format: "  %7d   %-28@ %12.1f   %15.2f   %11.0f   %11.1f   %6d   %12.0f%%   %12.1f   %25.1f",
+                String(format: "  %7d   %-28@ %12.1f   %15.2f   %11.0f   %11.1f   %6d   %12.0f%%   %12.1f   %25.1f   %13.0f",
                        row.streams, kernel, row.servedTokensPerSecond, row.servedOverKernel,
                        row.ttftMillisecondsP50, row.tpotMillisecondsP50, row.failedRequests,
                        row.executorBusyFraction * 100, row.iterationMillisecondsMean,
-                       row.servedTokensPerExecutorSecond))
+                       row.servedTokensPerExecutorSecond, row.promptTokensMean))
         }
         lines.append("  goal: served ÷ kernel ≥ 0.85")
         return lines.joined(separator: "\n")

@@ -19,6 +19,8 @@ enum SSEBenchClient {
         var tokenTimes: [Instant] = []
         /// `usage.completion_tokens` of the last frame, when the request asked for usage.
         var completionTokens: Int?
+        /// `usage.prompt_tokens` of the last frame, when the request asked for usage.
+        var promptTokens: Int?
         /// When the stream ended.
         var endedAt: Instant?
         var error: String?
@@ -167,6 +169,9 @@ enum SSEBenchClient {
                 }
                 if let range = text.range(of: "\"completion_tokens\":") {
                     result.completionTokens = Int(text[range.upperBound...].prefix { $0.isNumber })
+                }
+                if let range = text.range(of: "\"prompt_tokens\":") {
+                    result.promptTokens = Int(text[range.upperBound...].prefix { $0.isNumber })
                 }
                 if text.contains("\"finish_reason\":null") {
                     result.tokenTimes.append(arrived)
