@@ -29,8 +29,14 @@ extension LlamaModel {
         let group = c.groupSize
         let length = plan.positions[row] + 1
         let blockSize = cache.blockSize
-        // Each head's scores row is padded to whole blocks: the kernels write 16 slots at a time.
-        let stride = (length + blockSize - 1) / blockSize * blockSize
+        // The row attends to positions `first..<length`. Every model this build loads attends
+        // to its whole context; a sliding window would set `first = max(0, length - window)`,
+        // and the loops below already start at `first`.
+        let first = 0
+        // Scores are kept from the start of `first`'s block (`base`), each head's row padded to
+        // whole blocks: the kernels write 16 slots at a time.
+        let base = first / blockSize * blockSize
+        let stride = (length - base + blockSize - 1) / blockSize * blockSize
         let firstHead = kvHead * group
         let isHalf = cache.dataType == .float16
 
@@ -40,8 +46,8 @@ extension LlamaModel {
         for i in 0..<(group * dimension) { queries[i] = source[i] * scale }
 
         plan.withBlockTable(row: row) { table in
-            // Pass 1: scores q·k for every cached position.
-            var position = 0, blockIndex = 0
+            // Pass 1: scores q·k for every position of the blocks that hold `first..<length`.
+            var position = base, blockIndex = base / blockSize
             while position < length {
                 let block = Int(table[blockIndex])
                 let count = min(blockSize, length - position)
@@ -59,29 +65,34 @@ extension LlamaModel {
                     AttentionKernels.scorePair(
                         queries + head * dimension, queries + (head + 1) * dimension, keys: keys,
                         slotStride: blockSize, dimension: dimension, lanes: lanes,
-                        into: scratch.scores + head * stride + position, scratch.scores + (head + 1) * stride + position)
+                        into: scratch.scores + head * stride + position - base,
+                        scratch.scores + (head + 1) * stride + position - base)
                     head += 2
                 }
                 if head < group {
                     AttentionKernels.score(
                         queries + head * dimension, keys: keys, slotStride: blockSize, dimension: dimension,
-                        lanes: lanes, into: scratch.scores + head * stride + position)
+                        lanes: lanes, into: scratch.scores + head * stride + position - base)
                 }
                 position += count
                 blockIndex += 1
             }
 
-            for head in 0..<group { Kernels.softmax(scratch.scores + head * stride, count: length) }
+            for head in 0..<group {
+                Kernels.softmax(scratch.scores + head * stride + first - base, count: length - first)
+            }
 
             // Pass 2: the weighted sum of the values, block by block into each head's output.
             let output = ws.attention + row * c.embeddingLength + firstHead * dimension
             output.initialize(repeating: 0, count: group * dimension)
-            position = 0
-            blockIndex = 0
+            position = first
+            blockIndex = first / blockSize
             while position < length {
                 let block = Int(table[blockIndex])
-                let count = min(blockSize, length - position)
+                let firstSlot = position % blockSize
+                let count = min(blockSize - firstSlot, length - position)
                 let raw = cache.values(block: block, layer: layer, kvHead: kvHead)
+                    + firstSlot * dimension * cache.dataType.elementByteCount
                 let values: UnsafePointer<Float>
                 if isHalf {
                     AttentionKernels.widen(raw, count: count * dimension, into: scratch.values)
@@ -91,7 +102,7 @@ extension LlamaModel {
                 }
                 for head in 0..<group {
                     AttentionKernels.accumulate(
-                        scratch.scores + head * stride + position, count: count, values: values,
+                        scratch.scores + head * stride + position - base, count: count, values: values,
                         dimension: dimension, into: output + head * dimension)
                 }
                 position += count
