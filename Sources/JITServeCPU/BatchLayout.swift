@@ -62,6 +62,12 @@ struct BatchLayout {
         }
     }
 
+    /// Calls `body` with the block table of the sequence `row` belongs to.
+    @inline(__always)
+    func withBlockTable<Result>(row: Int, _ body: (UnsafeBufferPointer<Int32>) -> Result) -> Result {
+        sequences[sequenceOfRow[row]].blockTable.withUnsafeBufferPointer(body)
+    }
+
     /// The physical block and slot where the token of `row` keeps its keys and values.
     @inline(__always)
     func cacheSlot(row: Int, blockSize: Int) -> (block: Int, slot: Int) {

@@ -11,11 +11,21 @@ public struct CPUBenchmark {
         public var streamCounts = [1, 4, 16]
         public var decodeSteps = 64
         public var decodePromptLength = 32
+        /// 0 skips the prefill measurement.
         public var prefillLength = 512
         public var prefillRepeats = 3
+        /// 0 skips the long-context measurement.
         public var longContext = 1024
         public var longContextStreams = 16
+        /// What a throughput divides by: wall time, or the CPU time of this process (all its
+        /// threads) — steadier on a busy shared machine, but spinning workers count too.
+        public var clock = Clock.wall
         public init() {}
+    }
+
+    /// How iterations are timed.
+    public enum Clock: String, Sendable, CaseIterable, Codable {
+        case wall, cpu
     }
 
     public struct Result: Codable, Sendable {
@@ -91,7 +101,9 @@ public struct CPUBenchmark {
                     blockTable: stream.blocks, generatedTokenCount: stream.generated,
                     sampling: SamplingParameters(ignoreEOS: true)))
         }
+        let cpuBefore = Self.processCPUSeconds()
         let outcome = try executor.execute(ExecutionBatch(sequences: scheduled))
+        let cpuSeconds = Self.processCPUSeconds() - cpuBefore
         for (index, count) in work { streams[index].computed += count }
         for token in outcome.tokens {
             if let index = streams.firstIndex(where: { $0.id == token.requestID }) {
@@ -99,7 +111,14 @@ public struct CPUBenchmark {
                 streams[index].generated += 1
             }
         }
-        return outcome.elapsed.seconds
+        return options.clock == .wall ? outcome.elapsed.seconds : cpuSeconds
+    }
+
+    /// CPU time of this process so far, all threads (user and system), seconds.
+    static func processCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
     }
 
     private mutating func release(_ streams: [Stream]) {
@@ -134,20 +153,27 @@ public struct CPUBenchmark {
             progress("decode, \(count) stream(s)…")
             decode[String(count)] = try decodeThroughput(streams: count, promptLength: options.decodePromptLength)
         }
-        progress("prefill, \(options.prefillLength) tokens…")
-        var prefillTimes: [Double] = []
-        for repeat_ in 0..<max(1, options.prefillRepeats) {
-            var streams = [makeStream(length: options.prefillLength, seed: 1000 + UInt64(repeat_))]
-            prefillTimes.append(try step(&streams, [(0, options.prefillLength)]))
-            release(streams)
+        var prefill = 0.0
+        if options.prefillLength > 0 {
+            progress("prefill, \(options.prefillLength) tokens…")
+            var prefillTimes: [Double] = []
+            for repeat_ in 0..<max(1, options.prefillRepeats) {
+                var streams = [makeStream(length: options.prefillLength, seed: 1000 + UInt64(repeat_))]
+                prefillTimes.append(try step(&streams, [(0, options.prefillLength)]))
+                release(streams)
+            }
+            prefillTimes.sort()
+            prefill = Double(options.prefillLength) / prefillTimes[prefillTimes.count / 2]
         }
-        prefillTimes.sort()
-        let prefill = Double(options.prefillLength) / prefillTimes[prefillTimes.count / 2]
 
-        progress("\(options.longContextStreams) streams of \(options.longContext) tokens of context…")
-        let longDecode = try decodeThroughput(streams: options.longContextStreams, promptLength: options.longContext)
-        // Measured before `release` reuses the blocks: the KV pages of all streams are resident.
-        let residentLong = Self.residentMiB()
+        var longDecode = 0.0
+        var residentLong = 0.0
+        if options.longContext > 0 {
+            progress("\(options.longContextStreams) streams of \(options.longContext) tokens of context…")
+            longDecode = try decodeThroughput(streams: options.longContextStreams, promptLength: options.longContext)
+            // Measured before `release` reuses the blocks: the KV pages of all streams are resident.
+            residentLong = Self.residentMiB()
+        }
         return Result(
             threads: executor.model.pool.threadCount, loadSeconds: loadSeconds,
             residentMiBAfterLoad: residentAfterLoad, decodeTokensPerSecond: decode,

@@ -19,41 +19,48 @@ public final class CPUExecutor: Executor {
     /// - Parameters:
     ///   - kvCacheBytes: RAM for keys and values; sets `kvBlockCapacity`. Pages stay virtual
     ///     until used, so a generous budget costs nothing up front.
+    ///   - blockSize: Tokens a KV block holds: a multiple of 16, at most 64.
     ///   - maxModelLength: A cap on the model's context length (prompt + output), if any.
+    ///   - kvCacheDataType: How keys and values are stored (fp32 unless asked otherwise).
     public init(
         model: LlamaModel, tokenizer: Tokenizer?, kvCacheBytes: Int = 2 << 30, blockSize: Int = 16,
-        maxModelLength: Int? = nil
+        maxModelLength: Int? = nil, kvCacheDataType: KVCacheDataType = .float32
     ) {
+        precondition(blockSize % 16 == 0 && blockSize <= 64, "CPU KV blocks hold 16, 32, 48 or 64 tokens")
         let c = model.configuration
         let perToken = PagedKVCache.bytesPerToken(
-            layerCount: c.layerCount, kvHeadCount: c.kvHeadCount, headDimension: c.headDimension)
+            layerCount: c.layerCount, kvHeadCount: c.kvHeadCount, headDimension: c.headDimension,
+            dataType: kvCacheDataType)
         self.model = model
         self.tokenizer = tokenizer
         self.blockSize = blockSize
         self.maxModelLength = min(c.contextLength, maxModelLength ?? c.contextLength)
         cache = PagedKVCache(
             layerCount: c.layerCount, blockCount: max(1, kvCacheBytes / (perToken * blockSize)),
-            blockSize: blockSize, kvHeadCount: c.kvHeadCount, headDimension: c.headDimension)
+            blockSize: blockSize, kvHeadCount: c.kvHeadCount, headDimension: c.headDimension,
+            dataType: kvCacheDataType)
     }
 
     /// Loads a GGUF model (weights, tokenizer) and builds an executor for it.
     public convenience init(
         modelPath: String, threadCount: Int = ProcessInfo.processInfo.activeProcessorCount,
-        kvCacheBytes: Int = 2 << 30
+        kvCacheBytes: Int = 2 << 30, kvCacheDataType: KVCacheDataType = .float32
     ) throws {
-        try self.init(gguf: GGUFFile(contentsOf: modelPath), threadCount: threadCount, kvCacheBytes: kvCacheBytes)
+        try self.init(
+            gguf: GGUFFile(contentsOf: modelPath), threadCount: threadCount, kvCacheBytes: kvCacheBytes,
+            kvCacheDataType: kvCacheDataType)
     }
 
     /// Builds an executor for an opened GGUF model (weights are copied out of the mapping).
     public convenience init(
         gguf file: GGUFFile, threadCount: Int = ProcessInfo.processInfo.activeProcessorCount,
-        kvCacheBytes: Int = 2 << 30, maxModelLength: Int? = nil
+        kvCacheBytes: Int = 2 << 30, maxModelLength: Int? = nil, kvCacheDataType: KVCacheDataType = .float32
     ) throws {
         let configuration = try LlamaConfiguration(gguf: file)
         let weights = try LlamaWeights(gguf: file, configuration: configuration)
         let model = LlamaModel(weights: weights, threadCount: threadCount)
         try self.init(model: model, tokenizer: Tokenizer(gguf: file), kvCacheBytes: kvCacheBytes,
-                      maxModelLength: maxModelLength)
+                      maxModelLength: maxModelLength, kvCacheDataType: kvCacheDataType)
     }
 
     public func execute(_ batch: ExecutionBatch) throws -> ExecutionOutcome {

@@ -55,11 +55,29 @@ public enum Kernels {
     /// Softmax in place over `count` elements (any count); returns nothing, normalises to sum 1.
     public static func softmax(_ values: UnsafeMutablePointer<Float>, count: Int) {
         if count == 0 { return }
-        var maximum = -Float.infinity
-        for i in 0..<count { maximum = max(maximum, values[i]) }
-        let total = exponentiate(values, count: count, subtracting: maximum)
-        let inverse = 1 / total
-        for i in 0..<count { values[i] *= inverse }
+        let raw = UnsafeMutableRawPointer(values)
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= count {
+            lanes = pointwiseMax(lanes, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+            i += 8
+        }
+        var maximum = lanes.max()
+        while i < count {
+            maximum = max(maximum, values[i])
+            i += 1
+        }
+        let inverse = 1 / exponentiate(values, count: count, subtracting: maximum)
+        i = 0
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            raw.storeBytes(of: v * inverse, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            values[i] *= inverse
+            i += 1
+        }
     }
 
     /// `values[i] = exp(values[i] - shift)` for any count; returns the sum of the results.

@@ -49,7 +49,8 @@ public final class LlamaModel: @unchecked Sendable {
         self.configuration = weights.configuration
         self.pool = ThreadPool(threadCount: threadCount)
         self.sgemmThreshold = sgemmThreshold
-        openblas_set_num_threads(Int32(max(1, threadCount)))
+        // SGEMM runs inside the pool's threads, one slice each (QuantizedMatrix.multiply).
+        openblas_set_num_threads(1)
         let c = weights.configuration
         ropeTable = Kernels.ropeTable(
             positions: c.contextLength, headDimension: c.headDimension, base: c.ropeBase,

@@ -19,8 +19,23 @@ final class LlamaWorkspace: @unchecked Sendable {
     private(set) var logits: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
     /// A dequantised weight matrix for the SGEMM path (largest layer matrix).
     let dequantized: UnsafeMutablePointer<Float>
-    /// Attention scores, one `groupSize × contextLength` area per thread.
-    let scores: UnsafeMutablePointer<Float>
+    /// Attention scratch, one area per thread (see `AttentionScratch`).
+    private let attentionArea: UnsafeMutablePointer<Float>
+    private let attentionAreaSize: Int
+    let threadCount: Int
+    /// The KV block size the attention areas are laid out for (keys and values of one block).
+    static let maxBlockSize = 64
+
+    /// One thread's attention buffers.
+    struct AttentionScratch {
+        /// The GQA group's queries, pre-scaled (`groupSize × headDimension`).
+        var queries: UnsafeMutablePointer<Float>
+        /// One scores row per query head, each padded to whole blocks.
+        var scores: UnsafeMutablePointer<Float>
+        /// One block's keys or values widened from fp16 (`maxBlockSize × headDimension` each).
+        var keys: UnsafeMutablePointer<Float>
+        var values: UnsafeMutablePointer<Float>
+    }
 
     init(configuration c: LlamaConfiguration, threadCount: Int) {
         configuration = c
@@ -28,11 +43,35 @@ final class LlamaWorkspace: @unchecked Sendable {
             (c.embeddingLength + 2 * c.kvWidth) * c.embeddingLength,
             2 * c.feedForwardLength * c.embeddingLength, c.embeddingLength * c.embeddingLength)
         dequantized = .allocate(capacity: largest)
-        scores = .allocate(capacity: threadCount * c.groupSize * c.contextLength)
+        self.threadCount = threadCount
+        let paddedContext = Self.paddedContext(c)
+        let block = Self.maxBlockSize * c.headDimension
+        // Rounded to whole cache lines so that two threads never share one.
+        attentionAreaSize = (c.groupSize * (c.headDimension + paddedContext) + 2 * block + 15) / 16 * 16
+        attentionArea = .allocate(capacity: threadCount * attentionAreaSize)
+    }
+
+    /// Room for one scores row: the context rounded up to whole blocks of any size up to
+    /// `maxBlockSize`.
+    static func paddedContext(_ c: LlamaConfiguration) -> Int {
+        (c.contextLength + maxBlockSize - 1) / maxBlockSize * maxBlockSize + maxBlockSize
+    }
+
+    /// Thread `thread`'s attention buffers.
+    @inline(__always)
+    func attentionScratch(thread: Int) -> AttentionScratch {
+        let base = attentionArea + thread * attentionAreaSize
+        let c = configuration
+        let queries = base
+        let scores = queries + c.groupSize * c.headDimension
+        let paddedContext = Self.paddedContext(c)
+        let keys = scores + c.groupSize * paddedContext
+        return AttentionScratch(
+            queries: queries, scores: scores, keys: keys, values: keys + Self.maxBlockSize * c.headDimension)
     }
 
     deinit {
-        for buffer in [x, normed, qkv, attention, feedForward, logits, dequantized, scores] {
+        for buffer in [x, normed, qkv, attention, feedForward, logits, dequantized, attentionArea] {
             buffer.deallocate()
         }
     }

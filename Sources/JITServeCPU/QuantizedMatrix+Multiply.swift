@@ -21,14 +21,20 @@ extension QuantizedMatrix {
     ) {
         if tokenCount == 0 { return }
         if tokenCount >= sgemmThreshold, let scratch {
+            // Slices of output rows, each dequantised and multiplied by one thread with
+            // single-threaded SGEMM. OpenBLAS's own threads split every call into fixed shares
+            // and wait for all of them, so one share whose thread is off its core (the server's
+            // threads, another process) stalls the call; slices claimed from the pool's counter
+            // go to whichever thread is running. The dequantised rows are still in cache when
+            // their slice is multiplied.
             let columns = self.columns
-            pool.parallelFor(rows, granularity: 16) { range in
+            pool.parallelFor(rows, granularity: 64) { range in
                 for row in range { self.dequantizeRow(row, into: scratch + row * columns) }
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokenCount), Int32(range.count),
+                    Int32(columns), 1, input, Int32(inputStride), scratch + range.lowerBound * columns,
+                    Int32(columns), accumulate ? 1 : 0, output + range.lowerBound, Int32(outputStride))
             }
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokenCount), Int32(rows),
-                Int32(columns), 1, input, Int32(inputStride), scratch, Int32(columns),
-                accumulate ? 1 : 0, output, Int32(outputStride))
             return
         }
         let matrix = self

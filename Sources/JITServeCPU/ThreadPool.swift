@@ -8,7 +8,12 @@ import Synchronization
 /// weight matrix), each a few microseconds long, so waking threads through the kernel on every
 /// job would cost as much as the work. Workers therefore spin briefly on a generation counter
 /// after each job and only then park on a semaphore; the caller's thread takes part as worker 0.
-/// Not reentrant: one owner submits jobs, one at a time.
+///
+/// Jobs are made of pieces that any thread may claim, and the caller waits only for the workers
+/// that joined the job before it ran out of pieces, never for one that has not started: when
+/// a worker is off its core (another process, or the server's own threads on a small machine),
+/// the caller does the whole job itself instead of stalling until the scheduler brings the
+/// worker back. Not reentrant: one owner submits jobs, one at a time.
 public final class ThreadPool: @unchecked Sendable {
     /// Threads that run a job, the caller's included.
     public let threadCount: Int
@@ -30,12 +35,14 @@ public final class ThreadPool: @unchecked Sendable {
 
     deinit {
         state.stopping.store(true, ordering: .sequentiallyConsistent)
-        state.generation.add(1, ordering: .sequentiallyConsistent)
+        state.gate.add(State.generationUnit, ordering: .sequentiallyConsistent)
         state.wakeSleepers()
     }
 
-    /// Runs `body(thread, threadCount)` on every thread and returns when all have finished.
-    public func run(_ body: @escaping (_ thread: Int, _ threadCount: Int) -> Void) {
+    /// Runs `body(thread, threadCount)` on the caller's thread and on each worker that joins
+    /// before the caller's own call returns; returns when all of those have finished. `body`
+    /// must claim its work from shared state, since any worker may be absent.
+    private func run(_ body: @escaping (_ thread: Int, _ threadCount: Int) -> Void) {
         if threadCount == 1 {
             body(0, 1)
             return
@@ -43,23 +50,53 @@ public final class ThreadPool: @unchecked Sendable {
         state.submit(body)
     }
 
-    /// Splits `0..<count` into one contiguous range per thread (multiples of `granularity`)
-    /// and runs `body` on each non-empty range in parallel.
+    /// Runs `body` on contiguous ranges of `0..<count` (multiples of `granularity`) in
+    /// parallel, each range once.
+    ///
+    /// Threads claim ranges one at a time from a shared counter rather than each taking a fixed
+    /// share: when another process or the server's own threads take a core away from one
+    /// worker for a moment, the others carry on with what is left instead of waiting for it at
+    /// the end of the job.
     public func parallelFor(
         _ count: Int, granularity: Int = 1, _ body: @escaping (Range<Int>) -> Void
     ) {
         if count <= 0 { return }
         let units = (count + granularity - 1) / granularity
-        let threads = min(threadCount, units)
-        if threads <= 1 {
+        if threadCount == 1 || units == 1 {
             body(0..<count)
             return
         }
+        // About four ranges a thread: small enough to even out, large enough that claiming
+        // one costs nothing next to running it.
+        let perChunk = max(1, units / (threadCount * 4)) * granularity
+        let chunks = (count + perChunk - 1) / perChunk
+        let state = self.state
+        state.nextIndex.store(0, ordering: .relaxed)
+        run { _, _ in
+            while true {
+                let chunk = state.nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+                if chunk >= chunks { return }
+                body((chunk * perChunk)..<min(count, (chunk + 1) * perChunk))
+            }
+        }
+    }
+
+    /// Runs `body(index, thread)` for every index of `0..<count`, each once, threads claiming
+    /// indices one at a time (for work units of uneven size, such as attention rows).
+    public func forEachIndex(_ count: Int, _ body: @escaping (_ index: Int, _ thread: Int) -> Void) {
+        if count <= 0 { return }
+        if threadCount == 1 || count == 1 {
+            for index in 0..<count { body(index, 0) }
+            return
+        }
+        let state = self.state
+        state.nextIndex.store(0, ordering: .relaxed)
         run { thread, _ in
-            guard thread < threads else { return }
-            let lower = units * thread / threads * granularity
-            let upper = min(count, units * (thread + 1) / threads * granularity)
-            if lower < upper { body(lower..<upper) }
+            while true {
+                let index = state.nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+                if index >= count { return }
+                body(index, thread)
+            }
         }
     }
 }
@@ -67,16 +104,23 @@ public final class ThreadPool: @unchecked Sendable {
 /// What the pool's threads share; owned jointly by the pool and its workers.
 private final class State: @unchecked Sendable {
     let threadCount: Int
-    let generation = Atomic<Int>(0)
-    let finished = Atomic<Int>(0)
+    /// The job gate, one word so that joining and closing cannot interleave badly:
+    /// `generation × generationUnit + closed × closedBit + joined workers`.
+    let gate = Atomic<Int>(0)
+    static let generationUnit = 1 << 20
+    static let closedBit = 1 << 19
+    static let joinedMask = closedBit - 1
     /// Workers about to park or parked: a hint that lets `submit` skip the lock when none is.
     let sleepers = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
+    /// The next unclaimed piece of the current job (`parallelFor`, `forEachIndex`).
+    let nextIndex = Atomic<Int>(0)
     /// Which workers are parked, each on its own semaphore (a shared one would let a worker
     /// that parks late take the wake-up meant for another).
     let parked: Mutex<[Bool]>
     let wakeUps: [DispatchSemaphore]
-    /// Written by the submitter before it bumps `generation`, read by workers after they see it.
+    /// Written by the submitter before it opens a generation, read only by workers that joined
+    /// it, and cleared only after they have all left.
     var job: ((Int, Int) -> Void)?
 
     /// How many polls a worker spins before it sleeps (tens of microseconds).
@@ -88,14 +132,26 @@ private final class State: @unchecked Sendable {
         wakeUps = (0..<threadCount).map { _ in DispatchSemaphore(value: 0) }
     }
 
+    @inline(__always)
+    static func generation(_ gate: Int) -> Int { gate / generationUnit }
+
     func submit(_ body: @escaping (Int, Int) -> Void) {
         job = body
-        finished.store(0, ordering: .sequentiallyConsistent)
-        generation.add(1, ordering: .sequentiallyConsistent)
+        // Nobody else writes the gate now: the last job is closed and its workers have left.
+        let generation = Self.generation(gate.load(ordering: .relaxed)) + 1
+        gate.store(generation * Self.generationUnit, ordering: .sequentiallyConsistent)
         wakeSleepers()
         body(0, threadCount)
+        // Close the job to latecomers, then wait for those that joined to finish their pieces.
+        var current = gate.load(ordering: .relaxed)
+        while true {
+            let (exchanged, original) = gate.compareExchange(
+                expected: current, desired: current | Self.closedBit, ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            current = original
+        }
         var spins = 0
-        while finished.load(ordering: .acquiring) < threadCount - 1 {
+        while gate.load(ordering: .acquiring) & Self.joinedMask != 0 {
             spinPause()
             spins += 1
             // On an oversubscribed machine a worker may be waiting for this very core: give it
@@ -109,17 +165,17 @@ private final class State: @unchecked Sendable {
         var seen = 0
         while true {
             var spins = 0
-            while generation.load(ordering: .acquiring) == seen && spins < spinLimit {
+            while Self.generation(gate.load(ordering: .acquiring)) == seen && spins < spinLimit {
                 spinPause()
                 spins += 1
             }
-            if generation.load(ordering: .sequentiallyConsistent) == seen {
+            if Self.generation(gate.load(ordering: .sequentiallyConsistent)) == seen {
                 // Two-flag handshake: announce first, then re-check the generation; `submit`
-                // bumps the generation first, then reads the announcement. One of the two sees
+                // opens the generation first, then reads the announcement. One of the two sees
                 // the other, so no wake-up is lost.
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 let parks = parked.withLock { parked in
-                    guard generation.load(ordering: .sequentiallyConsistent) == seen else { return false }
+                    guard Self.generation(gate.load(ordering: .sequentiallyConsistent)) == seen else { return false }
                     parked[index] = true
                     return true
                 }
@@ -127,10 +183,20 @@ private final class State: @unchecked Sendable {
                 sleepers.subtract(1, ordering: .sequentiallyConsistent)
                 // Woken, or the job came in meanwhile: either way the generation has moved on.
             }
-            seen = generation.load(ordering: .acquiring)
+            var current = gate.load(ordering: .acquiring)
+            seen = Self.generation(current)
             if stopping.load(ordering: .acquiring) { return }
-            if let job { job(index, threadCount) }
-            finished.add(1, ordering: .releasing)
+            // Join unless the submitter already closed this job (it did every piece itself).
+            while Self.generation(current) == seen && current & Self.closedBit == 0 {
+                let (exchanged, original) = gate.compareExchange(
+                    expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+                if exchanged {
+                    if let job { job(index, threadCount) }
+                    gate.subtract(1, ordering: .releasing)
+                    break
+                }
+                current = original
+            }
         }
     }
 
@@ -147,6 +213,6 @@ private final class State: @unchecked Sendable {
     @inline(__always)
     func spinPause() {
         // A cheap pause; `sched_yield` would hand the core away for far longer.
-        for _ in 0..<8 { _ = generation.load(ordering: .relaxed) }
+        for _ in 0..<8 { _ = gate.load(ordering: .relaxed) }
     }
 }

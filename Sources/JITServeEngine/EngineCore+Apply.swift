@@ -15,6 +15,7 @@ extension EngineCore {
         let doneAt = admission.startedAt + outcome.elapsed
         let alpha = configuration.iterationTimeSmoothing
         iterationSeconds = (1 - alpha) * iterationSeconds + alpha * outcome.elapsed.seconds
+        counters.executorSeconds += outcome.elapsed.seconds
 
         for (s, tokenCount) in admission.work {
             s.state.computedTokenCount += tokenCount

@@ -33,6 +33,9 @@ public struct EngineStats: Sendable {
     public var workflowCount = 0
     public var workflowEstimateCount = 0
     public var workflowServiceTokenCount = 0
+    /// Seconds the executor spent running iterations, all told (what is left of the wall time
+    /// went to the engine, the policy, the server, or waiting for work).
+    public var executorSeconds = 0.0
 
     public init() {}
 }

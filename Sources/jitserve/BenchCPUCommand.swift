@@ -21,14 +21,43 @@ struct BenchCPUCommand: ParsableCommand {
     @Option(help: "Batches of at least this many tokens use OpenBLAS SGEMM (0: never).")
     var sgemmThreshold = 48
 
+    @Option(help: "KV cache element type: fp32 (default) or fp16 (as llama.cpp keeps it).")
+    var kvCacheDtype: KVCacheDataType = .float32
+
+    @Option(help: "Decode stream counts, comma-separated.")
+    var streams = "1,4,16"
+
+    @Option(help: "Prefill length in tokens (0: skip the prefill measurement).")
+    var prefillTokens = 512
+
+    @Option(help: "Context of the long-context decode streams (0: skip that measurement).")
+    var longContext = 1024
+
+    @Option(help: "What throughput divides by: wall time, or this process's CPU time (steadier on a busy machine; spinning workers count).")
+    var clock: CPUBenchmark.Clock = .wall
+
     @OptionGroup var output: OutputOptions
+
+    var streamCounts: [Int] { streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard decodeSteps >= 1 else { throw ValidationError("--decode-steps must be at least 1") }
+        let counts = streamCounts
+        guard counts.count == streams.split(separator: ",", omittingEmptySubsequences: false).count, counts.allSatisfy({ (1...256).contains($0) }) else {
+            throw ValidationError("--streams must be comma-separated counts in 1...256, got '\(streams)'")
+        }
+        guard (0...8192).contains(prefillTokens) else { throw ValidationError("--prefill-tokens must be in 0...8192") }
+        guard (0...8192).contains(longContext) else { throw ValidationError("--long-context must be in 0...8192") }
+    }
 
     func run() throws {
         let startedAt = ContinuousClock.now
         let executor: CPUExecutor
         do {
             let path = try ModelStore().resolve(model.cpuModel, pullIfMissing: true, log: Console.error)
-            executor = try CPUExecutor(modelPath: path, threadCount: threads, kvCacheBytes: 1 << 30)
+            executor = try CPUExecutor(
+                modelPath: path, threadCount: threads, kvCacheBytes: 1 << 30, kvCacheDataType: kvCacheDtype)
         } catch let error as CPUError {
             Console.error("error: \(error)")
             throw ExitCode.failure
@@ -37,10 +66,14 @@ struct BenchCPUCommand: ParsableCommand {
         let loadSeconds = (ContinuousClock.now - startedAt).seconds
         var options = CPUBenchmark.Options()
         options.decodeSteps = decodeSteps
+        options.streamCounts = streamCounts
+        options.prefillLength = prefillTokens
+        options.longContext = longContext
+        options.clock = clock
         var benchmark = CPUBenchmark(executor: executor, options: options)
         let result = try benchmark.run(loadSeconds: loadSeconds) { Console.error("  " + $0) }
 
-        print("jitserve CPU executor, \(result.threads) threads (weights \(executor.model.weights.byteCount >> 20) MiB in memory)")
+        print("jitserve CPU executor, \(result.threads) threads (weights \(executor.model.weights.byteCount >> 20) MiB in memory, KV \(kvCacheDtype.rawValue)\(clock == .cpu ? ", tokens per CPU second" : ""))")
         print(String(format: "  load                     %8.2f s", result.loadSeconds))
         for streams in options.streamCounts {
             let rate = result.decodeTokensPerSecond[String(streams)] ?? 0

@@ -18,6 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchHTTPCommand.self,
             BenchLiveCommand.self,
             BenchWorkflowsCommand.self,
+            BenchServeCPUCommand.self,
         ],
         // `jitserve bench --recipe paper …` runs the paper's evaluation.
         defaultSubcommand: BenchPaperCommand.self

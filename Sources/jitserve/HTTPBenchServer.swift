@@ -5,8 +5,9 @@ import JITServeHTTP
 import JITServeSetup
 import Synchronization
 
-/// `jitserve serve`'s server with the echo executor, run inside the benchmark's process on a
-/// free loopback port, keeping every retired request's record.
+/// `jitserve serve`'s server run inside a benchmark's process on a free loopback port: with the
+/// echo executor (`bench http`, keeping every retired request's record) or with the backend
+/// `serve` builds (`bench serve-cpu`).
 final class HTTPBenchServer: Sendable {
     let server: OpenAIServer
     let engine: LiveEngine
@@ -45,20 +46,36 @@ final class HTTPBenchServer: Sendable {
 
     /// Starts a server whose echo executor models `iteration` per iteration (zero: no cost).
     static func start(iteration: Duration, maxModelLength: Int, keepsRecords: Bool = true) async throws -> HTTPBenchServer {
-        let server = OpenAIServer(configuration: ServerConfiguration(
-            host: "127.0.0.1", port: 0, servedModelName: "echo", maxWaitingRequests: 100_000))
         let records = RecordStore(keepsRecords: keepsRecords)
-        let metrics = server.metrics
-        let executor = EchoExecutor(maxModelLength: maxModelLength, kvBlockCapacity: 16_384, iterationTime: iteration)
-        // FCFS, told nothing: the benchmark measures the server, not a policy.
-        let core = try EngineBuilder(
-            policy: "vllm", lengths: LengthEstimatorSettings(forest: nil, servedModel: "echo", calibration: nil), configuration: EngineConfiguration(rejectsOutputBeyondContext: true))
-            .makeEngine(executor: executor, textCodec: ByteCodec())
-        let engine = LiveEngine(core: core, onRetire: { record in
-            metrics.observe(record)
-            records.add(record)
-        })
-        server.install(ServingBackend(engine: engine, executorName: "echo", textNote: "benchmark"))
+        let configuration = ServerConfiguration(
+            host: "127.0.0.1", port: 0, servedModelName: "echo", maxWaitingRequests: 100_000)
+        return try await start(configuration: configuration, records: records) { server in
+            let metrics = server.metrics
+            let executor = EchoExecutor(maxModelLength: maxModelLength, kvBlockCapacity: 16_384, iterationTime: iteration)
+            // FCFS, told nothing: the benchmark measures the server, not a policy.
+            let core = try EngineBuilder(
+                policy: "vllm", lengths: LengthEstimatorSettings(forest: nil, servedModel: "echo", calibration: nil), configuration: EngineConfiguration(rejectsOutputBeyondContext: true))
+                .makeEngine(executor: executor, textCodec: ByteCodec())
+            let engine = LiveEngine(core: core, onRetire: { record in
+                metrics.observe(record)
+                records.add(record)
+            })
+            return ServingBackend(engine: engine, executorName: "echo", textNote: "benchmark")
+        }
+    }
+
+    /// Starts a server with `configuration` (its port is replaced by a free one) in this
+    /// process, serving the backend `makeBackend` builds for it.
+    static func start(
+        configuration: ServerConfiguration, records: RecordStore = RecordStore(keepsRecords: false),
+        makeBackend: (OpenAIServer) throws -> ServingBackend
+    ) async throws -> HTTPBenchServer {
+        var configuration = configuration
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        let server = OpenAIServer(configuration: configuration)
+        let backend = try makeBackend(server)
+        server.install(backend)
         let (stopped, trigger) = AsyncStream<Void>.makeStream()
         let finished = Task {
             try await server.run(handleSignals: false) {
@@ -70,7 +87,7 @@ final class HTTPBenchServer: Sendable {
             try await Task.sleep(for: .milliseconds(10))
         }
         return HTTPBenchServer(
-            server: server, engine: engine, records: records, port: server.boundPort, finished: finished,
+            server: server, engine: backend.engine, records: records, port: server.boundPort, finished: finished,
             stopTrigger: trigger)
     }
 

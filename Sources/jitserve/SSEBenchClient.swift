@@ -5,27 +5,63 @@ import Synchronization
 import Glibc
 #endif
 
-/// A minimal streaming client for the HTTP benchmark: one blocking loopback socket per stream,
+/// A minimal streaming client for the HTTP benchmarks: one blocking loopback socket per stream,
 /// on its own thread, decoding chunked transfer encoding and SSE frames and stamping each
-/// token's arrival with the engine's clock.
+/// token's arrival with the engine's clock. Cheap on purpose: on a 2-core machine the client
+/// shares the cores with the server it measures.
 enum SSEBenchClient {
     struct Result: Sendable {
-        /// The engine's ID of the request (from the response `id`, `cmpl-<n>`).
+        /// The engine's ID of the request (from the response `id`, `cmpl-<n>` or `chatcmpl-<n>`).
         var requestID: RequestID?
+        /// When the request was sent.
+        var sentAt: Instant?
         /// Arrival instant of each token frame.
         var tokenTimes: [Instant] = []
+        /// `usage.completion_tokens` of the last frame, when the request asked for usage.
+        var completionTokens: Int?
+        /// `usage.prompt_tokens` of the last frame, when the request asked for usage.
+        var promptTokens: Int?
+        /// When the stream ended.
+        var endedAt: Instant?
         var error: String?
+    }
+
+    /// A streaming request: its path and JSON body.
+    struct Request: Sendable {
+        var path: String
+        var body: String
+
+        /// The echo benchmark's completion request.
+        static func completion(maxTokens: Int) -> Request {
+            Request(
+                path: "/v1/completions",
+                body: #"{"model":"echo","prompt":"bench","max_tokens":\#(maxTokens),"stream":true,"ignore_eos":true}"#)
+        }
     }
 
     /// Runs `count` concurrent streams of `maxTokens` tokens (each closed after `cutAfter` token
     /// frames when given) and returns when all have ended.
     static func run(count: Int, port: Int, maxTokens: Int, clock: WallClock, cutAfter: Int? = nil) -> [Result] {
-        let results = ResultSlots(count: count)
+        closedLoop(streams: count, rounds: 1, port: port, clock: clock, cutAfter: cutAfter) { _, _ in
+            .completion(maxTokens: maxTokens)
+        }
+    }
+
+    /// `streams` clients, each sending `rounds` requests one after another (the next as soon as
+    /// the previous stream ends, as `vllm bench serve --max-concurrency` does); returns every
+    /// request's result, client by client.
+    static func closedLoop(
+        streams: Int, rounds: Int, port: Int, clock: WallClock, cutAfter: Int? = nil,
+        request: @escaping @Sendable (_ stream: Int, _ round: Int) -> Request
+    ) -> [Result] {
+        let results = ResultSlots(count: streams * rounds)
         let group = DispatchGroup()
-        for i in 0..<count {
+        for i in 0..<streams {
             group.enter()
             let thread = Thread {
-                results.set(i, stream(port: port, maxTokens: maxTokens, clock: clock, cutAfter: cutAfter))
+                for round in 0..<rounds {
+                    results.set(i * rounds + round, stream(port: port, request: request(i, round), clock: clock, cutAfter: cutAfter))
+                }
                 group.leave()
             }
             thread.stackSize = 1 << 20
@@ -43,7 +79,13 @@ enum SSEBenchClient {
         var all: [Result] { slots.withLock { $0 } }
     }
 
-    static func stream(port: Int, maxTokens: Int, clock: WallClock, cutAfter: Int?) -> Result {
+    static func stream(port: Int, request: Request, clock: WallClock, cutAfter: Int?) -> Result {
+        var result = receive(port: port, request: request, clock: clock, cutAfter: cutAfter)
+        result.endedAt = clock.now()
+        return result
+    }
+
+    private static func receive(port: Int, request: Request, clock: WallClock, cutAfter: Int?) -> Result {
         var result = Result()
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return Result(error: "socket() failed: errno \(errno)") }
@@ -60,11 +102,12 @@ enum SSEBenchClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return Result(error: "connect() failed: errno \(errno)") }
-        let body = #"{"model":"echo","prompt":"bench","max_tokens":\#(maxTokens),"stream":true,"ignore_eos":true}"#
-        let request = "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        let body = request.body
+        let head = "POST \(request.path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
-        let sent = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
-        guard sent == request.utf8.count else { return Result(error: "send() failed") }
+        result.sentAt = clock.now()
+        let sent = head.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        guard sent == head.utf8.count else { return Result(error: "send() failed") }
 
         var raw: [UInt8] = []  // bytes received, not yet decoded
         var rawStart = 0
@@ -120,9 +163,15 @@ enum SSEBenchClient {
                     result.error = text
                     return result
                 }
-                if result.requestID == nil, let range = text.range(of: "\"id\":\"cmpl-") {
+                if result.requestID == nil, let range = text.range(of: "cmpl-") {
                     let digits = text[range.upperBound...].prefix { $0.isNumber }
                     result.requestID = UInt64(digits).map(RequestID.init)
+                }
+                if let range = text.range(of: "\"completion_tokens\":") {
+                    result.completionTokens = Int(text[range.upperBound...].prefix { $0.isNumber })
+                }
+                if let range = text.range(of: "\"prompt_tokens\":") {
+                    result.promptTokens = Int(text[range.upperBound...].prefix { $0.isNumber })
                 }
                 if text.contains("\"finish_reason\":null") {
                     result.tokenTimes.append(arrived)

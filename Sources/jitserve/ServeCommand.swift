@@ -61,6 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
     var echoStopAfter: Int?
     @Option(help: "cpu executor: threads for the forward pass (default: every core).")
     var threads: Int?
+    @Option(help: "cpu executor: KV cache element type, fp32 (default) or fp16 (half the memory, as llama.cpp keeps it).")
+    var kvCacheDtype: KVCacheDataType = .float32
     @Option(help: "echo executor: modelled milliseconds per iteration (0: no cost at all).")
     var echoIterationMs = 0.0
     @Flag(help: ArgumentHelp(
@@ -216,7 +218,7 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("loading \(path)")
             let file = try GGUFFile(contentsOf: path)
             let cpu = try CPUExecutor(gguf: file, threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                      maxModelLength: maxModelLen)
+                                      maxModelLength: maxModelLen, kvCacheDataType: kvCacheDtype)
             guard let tokenizer = cpu.tokenizer else {
                 throw ValidationError("\(path) carries no tokenizer; the server needs one to read text")
             }

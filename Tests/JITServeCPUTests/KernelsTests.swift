@@ -95,3 +95,38 @@ struct KernelsTests {
         }
     }
 }
+
+extension KernelsTests {
+    @Test func threadPoolForEachIndexRunsEveryIndexOnceOnAValidThread() {
+        let pool = ThreadPool(threadCount: 3)
+        for count in [0, 1, 2, 7, 333] {
+            let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(1, count))
+            let threads = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(1, count))
+            hits.initialize(repeating: 0)
+            threads.initialize(repeating: -1)
+            let hitAddress = UInt(bitPattern: hits.baseAddress), threadAddress = UInt(bitPattern: threads.baseAddress)
+            pool.forEachIndex(count) { index, thread in
+                UnsafeMutablePointer<Int>(bitPattern: hitAddress)![index] += 1
+                UnsafeMutablePointer<Int>(bitPattern: threadAddress)![index] = thread
+            }
+            #expect(hits.prefix(count).allSatisfy { $0 == 1 }, "count \(count)")
+            #expect(threads.prefix(count).allSatisfy { (0..<3).contains($0) }, "count \(count)")
+            hits.deallocate()
+            threads.deallocate()
+        }
+    }
+
+    @Test func softmaxMatchesTheDefinitionAcrossVectorAndTailLengths() {
+        var generator = SplitMix64(seed: 5)
+        for count in [1, 7, 8, 9, 16, 37] {
+            let original = (0..<count).map { _ in generator.uniform(-6, 6) }
+            var values = original
+            Kernels.softmax(&values, count: count)
+            let maximum = Double(original.max()!)
+            let denominator = original.reduce(0.0) { $0 + Foundation.exp(Double($1) - maximum) }
+            for (p, x) in zip(values, original) {
+                #expect(abs(Double(p) - Foundation.exp(Double(x) - maximum) / denominator) < 1e-6, "count \(count)")
+            }
+        }
+    }
+}

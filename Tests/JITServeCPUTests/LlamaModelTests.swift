@@ -93,4 +93,44 @@ struct LlamaModelTests {
         #expect(stoppedAt == eosAt)
         #expect(harness.generated(stopping).prefix(eosAt + 1).last == fixture.eosTokenID)
     }
+
+    /// Bigger KV blocks change only where keys and values live, not the order anything is
+    /// summed in: the tokens must be the same, and the reference's.
+    @Test(arguments: [32, 64])
+    func blockSizeDoesNotChangeTheTokens(blockSize: Int) throws {
+        let fixture = try ModelTestSupport.fixture()
+        let harness = ExecutorHarness(executor: ModelTestSupport.executor(blockSize: blockSize))
+        for reference in fixture.cases {
+            let index = harness.add(prompt: reference.promptTokens)
+            try harness.step([(index, reference.promptTokens.count)])
+            try harness.decode([index], until: reference.greedyTokens.count)
+            #expect(harness.generated(index) == reference.greedyTokens, "prompt: \(reference.prompt)")
+        }
+    }
+
+    /// The opt-in fp16 cache rounds keys and values to 11 bits: the first step's top logits
+    /// stay within a looser bound of the reference, and greedy decoding follows it for a while.
+    @Test func fp16CacheStaysCloseToTheReference() throws {
+        let fixture = try ModelTestSupport.fixture()
+        let executor = ModelTestSupport.executor(kvCacheDataType: .float16)
+        for reference in fixture.cases {
+            let blocks = (reference.promptTokens.count + 15) / 16
+            let logits = try executor.model.forward(
+                [ForwardSequence(
+                    tokens: reference.promptTokens, startPosition: 0,
+                    blockTable: (0..<blocks).map(Int32.init), wantsLogits: true)],
+                cache: executor.cache)
+            for top in reference.topLogits {
+                let value = logits[0][Int(top.token)]
+                #expect(abs(value - top.logit) < 0.05, "token \(top.token) of '\(reference.prompt)'")
+            }
+        }
+        let harness = ExecutorHarness(executor: ModelTestSupport.executor(kvCacheDataType: .float16))
+        for reference in fixture.cases {
+            let index = harness.add(prompt: reference.promptTokens)
+            try harness.step([(index, reference.promptTokens.count)])
+            try harness.decode([index], until: 16)
+            #expect(harness.generated(index) == Array(reference.greedyTokens.prefix(16)), "prompt: \(reference.prompt)")
+        }
+    }
 }

@@ -22,9 +22,14 @@ enum ModelTestSupport {
     static var isAvailable: Bool { loaded != nil }
 
     /// A fresh executor (own thread pool and KV cache) over the shared weights.
-    static func executor(threads: Int = 2, sgemmThreshold: Int = 48) -> CPUExecutor {
+    static func executor(
+        threads: Int = 2, sgemmThreshold: Int = 48, blockSize: Int = 16,
+        kvCacheDataType: KVCacheDataType = .float32
+    ) -> CPUExecutor {
         let model = LlamaModel(weights: loaded!.weights, threadCount: threads, sgemmThreshold: sgemmThreshold)
-        return CPUExecutor(model: model, tokenizer: loaded!.tokenizer, kvCacheBytes: 64 << 20)
+        return CPUExecutor(
+            model: model, tokenizer: loaded!.tokenizer, kvCacheBytes: 64 << 20, blockSize: blockSize,
+            kvCacheDataType: kvCacheDataType)
     }
 
     /// The reference fixture written by scripts/reference_forward.py (ReferenceFixture.swift).

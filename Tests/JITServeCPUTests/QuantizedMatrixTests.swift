@@ -97,6 +97,33 @@ struct QuantizedMatrixTests {
         }
     }
 
+    /// The SGEMM path splits the rows into 64-row slices over the pool's threads: every slice,
+    /// the short last one included, must land in its own output columns.
+    @Test(arguments: [1, 3])
+    func sgemmSlicesCoverEveryRow(threads: Int) throws {
+        let rows = 200, columns = 64, tokens = 50
+        let (tensor, bytes, values) = Self.randomTensor(.q8_0, rows: rows, columns: columns, seed: 9)
+        let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
+        var generator = SplitMix64(seed: 10)
+        let input = (0..<(tokens * columns)).map { _ in generator.uniform(-1, 1) }
+        // Output rows wider than the matrix: the extra column must stay untouched.
+        let stride = rows + 1
+        var output = [Float](repeating: 7, count: tokens * stride)
+        var scratch = [Float](repeating: 0, count: rows * columns)
+        let pool = ThreadPool(threadCount: threads)
+        matrix.multiply(
+            input, tokenCount: tokens, inputStride: columns, into: &output, outputStride: stride,
+            accumulate: false, pool: pool, sgemmThreshold: 1, scratch: &scratch)
+        for t in 0..<tokens {
+            for r in 0..<rows {
+                var expected = 0.0
+                for k in 0..<columns { expected += Double(input[t * columns + k]) * Double(values[r * columns + k]) }
+                #expect(abs(Double(output[t * stride + r]) - expected) < 1e-4, "t=\(t) r=\(r)")
+            }
+            #expect(output[t * stride + rows] == 7)
+        }
+    }
+
     @Test func stackingKeepsRowsInOrder() throws {
         let a = Self.randomTensor(.q4_1, rows: 3, columns: 32, seed: 4)
         let b = Self.randomTensor(.q4_1, rows: 2, columns: 32, seed: 5)

@@ -1,0 +1,269 @@
+import ArgumentParser
+import Foundation
+import JITServeCPU
+import JITServeCore
+import JITServeEngine
+import JITServeHTTP
+
+/// `jitserve bench serve-cpu`: what a client of `jitserve serve --executor cpu` gets, beside
+/// what the kernels decode with nothing in between, at each stream count, side by side.
+struct BenchServeCPUCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve-cpu",
+        abstract: "Served output tokens/s over HTTP beside the kernels' decode tokens/s (1, 4, 16 streams).",
+        discussion: """
+            Starts the server `jitserve serve --executor cpu` would start (built by the same code, \
+            same policy and options) in this process on a free loopback port, and drives it with N \
+            raw-socket SSE clients on their own threads, each sending --rounds streamed chat \
+            requests one after another (a prompt of --prompt-tokens random token IDs decoded to \
+            text, --max-tokens output tokens with ignore_eos), as `vllm bench serve \
+            --max-concurrency N` does. Served tokens/s counts usage.completion_tokens over the \
+            wall time from the first request sent to the last stream ended, so it includes prefill \
+            and every hop of the served path. Beside it, `bench cpu`'s measurement of N streams \
+            decoding --max-tokens steps together from a prompt of the same length, once before \
+            and once after the served run (the table shows their mean). The load average at \
+            start and end says how busy the machine was.
+            """)
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "Kernel threads (default: all cores), for the server and the kernel figure alike.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Stream counts to measure, comma-separated.")
+    var streams = "1,4,16"
+
+    @Option(help: "Output tokens per request (ignore_eos).")
+    var maxTokens = 128
+
+    @Option(help: "Prompt length in random token IDs (the chat template adds its own).")
+    var promptTokens = 32
+
+    @Option(help: "Requests each client sends one after another.")
+    var rounds = 2
+
+    @Option(help: "The server's scheduling policy.")
+    var scheduler = "jitserve"
+
+    @Option(help: "Sampling temperature of the requests (0: greedy, as the kernel figure decodes).")
+    var temperature = 0.0
+
+    @Option(help: "KV cache element type: fp32 (default) or fp16.")
+    var kvCacheDtype: KVCacheDataType = .float32
+
+    @OptionGroup var output: OutputOptions
+
+    struct Row: Codable {
+        var streams: Int
+        var kernelTokensPerSecond: [Double]
+        var servedTokensPerSecond: Double
+        var servedOverKernel: Double
+        var ttftMillisecondsP50: Double
+        var tpotMillisecondsP50: Double
+        var failedRequests: Int
+        /// Output tokens and wall seconds of the served run (first request sent to last ended).
+        var servedTokens: Int
+        var servedSeconds: Double
+        /// Mean prompt tokens per request as the server counted them (template included): the
+        /// prefill work the served figure pays for and the kernel figure does not.
+        var promptTokensMean: Double
+        /// Share of the served run's wall time the executor was running an iteration.
+        var executorBusyFraction: Double
+        /// Mean executor time per iteration during the served run, milliseconds.
+        var iterationMillisecondsMean: Double
+        /// Output tokens per second of executor time during the served run: what the served
+        /// rate would be if the engine never waited.
+        var servedTokensPerExecutorSecond: Double
+    }
+
+    struct Result: Codable {
+        var model: String
+        var threads: Int
+        var scheduler: String
+        var kvCacheDtype: String
+        var maxTokens: Int
+        var promptTokens: Int
+        var rounds: Int
+        var loadAverageAtStart: Double
+        var loadAverageAtEnd: Double
+        var rows: [Row]
+    }
+
+    var streamCounts: [Int] { streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func validate() throws {
+        let counts = streamCounts
+        guard !counts.isEmpty, counts.count == streams.split(separator: ",", omittingEmptySubsequences: false).count, counts.allSatisfy({ (1...256).contains($0) }) else {
+            throw ValidationError("--streams must be comma-separated counts in 1...256, got '\(streams)'")
+        }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (2...4096).contains(maxTokens) else { throw ValidationError("--max-tokens must be in 2...4096") }
+        guard (1...4096).contains(promptTokens) else { throw ValidationError("--prompt-tokens must be in 1...4096") }
+        guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be in 1...100") }
+        guard (0...2).contains(temperature) else { throw ValidationError("--temperature must be in 0...2") }
+    }
+
+    func run() async throws {
+        let loadAtStart = Self.loadAverage()
+        let name = model.cpuModel
+        let path: String
+        let kernel: CPUExecutor
+        do {
+            path = try ModelStore().resolve(name, pullIfMissing: true, log: Console.error)
+            kernel = try CPUExecutor(modelPath: path, threadCount: threads, kvCacheBytes: 1 << 30, kvCacheDataType: kvCacheDtype)
+        } catch let error as CPUError {
+            Console.error("error: \(error)")
+            throw ExitCode.failure
+        }
+        guard let tokenizer = kernel.tokenizer else {
+            Console.error("error: \(path) carries no tokenizer")
+            throw ExitCode.failure
+        }
+        // The server exactly as `jitserve serve` builds it, from the same options.
+        let serve = try ServeCommand.parse([
+            "--executor", "cpu", "--model", name, "--threads", String(threads), "--scheduler", scheduler,
+            "--kv-cache-dtype", kvCacheDtype.rawValue, "--port", "0",
+        ])
+        Console.error("  starting the server (\(serve.scheduler), \(threads) threads)…")
+        let bench = try await HTTPBenchServer.start(configuration: try serve.serverConfiguration()) { server in
+            try serve.makeBackend(metrics: server.metrics)
+        }
+        let served = try serve.serverConfiguration().servedModelName
+        let requests = RequestMaker(
+            model: served, tokenizer: tokenizer, promptTokens: promptTokens, maxTokens: maxTokens, temperature: temperature)
+        // Warm-up: first-use allocations and page faults are not the served path's cost.
+        _ = SSEBenchClient.closedLoop(streams: 1, rounds: 1, port: bench.port, clock: bench.engine.clock) { _, _ in
+            requests.make(seed: 0, maxTokens: 8)
+        }
+
+        var rows: [Row] = []
+        var benchmark = CPUBenchmark(executor: kernel, options: kernelOptions)
+        for count in streamCounts {
+            Console.error("  \(count) stream(s): kernel…")
+            let before = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
+            Console.error("  \(count) stream(s): served, \(count * rounds) requests…")
+            let statsBefore = bench.engine.status.stats
+            let results = SSEBenchClient.closedLoop(streams: count, rounds: rounds, port: bench.port, clock: bench.engine.clock) {
+                stream, round in requests.make(seed: UInt64(1 + stream * 1000 + round))
+            }
+            try await bench.waitIdle()
+            let statsAfter = bench.engine.status.stats
+            Console.error("  \(count) stream(s): kernel again…")
+            let after = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
+            var row = Self.row(streams: count, kernel: [before, after], results: results)
+            (row.executorBusyFraction, row.iterationMillisecondsMean, row.servedTokensPerExecutorSecond) =
+                Self.engineFigures(row, before: statsBefore, after: statsAfter)
+            rows.append(row)
+        }
+        await bench.stop()
+        let result = Result(
+            model: name, threads: threads, scheduler: scheduler, kvCacheDtype: kvCacheDtype.rawValue, maxTokens: maxTokens,
+            promptTokens: promptTokens, rounds: rounds, loadAverageAtStart: loadAtStart, loadAverageAtEnd: Self.loadAverage(),
+            rows: rows)
+        print(Self.table(result))
+        try output.write(result)
+    }
+
+    private var kernelOptions: CPUBenchmark.Options {
+        var options = CPUBenchmark.Options()
+        options.decodeSteps = maxTokens
+        return options
+    }
+
+    static func row(streams: Int, kernel: [Double], results: [SSEBenchClient.Result]) -> Row {
+        let good = results.filter { $0.error == nil && $0.sentAt != nil && $0.endedAt != nil }
+        let tokens = good.reduce(0) { $0 + ($1.completionTokens ?? $1.tokenTimes.count) }
+        let first = good.compactMap(\.sentAt).map(\.seconds).min() ?? 0
+        let last = good.compactMap(\.endedAt).map(\.seconds).max() ?? 0
+        let served = last > first ? Double(tokens) / (last - first) : 0
+        let ttfts = good.compactMap { r in r.tokenTimes.first.map { ($0.seconds - r.sentAt!.seconds) * 1000 } }
+        let tpots = good.compactMap { r -> Double? in
+            let count = r.completionTokens ?? r.tokenTimes.count
+            guard count > 1, let firstToken = r.tokenTimes.first, let lastToken = r.tokenTimes.last else { return nil }
+            return (lastToken.seconds - firstToken.seconds) * 1000 / Double(count - 1)
+        }
+        let kernelMean = kernel.reduce(0, +) / Double(kernel.count)
+        return Row(
+            streams: streams, kernelTokensPerSecond: kernel, servedTokensPerSecond: served,
+            servedOverKernel: kernelMean > 0 ? served / kernelMean : 0, ttftMillisecondsP50: median(ttfts),
+            tpotMillisecondsP50: median(tpots), failedRequests: results.count - good.count,
+            servedTokens: tokens, servedSeconds: max(0, last - first),
+            promptTokensMean: {
+                let counts = good.compactMap(\.promptTokens)
+                return counts.isEmpty ? .nan : Double(counts.reduce(0, +)) / Double(counts.count)
+            }(),
+            executorBusyFraction: .nan, iterationMillisecondsMean: .nan, servedTokensPerExecutorSecond: .nan)
+    }
+
+    /// The engine's own account of the served run, from its counters before and after.
+    static func engineFigures(
+        _ row: Row, before: EngineStats, after: EngineStats
+    ) -> (busy: Double, iterationMilliseconds: Double, tokensPerExecutorSecond: Double) {
+        let executorSeconds = after.executorSeconds - before.executorSeconds
+        let iterations = after.iterationCount - before.iterationCount
+        return (
+            row.servedSeconds > 0 ? executorSeconds / row.servedSeconds : .nan,
+            iterations > 0 ? executorSeconds * 1000 / Double(iterations) : .nan,
+            executorSeconds > 0 ? Double(row.servedTokens) / executorSeconds : .nan)
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return .nan }
+        return values.sorted()[values.count / 2]
+    }
+
+    static func table(_ result: Result) -> String {
+        var lines = [
+            "jitserve bench serve-cpu: \(result.model), \(result.threads) threads, scheduler \(result.scheduler), KV \(result.kvCacheDtype)",
+            "  chat requests: \(result.promptTokens) random prompt tokens (+ template) → \(result.maxTokens) tokens, ignore_eos, \(result.rounds) per client",
+            String(format: "  load average (1 min) at start %.2f, at end %.2f", result.loadAverageAtStart, result.loadAverageAtEnd),
+            "  streams   kernel tok/s (before/after)   served tok/s   served ÷ kernel   TTFT p50 ms   TPOT p50 ms   failed   executor busy   iteration ms   served tok per executor s   prompt tokens",
+        ]
+        for row in result.rows {
+            let kernel = row.kernelTokensPerSecond.map { String(format: "%.1f", $0) }.joined(separator: " / ")
+            lines.append(
+                String(format: "  %7d   %-28@ %12.1f   %15.2f   %11.0f   %11.1f   %6d   %12.0f%%   %12.1f   %25.1f   %13.0f",
+                       row.streams, kernel, row.servedTokensPerSecond, row.servedOverKernel,
+                       row.ttftMillisecondsP50, row.tpotMillisecondsP50, row.failedRequests,
+                       row.executorBusyFraction * 100, row.iterationMillisecondsMean,
+                       row.servedTokensPerExecutorSecond, row.promptTokensMean))
+        }
+        lines.append("  goal: served ÷ kernel ≥ 0.85")
+        return lines.joined(separator: "\n")
+    }
+
+    /// The 1-minute load average (/proc/loadavg; NaN elsewhere).
+    static func loadAverage() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
+              let first = text.split(separator: " ").first, let value = Double(first)
+        else { return .nan }
+        return value
+    }
+
+    /// Builds the benchmark's chat requests: random token IDs decoded to text, so each prompt
+    /// is new text of about the asked length (as vllm bench serve's random dataset).
+    struct RequestMaker: Sendable {
+        let model: String
+        let tokenizer: Tokenizer
+        let promptTokens: Int
+        let maxTokens: Int
+        let temperature: Double
+
+        func make(seed: UInt64, maxTokens: Int? = nil) -> SSEBenchClient.Request {
+            var random = SplitMix64(seed: seed &+ 0x5EED)
+            let vocabulary = UInt64(tokenizer.vocabularySize)
+            var ids: [Int32] = []
+            while ids.count < promptTokens {
+                let id = Int32(100 + random.next() % (vocabulary - 100))
+                if !tokenizer.isSpecial(id) { ids.append(id) }
+            }
+            var body = "{\"model\":"
+            JSONValue.writeString(model, into: &body)
+            body += ",\"messages\":[{\"role\":\"user\",\"content\":"
+            JSONValue.writeString(String(decoding: ids.flatMap { tokenizer.bytes(of: $0) }, as: UTF8.self), into: &body)
+            body += "}],\"max_tokens\":\(maxTokens ?? self.maxTokens),\"temperature\":\(temperature)"
+            body += ",\"ignore_eos\":true,\"stream\":true,\"stream_options\":{\"include_usage\":true}}"
+            return SSEBenchClient.Request(path: "/v1/chat/completions", body: body)
+        }
+    }
+}
