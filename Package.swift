@@ -19,6 +19,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "jitserve", targets: ["jitserve"]),
+        // The parsers of untrusted input, for the libFuzzer targets in Fuzz/ (scripts/fuzz.sh).
+        .library(name: "JITServeHTTP", targets: ["JITServeHTTP"]),
+        .library(name: "JITServeCPU", targets: ["JITServeCPU"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -28,6 +28,7 @@ extension OpenAIServer {
         try authorize(request.headers)
         let body = try await collect(&request)
         let parsed = try GenerationRequest.parse(body, endpoint: endpoint)
+        try parsed.check(configuration.requestLimits)
         let backend = try requireBackend()
         try checkModel(parsed.model)
         if parsed.sampling.logprobCount != nil, !backend.providesLogprobs {

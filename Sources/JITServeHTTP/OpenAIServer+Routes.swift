@@ -54,7 +54,7 @@ extension OpenAIServer {
             throw .unauthorized(reason: "missing API key: send 'Authorization: Bearer <key>'")
         }
         let prefix = "Bearer "
-        guard value.hasPrefix(prefix), value.dropFirst(prefix.count) == key else {
+        guard value.hasPrefix(prefix), key.matches(value.utf8.dropFirst(prefix.utf8.count)) else {
             throw .unauthorized(reason: "incorrect API key")
         }
     }

@@ -81,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
+        if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
         guard maxWaiting >= 1 else { throw ValidationError("--max-waiting must be at least 1") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
