@@ -87,6 +87,11 @@ extension SLOSpec {
             guard kv.count == 2, let v = Double(kv[1]), v.isFinite, v > 0 else {
                 throw .invalidField(option, reason: "'\(pair)': \(usage)")
             }
+            // The same bound as the body and the headers: larger values would overflow a
+            // Duration (found by scripts/fuzz.sh slo-headers).
+            guard v <= millisecondRange.upperBound else {
+                throw .invalidField(option, reason: "'\(pair)': at most \(Int(millisecondRange.upperBound)) ms (a day)")
+            }
             values[kv[0]] = v
         }
         let allowed: Set<String> = kind == .latency ? ["ttft_ms", "tbt_ms"] : ["deadline_ms"]

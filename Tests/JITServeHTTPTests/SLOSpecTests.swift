@@ -75,6 +75,15 @@ import Testing
             #expect(throws: HTTPError.self, "\(bad)") { try SLOSpec.parseDefault(bad) }
         }
     }
+
+    /// Found by `scripts/fuzz.sh slo-headers`: a value past Int64 nanoseconds trapped in
+    /// `Duration.milliseconds` instead of being refused.
+    @Test func refusesDefaultSLOsTooLargeForADuration() throws {
+        let huge = "latency:ttft_ms=" + String(repeating: "2", count: 90) + "800,tbt_ms=80"
+        #expect(throws: HTTPError.self) { try SLOSpec.parseDefault(huge) }
+        #expect(throws: HTTPError.self) { try SLOSpec.parseDefault("deadline:deadline_ms=1e300") }
+        #expect(try SLOSpec.parseDefault("deadline:deadline_ms=86400000") == .deadline(ttlt: .seconds(86_400)))
+    }
 }
 
 /// How a client marks a workflow's last call, and the labels it may give its requests.
