@@ -155,7 +155,8 @@ public final class Simulator {
             records: records, report: report, iterationCount: iterations,
             simulatedSeconds: replicas.map(\.now).max() ?? 0,
             unfinishedCount: unfinishedCount + arrivals.unreleasedCallCount,
-            unreleasedCallCount: arrivals.unreleasedCallCount, callCount: workload.callCount
+            unreleasedCallCount: arrivals.unreleasedCallCount, callCount: workload.callCount,
+            workflowCallCounts: plan.workflowCallCounts
         )
     }
 
@@ -182,4 +183,6 @@ public struct SimulationResult: Sendable {
     public var unreleasedCallCount: Int
     /// Calls in the workload, every workflow call included.
     public var callCount: Int
+    /// True calls per workflow: what a workflow's verdict needs to see.
+    public var workflowCallCounts: [WorkflowID: Int] = [:]
 }

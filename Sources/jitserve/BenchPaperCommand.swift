@@ -21,14 +21,17 @@ struct BenchPaperCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Recipe: paper (paper-mix workload, rates 0.5–4, 600 s, seeds 1–3).")
+    @Option(help: ArgumentHelp(
+        "Recipe: \(BenchRecipe.spellings).",
+        discussion: BenchRecipe.allCases.map(\.summary).joined(separator: "; ")
+            + ". A recipe's engine settings yield to --max-running / --preemption when given."))
     var recipe = "paper"
 
     @Option(help: "Workload instead of the recipe's (e.g. azure-conv, rescaled to each rate).")
     var workload: String?
 
-    @Option(help: "Comma-separated arrival rates (req/s).")
-    var rps = "0.5,1,2,3,4"
+    @Option(help: "Comma-separated arrival rates (req/s; a workflow counts once). Default: the recipe's.")
+    var rps: String?
 
     @Option(help: "Arrival window in seconds.")
     var duration = 600.0
@@ -56,8 +59,13 @@ struct BenchPaperCommand: ParsableCommand {
     @Option(help: "Simulations run in parallel (default: cores).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "Also print the reference artifact's weighted token goodput (prefill 1 : decode 8); the artifact recipe always does.")
+    var weightedGoodput = false
+
     func validate() throws {
-        guard recipe == "paper" else { throw ValidationError("unknown --recipe '\(recipe)'; valid: paper") }
+        guard BenchRecipe(rawValue: recipe) != nil else {
+            throw ValidationError("unknown --recipe '\(recipe)'; valid: \(BenchRecipe.spellings)")
+        }
         guard !(try rates()).isEmpty else { throw ValidationError("--rps needs at least one rate") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -67,8 +75,17 @@ struct BenchPaperCommand: ParsableCommand {
         for name in policyNames() { _ = try SchedulerCatalog.make(name) }
     }
 
+    /// The chosen recipe (validated).
+    var chosenRecipe: BenchRecipe { BenchRecipe(rawValue: recipe) ?? .paper }
+
+    /// The engine every run uses: the hardware options, with the recipe's settings where the
+    /// user gave none.
+    func engineConfiguration() -> EngineConfiguration {
+        chosenRecipe.engine(hardware.engineConfiguration(), given: BenchRecipe.commandLineGives)
+    }
+
     func rates() throws -> [Double] {
-        try rps.split(separator: ",").map {
+        try (rps ?? chosenRecipe.defaultRates).split(separator: ",").map {
             guard let v = Double($0.trimmingCharacters(in: .whitespaces)), v > 0 else {
                 throw ValidationError("--rps: '\($0)' is not a positive number")
             }
@@ -91,7 +108,8 @@ struct BenchPaperCommand: ParsableCommand {
         let profile = try hardware.profile()
         let forest = PolicySetup.loadForest()
         let names = policyNames()
-        let workloadName = workload ?? "paper-mix"
+        let workloadName = workload ?? chosenRecipe.workload
+        let engine = engineConfiguration()
         var cases: [(rate: Double, seed: UInt64, workload: Workload)] = []
         for rate in try rates() {
             for seed in try seedList() {
@@ -100,9 +118,10 @@ struct BenchPaperCommand: ParsableCommand {
             }
         }
         let jobs = cases.flatMap { c in names.map { (c, $0, hardware.replicas) } }
-        Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
+        Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(cases.count) rate/seed cases) of \(workloadName) "
+            + "on \(profile.name), max_num_seqs \(engine.maxRunning), \(engine.preemptionMode.rawValue) preemption, \(self.jobs) at a time")
         let started = ContinuousClock.now
-        let runs = try BenchRunner(profile: profile, forest: forest, engine: hardware.engineConfiguration(),
+        let runs = try BenchRunner(profile: profile, forest: forest, engine: engine,
                                    drain: hardware.drain, parallelism: self.jobs)
             .run(jobs.map { BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1, replicas: $0.2) })
 
@@ -113,7 +132,7 @@ struct BenchPaperCommand: ParsableCommand {
         let result = BenchmarkReport(recipe: recipe + (workload.map { " (\($0))" } ?? ""), hardware: profile.name,
                                      runs: runs, replicaSearch: searches)
         Console.error(String(format: "bench: done in %.1f s", (ContinuousClock.now - started).seconds))
-        print(BenchTable.render(result))
+        print(BenchTable.render(result, weighted: weightedGoodput || chosenRecipe.showsWeightedGoodput))
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -132,8 +151,8 @@ struct BenchPaperCommand: ParsableCommand {
         names: [String], target: Double, rate: Double, profile: HardwareProfile, forest: QRFLengthPredictor?
     ) throws -> [ReplicaSearchResult] {
         let seed = try seedList().first ?? 1
-        let built = try WorkloadCatalog.make(name: workload ?? "paper-mix", rps: rate, duration: .seconds(duration), seed: seed)
-        let runner = BenchRunner(profile: profile, forest: forest, engine: hardware.engineConfiguration(),
+        let built = try WorkloadCatalog.make(name: workload ?? chosenRecipe.workload, rps: rate, duration: .seconds(duration), seed: seed)
+        let runner = BenchRunner(profile: profile, forest: forest, engine: engineConfiguration(),
                                  drain: hardware.drain, parallelism: jobs)
         // Each round tries the next replica count for every policy still short of the target.
         var results: [String: ReplicaSearchResult] = [:]
