@@ -15,6 +15,8 @@ public struct GMAXScheduler: Scheduler {
         public var refinement = true
         public var workflowTopUp = true
         public var tbtGuard = true
+        /// Rank exactly only the waiting requests that can run soon (`GMAXScheduler+Selection`).
+        public var boundedRanking = true
         /// Exponent of the on-time factor f(x) = min(1, x)^p.
         public var onTimeExponent = 100.0
         /// Quantile of the conservative length bound.
@@ -37,16 +39,45 @@ public struct GMAXScheduler: Scheduler {
     }
 
     /// Tiers, in the order they are served.
-    enum Tier: Int, Comparable {
+    public enum Tier: Int, Comparable, CaseIterable, Sendable {
         /// Must run now to keep its milestone.
         case urgent
-        /// Can still make its SLO but could sit out this iteration: fills spare capacity,
-        /// least laxity first.
+        /// Can still make its SLO but could sit out this iteration: fills the capacity the
+        /// urgent leave, densest first.
         case ahead
         /// Cannot make its SLO any more: best effort, first to give up memory.
         case hopeless
 
-        static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
+        public static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
+
+        /// How reports name it.
+        public var label: String {
+            switch self {
+            case .urgent: "urgent"
+            case .ahead: "ahead"
+            case .hopeless: "hopeless"
+            }
+        }
+    }
+
+    /// One request's standing as this policy sees it: what a diagnosis reads to tell who holds
+    /// the batch and why, under any policy.
+    public struct Standing: Sendable {
+        public var id: RequestID
+        public var tier: Tier
+        /// Goodput density (goodput still attainable per second of remaining work).
+        public var density: Double
+        /// Iterations it could sit out and still reach its next milestone.
+        public var laxity: Double
+    }
+
+    /// Every request of `snapshot` (running and waiting alike) in the order this policy serves
+    /// them before batch composition.
+    public func standings(_ snapshot: SchedulerSnapshot) -> [Standing] {
+        let rows = SnapshotRows(snapshot)
+        return rank(Array(0..<rows.count), of: rows, in: snapshot).sorted(by: Self.servedBefore).map {
+            Standing(id: $0.id, tier: $0.tier, density: $0.density, laxity: $0.laxity)
+        }
     }
 
     /// One request's standing, small enough to sort cheaply; `index` points into the
@@ -64,8 +95,9 @@ public struct GMAXScheduler: Scheduler {
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
         var budgeted = snapshot
-        let states = budgeted.running + budgeted.waiting
-        var candidates = rank(states, in: budgeted)
+        let states = SnapshotRows(snapshot)
+        let (selected, unranked) = selection(states, snapshot: snapshot)
+        var candidates = rank(selected, of: states, in: budgeted)
         if options.tbtGuard { applyTBTGuard(&budgeted, candidates: candidates, states: states) }
         candidates.sort(by: Self.servedBefore)
         if options.grouping {
@@ -82,13 +114,13 @@ public struct GMAXScheduler: Scheduler {
         }.map(\.id))
         let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
                                  isPreemptible: { victim, claimant in claimant.holdsKV || preemptible.contains(victim.id) })
-        return packer.pack(order: candidates.map(\.index), of: states, snapshot: budgeted)
+        return packer.pack(order: candidates.map(\.index) + unranked, rows: states, snapshot: budgeted)
     }
 
     /// How many of `ordered` one iteration takes before its token budget or batch cap runs out
     /// (memory aside): the M that grouping chooses a window of. The batch cap alone would let
     /// grouping reorder far past what runs, trading ranked requests for similar lengths.
-    func batchSize(_ ordered: [Candidate], states: [SequenceState], budget: BatchBudget) -> Int {
+    func batchSize(_ ordered: [Candidate], states: SnapshotRows, budget: BatchBudget) -> Int {
         var tokensLeft = budget.maxBatchedTokens, count = 0
         for c in ordered {
             if count == budget.maxRunning || tokensLeft <= 0 { break }
@@ -104,7 +136,7 @@ public struct GMAXScheduler: Scheduler {
         case .urgent, .hopeless:
             if a.density != b.density { return a.density > b.density }
         case .ahead:
-            if a.laxity != b.laxity { return a.laxity < b.laxity }
+            if a.density != b.density { return a.density > b.density }
         }
         return a.arrivedAt != b.arrivedAt ? a.arrivedAt < b.arrivedAt : a.id < b.id
     }
