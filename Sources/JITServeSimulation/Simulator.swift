@@ -25,13 +25,20 @@ public final class Simulator {
         public var replicaCount: Int
         /// Called now and then with the fraction of the arrival window replayed.
         public var progress: (@Sendable (Double) -> Void)?
+        /// End the run as soon as no request left (in flight or still to arrive) could earn any
+        /// goodput: every one of them is past the last instant its SLO could still count a
+        /// token. Goodput and attainment are exactly those of running on; counts of finished
+        /// requests and latency percentiles are not (the rest is reported unfinished).
+        public var stopsWhenNothingCanCount: Bool
 
         public init(engine: EngineConfiguration = .init(), drainLimit: Duration = .seconds(600),
-                    replicaCount: Int = 1, progress: (@Sendable (Double) -> Void)? = nil) {
+                    replicaCount: Int = 1, progress: (@Sendable (Double) -> Void)? = nil,
+                    stopsWhenNothingCanCount: Bool = false) {
             self.engine = engine
             self.drainLimit = drainLimit
             self.replicaCount = replicaCount
             self.progress = progress
+            self.stopsWhenNothingCanCount = stopsWhenNothingCanCount
         }
     }
 
@@ -85,6 +92,8 @@ public final class Simulator {
         let stopAt = windowEnd + options.drainLimit.seconds
         var iterations = 0
         var lastProgress = -1.0
+        // The last instant each call in flight could still earn goodput (early stop only).
+        var lastUseful: [RequestID: Double] = [:]
 
         func callFinished(_ wf: WorkflowID, at time: Double, replica r: Int) {
             guard let done = arrivals.callFinished(wf, at: time) else { return }
@@ -107,6 +116,7 @@ public final class Simulator {
                 do {
                     try replicas[r].engine.add(request)
                     replicas[r].inFlight += 1
+                    if options.stopsWhenNothingCanCount { lastUseful[request.id] = lastUsefulInstant(of: request) }
                 } catch {
                     var timeline = RequestTimeline(arrivedAt: request.arrivedAt)
                     timeline.finishedAt = request.arrivedAt
@@ -122,6 +132,10 @@ public final class Simulator {
                 continue
             }
             guard let r = next else { break }
+            if options.stopsWhenNothingCanCount, iterations % 256 == 0, arrivals.peekTime().map({ $0 > stopAt }) ?? true,
+               let latest = lastUseful.values.max(), latest < replicas[r].now {
+                break
+            }
             let report = try replicas[r].engine.step(now: Instant(seconds: replicas[r].now))
             iterations += 1
             if report.isIdle {
@@ -132,6 +146,7 @@ public final class Simulator {
             replicas[r].now = report.finishedAt.seconds
             for record in report.finished {
                 records.append(record)
+                if options.stopsWhenNothingCanCount { lastUseful[record.request.id] = nil }
                 replicas[r].inFlight -= 1
                 if let wf = record.request.slo.workflowID { callFinished(wf, at: replicas[r].now, replica: r) }
             }
@@ -158,6 +173,14 @@ public final class Simulator {
             unreleasedCallCount: arrivals.unreleasedCallCount, callCount: workload.callCount,
             workflowCallCounts: plan.workflowCallCounts
         )
+    }
+
+    /// The last instant at which `request` could still earn goodput: its last true token's due
+    /// time (latency), its deadline, or its workflow's.
+    private func lastUsefulInstant(of request: Request) -> Double {
+        let due = request.slo.dueSchedule(arrivedAt: request.arrivedAt)
+        let length = plan.outputTokenCount[request.id] ?? request.maxOutputTokens
+        return due.dueSeconds(max(0, length - 1)) + GoodputAccountant.tolerance
     }
 
     /// The least-loaded replica, with workflow affinity (ties to the lowest index).

@@ -10,6 +10,8 @@ struct BenchCommand: AsyncParsableCommand {
             BenchPaperCommand.self,
             BenchSimulatorCommand.self,
             BenchSchedulerCommand.self,
+            BenchMatrixCommand.self,
+            BenchAnatomyCommand.self,
             BenchPredictorCommand.self,
             BenchLatencyModelCommand.self,
             BenchCPUCommand.self,
