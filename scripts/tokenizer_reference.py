@@ -17,6 +17,8 @@ Rebuild (from the repository root):
   python3 -m venv .venv-tok && .venv-tok/bin/pip install tokenizers==0.23.3 gguf==0.19.0
   .venv-tok/bin/python scripts/tokenizer_reference.py ~/.cache/jitserve/models/smollm2-135m.gguf
 
+A tokenizer directory for local clients: `--save-dir DIR MODEL.gguf`.
+
 Optional second opinion: `--cases-json FILE` also writes the SmolLM2 cases as JSON; then, in a
 venv with llama-cpp-python,
   python scripts/tokenizer_reference.py --llama-cpp MODEL.gguf FILE
@@ -178,15 +180,40 @@ def compare_with_llama_cpp(model, cases_json):
     print(f"llama.cpp {llama_cpp.__version__}: {len(cases) - disagreements} of {len(cases)} cases agree")
 
 
+def save_directory(model, directory):
+    """A Hugging Face tokenizer directory (tokenizer.json, tokenizer_config.json) built from the
+    GGUF's vocabulary alone, for clients that tokenize locally (lm-evaluation-harness's
+    `tokenizer=DIR`): no hub needed."""
+    from gguf import GGUFReader
+
+    tokens, merges, types = read_vocabulary(model)
+    fields = GGUFReader(model).fields
+    eos = tokens[int(fields["tokenizer.ggml.eos_token_id"].contents())]
+    bos_id = fields["tokenizer.ggml.bos_token_id"].contents() if "tokenizer.ggml.bos_token_id" in fields else None
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    build(tokens, merges, types).save(str(out / "tokenizer.json"))
+    config = {
+        "tokenizer_class": "PreTrainedTokenizerFast", "eos_token": eos, "pad_token": eos,
+        "bos_token": tokens[int(bos_id)] if bos_id is not None else None, "add_bos_token": False,
+        "model_max_length": int(fields["llama.context_length"].contents()), "clean_up_tokenization_spaces": False,
+    }
+    (out / "tokenizer_config.json").write_text(json.dumps(config, indent=1) + "\n")
+    print(f"wrote {out}/tokenizer.json and tokenizer_config.json ({len(tokens)} tokens)")
+
+
 def main():
     args = sys.argv[1:]
     if len(args) == 3 and args[0] == "--llama-cpp":
         return compare_with_llama_cpp(args[1], args[2])
+    if len(args) == 3 and args[0] == "--save-dir":
+        return save_directory(args[2], args[1])
     cases_json = None
     if len(args) == 3 and args[1] == "--cases-json":
         cases_json = args[2]
     elif len(args) != 1:
         sys.exit("usage: tokenizer_reference.py MODEL.gguf [--cases-json FILE]\n"
+                 "       tokenizer_reference.py --save-dir DIR MODEL.gguf\n"
                  "       tokenizer_reference.py --llama-cpp MODEL.gguf FILE")
     tokens, merges, types = read_vocabulary(args[0])
     real = encode_cases(build(tokens, merges, types), CASES, PLAIN_CASES)

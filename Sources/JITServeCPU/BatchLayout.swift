@@ -12,7 +12,8 @@ struct BatchLayout {
     var tokens: [Int32] = []
     var positions: [Int] = []
     var sequenceOfRow: [Int] = []
-    /// Rows whose logits are wanted (the last row of each such sequence), in sequence order.
+    /// Rows whose logits are wanted (the last row of each such sequence, or all its rows), in
+    /// sequence order.
     var sampledRows: [Int] = []
 
     var rowCount: Int { tokens.count }
@@ -53,7 +54,11 @@ struct BatchLayout {
             tokens.append(contentsOf: sequence.tokens)
             positions.append(contentsOf: sequence.startPosition..<end)
             sequenceOfRow.append(contentsOf: repeatElement(sequences.count - 1, count: sequence.tokens.count))
-            if sequence.wantsLogits { sampledRows.append(tokens.count - 1) }
+            if sequence.wantsAllLogits {
+                sampledRows.append(contentsOf: firstRow..<tokens.count)
+            } else if sequence.wantsLogits {
+                sampledRows.append(tokens.count - 1)
+            }
         }
     }
 

@@ -14,8 +14,12 @@ public enum CPUError: Error, CustomStringConvertible, Sendable {
     case invalidMetadata(key: String, reason: String)
     /// The tokenizer described by the metadata cannot be built.
     case invalidTokenizer(reason: String)
-    /// The GGUF's `tokenizer.chat_template` is not one this code renders exactly.
+    /// The GGUF's `tokenizer.chat_template` uses Jinja this renderer does not implement, or is
+    /// not valid Jinja.
     case unsupportedChatTemplate(reason: String)
+    /// Rendering the chat template failed: its own `raise_exception` (e.g. roles that do not
+    /// alternate), or an operation on values it was not written for.
+    case chatTemplateFailed(reason: String)
     /// No model of this name is in the cache (and pulling was not allowed or not possible).
     case modelNotFound(name: String, fix: String)
     /// Fetching a model failed; `fix` says what the user can do about it.
@@ -45,6 +49,8 @@ public enum CPUError: Error, CustomStringConvertible, Sendable {
             return "cannot build the tokenizer: \(reason)"
         case .unsupportedChatTemplate(let reason):
             return "unsupported chat template (tokenizer.chat_template): \(reason)"
+        case .chatTemplateFailed(let reason):
+            return "the model's chat template refused these messages: \(reason)"
         case .modelNotFound(let name, let fix):
             return "model '\(name)' is not in the model cache; \(fix)"
         case .modelFetchFailed(let name, let reason, let fix):

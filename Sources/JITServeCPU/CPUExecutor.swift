@@ -7,6 +7,7 @@ import JITServeEngine
 /// cache whose blocks the engine's block manager hands out, and the reported time is measured.
 public final class CPUExecutor: Executor {
     public let model: LlamaModel
+    /// The model's tokenizer: the executor reads only its end-of-sequence token.
     public let tokenizer: Tokenizer?
     public let cache: PagedKVCache
     public let blockSize: Int
@@ -14,25 +15,6 @@ public final class CPUExecutor: Executor {
     /// Swap preemption is not offered: host RAM is where the KV already lives.
     public let swapBlockCapacity = 0
     public let maxModelLength: Int
-
-    /// Per-request text state: the streaming detokeniser and the end of the text emitted so far
-    /// (for stop strings). Sampling itself is stateless (see `TokenSampler`).
-    private struct RequestState {
-        var decoder: StreamingDecoder?
-        /// The last characters emitted: a stop string ending in the next piece starts at most
-        /// (longest stop − 1) characters back, so that is all that is kept — the whole text
-        /// would make each token's append and search grow with the answer's length.
-        var text = ""
-
-        mutating func keepTail(of piece: String, for stopStrings: [String]) {
-            let keep = (stopStrings.map(\.count).max() ?? 0) - 1
-            guard keep > 0 else { return }
-            text += piece
-            if text.count > keep { text = String(text.suffix(keep)) }
-        }
-    }
-
-    private var states: [RequestID: RequestState] = [:]
 
     /// - Parameters:
     ///   - kvCacheBytes: RAM for keys and values; sets `kvBlockCapacity`. Pages stay virtual
@@ -85,78 +67,59 @@ public final class CPUExecutor: Executor {
                     request: "\(sequence.requestID)",
                     reason: "needs tokens up to \(end) but \(sequence.tokenIDs.count) token IDs were given")
             }
+            let promptCount = sequence.tokenIDs.count - sequence.generatedTokenCount
             inputs.append(
                 ForwardSequence(
                     tokens: Array(sequence.tokenIDs[sequence.computedTokenCount..<end]),
                     startPosition: sequence.computedTokenCount, blockTable: sequence.blockTable,
-                    wantsLogits: sequence.samplesToken && sequence.tokenCount > 0))
+                    wantsLogits: sequence.samplesToken && sequence.tokenCount > 0,
+                    wantsAllLogits: sequence.sampling.promptLogprobCount != nil
+                        && sequence.computedTokenCount < promptCount && sequence.tokenCount > 0))
         }
         let logits = try model.forward(inputs, cache: cache)
         var tokens: [GeneratedToken] = []
+        var promptLogprobs: [PromptLogprobs] = []
         var next = 0
-        for (sequence, input) in zip(batch.sequences, inputs) where input.wantsLogits {
-            tokens.append(sample(sequence, logits: logits[next]))
-            next += 1
+        for (sequence, input) in zip(batch.sequences, inputs) where input.wantsLogits || input.wantsAllLogits {
+            let rows = input.wantsAllLogits ? input.tokens.count : 1
+            if input.wantsAllLogits {
+                promptLogprobs.append(self.promptLogprobs(sequence, logits: logits[next..<(next + rows)]))
+            }
+            if input.wantsLogits { tokens.append(sample(sequence, logits: logits[next + rows - 1])) }
+            next += rows
         }
-        return ExecutionOutcome(tokens: tokens, elapsed: ContinuousClock.now - started)
+        return ExecutionOutcome(tokens: tokens, elapsed: ContinuousClock.now - started, promptLogprobs: promptLogprobs)
     }
 
-    public func release(_ requestID: RequestID) {
-        states[requestID] = nil
-    }
+    /// Nothing to forget: sampling is a pure function of the request's seed and step.
+    public func release(_ requestID: RequestID) {}
 
-    /// Samples one sequence's next token and works out its text and whether it stops there.
+    /// Samples one sequence's next token. Text, and stop strings in it, are the engine's
+    /// business (`Detokenizer`): the executor only says whether the model ended the answer.
     private func sample(_ sequence: ScheduledSequence, logits: UnsafeBufferPointer<Float>) -> GeneratedToken {
         let parameters = sequence.sampling
         let eos = tokenizer?.eosTokenID
         let banned = !parameters.ignoreEOS && sequence.generatedTokenCount < parameters.minTokens ? eos : nil
         let sampler = TokenSampler(parameters: parameters, requestID: sequence.requestID)
         let token = sampler.sample(logits, step: sequence.generatedTokenCount, bannedToken: banned)
-        var isStop = token == eos && !parameters.ignoreEOS
-        guard let tokenizer else {
-            return GeneratedToken(requestID: sequence.requestID, tokenID: token, isStop: isStop)
-        }
-        var state = states[sequence.requestID] ?? restoredState(for: sequence, tokenizer: tokenizer)
-        var piece = state.decoder!.append(token)
-        if !parameters.stopStrings.isEmpty, !piece.isEmpty,
-            let cut = Self.stopCut(emitted: state.text, piece: piece, stopStrings: parameters.stopStrings)
-        {
-            piece = cut
-            isStop = true
-        }
-        state.keepTail(of: piece, for: parameters.stopStrings)
-        states[sequence.requestID] = state
-        return GeneratedToken(requestID: sequence.requestID, tokenID: token, isStop: isStop, text: piece)
+        let stops = tokenizer?.stopTokenIDs ?? []
+        return GeneratedToken(
+            requestID: sequence.requestID, tokenID: token,
+            isEndOfSequence: stops.contains(token) && !parameters.ignoreEOS && token != banned,
+            logprobs: parameters.logprobCount.map { TokenLogprobs(logits, chosen: token, top: $0) })
     }
 
-    /// A request seen for the first time — or again after a recompute preemption released its
-    /// state — gets its detokeniser replayed over the tokens it has already generated.
-    private func restoredState(for sequence: ScheduledSequence, tokenizer: Tokenizer) -> RequestState {
-        var state = RequestState(decoder: StreamingDecoder(tokenizer: tokenizer))
-        let generated = sequence.tokenIDs.suffix(sequence.generatedTokenCount)
-        for token in generated {
-            state.keepTail(of: state.decoder!.append(token), for: sequence.sampling.stopStrings)
+    /// Each computed row's logits give the log-probabilities of the prompt token after it.
+    private func promptLogprobs(_ sequence: ScheduledSequence, logits: ArraySlice<UnsafeBufferPointer<Float>>) -> PromptLogprobs {
+        let promptCount = sequence.tokenIDs.count - sequence.generatedTokenCount
+        let top = sequence.sampling.promptLogprobCount ?? 0
+        var entries: [TokenLogprobs] = []
+        for (row, rowLogits) in logits.enumerated() {
+            let target = sequence.computedTokenCount + row + 1
+            guard target < promptCount else { break }
+            entries.append(TokenLogprobs(rowLogits, chosen: sequence.tokenIDs[target], top: top))
         }
-        return state
-    }
-
-    /// When `emitted + piece` contains a stop string that ends inside `piece`, the part of
-    /// `piece` before the stop string (the stop string itself is not delivered); nil otherwise.
-    public static func stopCut(emitted: String, piece: String, stopStrings: [String]) -> String? {
-        let combined = emitted + piece
-        let pieceStart = combined.index(combined.endIndex, offsetBy: -piece.count)
-        var earliest: String.Index?
-        for stop in stopStrings where !stop.isEmpty {
-            // Only matches that end in the new piece: earlier ones would have stopped already.
-            let searchStart = combined.index(pieceStart, offsetBy: -(stop.count - 1), limitedBy: combined.startIndex)
-                ?? combined.startIndex
-            if let range = combined.range(of: stop, range: searchStart..<combined.endIndex),
-                earliest == nil || range.lowerBound < earliest!
-            {
-                earliest = range.lowerBound
-            }
-        }
-        guard let earliest else { return nil }
-        return earliest <= pieceStart ? "" : String(combined[pieceStart..<earliest])
+        return PromptLogprobs(
+            requestID: sequence.requestID, firstPosition: sequence.computedTokenCount + 1, entries: entries)
     }
 }

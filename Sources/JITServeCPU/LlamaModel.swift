@@ -11,12 +11,16 @@ public struct ForwardSequence: Sendable {
     public var blockTable: [Int32]
     /// Whether the logits of the last token are wanted (a token will be sampled).
     public var wantsLogits: Bool
+    /// Whether the logits of every token are wanted (prompt log-probabilities); implies
+    /// `wantsLogits`' row among them.
+    public var wantsAllLogits: Bool
 
-    public init(tokens: [Int32], startPosition: Int, blockTable: [Int32], wantsLogits: Bool) {
+    public init(tokens: [Int32], startPosition: Int, blockTable: [Int32], wantsLogits: Bool, wantsAllLogits: Bool = false) {
         self.tokens = tokens
         self.startPosition = startPosition
         self.blockTable = blockTable
         self.wantsLogits = wantsLogits
+        self.wantsAllLogits = wantsAllLogits
     }
 }
 
@@ -47,23 +51,17 @@ public final class LlamaModel: @unchecked Sendable {
         self.sgemmThreshold = sgemmThreshold
         openblas_set_num_threads(Int32(max(1, threadCount)))
         let c = weights.configuration
-        var table = [Float](repeating: 0, count: c.contextLength * c.headDimension)
-        for position in 0..<c.contextLength {
-            for pair in 0..<(c.headDimension / 2) {
-                let frequency = 1 / Foundation.pow(c.ropeBase, Double(2 * pair) / Double(c.headDimension))
-                let angle = Double(position) * frequency
-                table[position * c.headDimension + 2 * pair] = Float(Foundation.cos(angle))
-                table[position * c.headDimension + 2 * pair + 1] = Float(Foundation.sin(angle))
-            }
-        }
-        ropeTable = table
+        ropeTable = Kernels.ropeTable(
+            positions: c.contextLength, headDimension: c.headDimension, base: c.ropeBase,
+            frequencyFactors: weights.ropeFrequencyFactors, linearFactor: c.ropeLinearFactor)
         workspace = LlamaWorkspace(configuration: c, threadCount: pool.threadCount)
     }
 
     /// Runs the model over every token of `sequences`, writing keys and values into `cache`.
     ///
     /// - Returns: for each sequence with `wantsLogits`, in order, its last token's logits
-    ///   (`vocabularySize` floats, valid until the next call).
+    ///   (`vocabularySize` floats, valid until the next call); a sequence with `wantsAllLogits`
+    ///   gets one buffer per token instead.
     public func forward(
         _ sequences: [ForwardSequence], cache: PagedKVCache
     ) throws -> [UnsafeBufferPointer<Float>] {
@@ -94,13 +92,13 @@ public final class LlamaModel: @unchecked Sendable {
             layer.queryKeyValue.multiply(
                 ws.normed, tokenCount: t, inputStride: width, into: ws.qkv, outputStride: qkvWidth,
                 accumulate: false, pool: pool, sgemmThreshold: sgemmThreshold, scratch: ws.dequantized)
+            if let bias = layer.queryKeyValueBias { addBias(bias, to: ws.qkv, rows: t, stride: qkvWidth) }
             ropeTable.withUnsafeBufferPointer { table in
                 for row in 0..<t {
                     let angles = table.baseAddress! + plan.positions[row] * c.headDimension
                     let q = ws.qkv + row * qkvWidth
-                    Kernels.rope(q, headCount: c.headCount, headDimension: c.headDimension, table: angles)
-                    Kernels.rope(
-                        q + width, headCount: c.kvHeadCount, headDimension: c.headDimension, table: angles)
+                    rotate(q, headCount: c.headCount, table: angles)
+                    rotate(q + width, headCount: c.kvHeadCount, table: angles)
                     let (block, slot) = plan.cacheSlot(row: row, blockSize: cache.blockSize)
                     cache.store(
                         layer: index, block: block, slot: slot, keys: q + width,
@@ -151,6 +149,25 @@ public final class LlamaModel: @unchecked Sendable {
             UnsafeBufferPointer(start: ws.logits + $0 * vocabulary, count: vocabulary)
         }
     }
+
+    /// RoPE in the layout the architecture uses.
+    @inline(__always)
+    private func rotate(_ vector: UnsafeMutablePointer<Float>, headCount: Int, table: UnsafePointer<Float>) {
+        switch configuration.ropeLayout {
+        case .adjacentPairs:
+            Kernels.rope(vector, headCount: headCount, headDimension: configuration.headDimension, table: table)
+        case .halves:
+            Kernels.ropeHalves(vector, headCount: headCount, headDimension: configuration.headDimension, table: table)
+        }
+    }
+
+    /// `rows[r] += bias` for each of `rows` rows `stride` apart (Qwen 2's Q, K, V biases).
+    private func addBias(_ bias: [Float], to rows: UnsafeMutablePointer<Float>, rows count: Int, stride: Int) {
+        bias.withUnsafeBufferPointer { b in
+            for row in 0..<count {
+                let target = rows + row * stride
+                for index in 0..<b.count { target[index] += b[index] }
+            }
+        }
+    }
 }
-
-

@@ -9,6 +9,8 @@ public final class LlamaWeights: @unchecked Sendable {
         public var attentionNorm: [Float]
         /// Rows: `headCount·headDimension` query, then key, then value rows.
         public var queryKeyValue: QuantizedMatrix
+        /// Biases added to the stacked Q, K, V rows (Qwen 2); nil when the model has none.
+        public var queryKeyValueBias: [Float]?
         public var attentionOutput: QuantizedMatrix
         public var feedForwardNorm: [Float]
         /// Rows: `feedForwardLength` gate rows, then as many up rows.
@@ -22,6 +24,9 @@ public final class LlamaWeights: @unchecked Sendable {
     public let outputNorm: [Float]
     /// The classifier; the token embedding itself when the model ties them.
     public let output: QuantizedMatrix
+    /// Per-frequency divisors of RoPE's angles (`rope_freqs.weight`, `headDimension / 2` of them):
+    /// how the GGUF converter bakes in Llama 3.1+'s "llama3" RoPE scaling. Nil: unscaled.
+    public let ropeFrequencyFactors: [Float]?
 
     /// Bytes the weights occupy in memory.
     public var byteCount: Int {
@@ -31,6 +36,7 @@ public final class LlamaWeights: @unchecked Sendable {
             total += layer.queryKeyValue.byteCount + layer.attentionOutput.byteCount
             total += layer.gateUp.byteCount + layer.down.byteCount
             total += (layer.attentionNorm.count + layer.feedForwardNorm.count) * 4
+            total += (layer.queryKeyValueBias?.count ?? 0) * 4
         }
         return total
     }
@@ -77,10 +83,18 @@ public final class LlamaWeights: @unchecked Sendable {
             let value = try matrix(prefix + "attn_v.weight", rows: kvWidth, columns: width)
             let gate = try matrix(prefix + "ffn_gate.weight", rows: hidden, columns: width)
             let up = try matrix(prefix + "ffn_up.weight", rows: hidden, columns: width)
+            // Biases come all three or none: a file with only some is refused by name.
+            let biasNames = ["attn_q.bias", "attn_k.bias", "attn_v.bias"].map { prefix + $0 }
+            var bias: [Float]?
+            if biasNames.contains(where: { gguf.tensors[$0] != nil }) {
+                bias = try vector(biasNames[0], count: width) + vector(biasNames[1], count: kvWidth)
+                    + vector(biasNames[2], count: kvWidth)
+            }
             layers.append(
                 Layer(
                     attentionNorm: try vector(prefix + "attn_norm.weight", count: width),
                     queryKeyValue: try QuantizedMatrix(stacking: [query, key, value], name: prefix + "attn_qkv"),
+                    queryKeyValueBias: bias,
                     attentionOutput: try matrix(prefix + "attn_output.weight", rows: width, columns: width),
                     feedForwardNorm: try vector(prefix + "ffn_norm.weight", count: width),
                     gateUp: try QuantizedMatrix(stacking: [gate, up], name: prefix + "ffn_gate_up"),
@@ -92,6 +106,41 @@ public final class LlamaWeights: @unchecked Sendable {
             output = try matrix("output.weight", rows: configuration.vocabularySize, columns: width)
         } else {
             output = tokenEmbedding
+        }
+        if gguf.tensors["rope_freqs.weight"] != nil {
+            let factors = try vector("rope_freqs.weight", count: configuration.headDimension / 2)
+            guard factors.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw CPUError.invalidTensorShape(
+                    tensor: "rope_freqs.weight", dimensions: [factors.count], reason: "factors must be positive")
+            }
+            ropeFrequencyFactors = factors
+        } else {
+            ropeFrequencyFactors = nil
+        }
+        try Self.refuseUnusedTensors(gguf, layerCount: configuration.layerCount)
+    }
+
+    /// Tensors of kinds this forward pass would silently ignore (a different block design) make
+    /// the load fail, naming one, rather than produce wrong text.
+    static func refuseUnusedTensors(_ gguf: GGUFFile, layerCount: Int) throws {
+        let known: Set<String> = [
+            "attn_norm.weight", "attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight",
+            "attn_q.bias", "attn_k.bias", "attn_v.bias", "ffn_norm.weight", "ffn_gate.weight",
+            "ffn_up.weight", "ffn_down.weight", "attn_rot_embd",
+        ]
+        for name in gguf.tensorNames {
+            if ["token_embd.weight", "output_norm.weight", "output.weight", "rope_freqs.weight"].contains(name) {
+                continue
+            }
+            let parts = name.split(separator: ".", maxSplits: 2)
+            if parts.count == 3, parts[0] == "blk", let layer = Int(parts[1]), layer < layerCount,
+                known.contains(String(parts[2])) || parts[2].hasPrefix("attn_rot_embd")
+            {
+                continue
+            }
+            throw CPUError.invalidTensorShape(
+                tensor: name, dimensions: gguf.tensors[name]?.dimensions ?? [],
+                reason: "this tensor is not part of a Llama/Qwen 2 block; the model's architecture is not supported")
         }
     }
 }

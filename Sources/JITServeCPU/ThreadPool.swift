@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -6,8 +7,8 @@ import Synchronization
 /// A batch-1 decode step dispatches a few hundred small jobs (a matrix-vector product per
 /// weight matrix), each a few microseconds long, so waking threads through the kernel on every
 /// job would cost as much as the work. Workers therefore spin briefly on a generation counter
-/// after each job and only then sleep on a condition variable; the caller's thread takes part
-/// as worker 0. Not reentrant: one owner submits jobs, one at a time.
+/// after each job and only then park on a semaphore; the caller's thread takes part as worker 0.
+/// Not reentrant: one owner submits jobs, one at a time.
 public final class ThreadPool: @unchecked Sendable {
     /// Threads that run a job, the caller's included.
     public let threadCount: Int
@@ -30,9 +31,7 @@ public final class ThreadPool: @unchecked Sendable {
     deinit {
         state.stopping.store(true, ordering: .sequentiallyConsistent)
         state.generation.add(1, ordering: .sequentiallyConsistent)
-        state.condition.lock()
-        state.condition.broadcast()
-        state.condition.unlock()
+        state.wakeSleepers()
     }
 
     /// Runs `body(thread, threadCount)` on every thread and returns when all have finished.
@@ -70,26 +69,30 @@ private final class State: @unchecked Sendable {
     let threadCount: Int
     let generation = Atomic<Int>(0)
     let finished = Atomic<Int>(0)
+    /// Workers about to park or parked: a hint that lets `submit` skip the lock when none is.
     let sleepers = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
-    let condition = NSCondition()
+    /// Which workers are parked, each on its own semaphore (a shared one would let a worker
+    /// that parks late take the wake-up meant for another).
+    let parked: Mutex<[Bool]>
+    let wakeUps: [DispatchSemaphore]
     /// Written by the submitter before it bumps `generation`, read by workers after they see it.
     var job: ((Int, Int) -> Void)?
 
     /// How many polls a worker spins before it sleeps (tens of microseconds).
     let spinLimit = 20_000
 
-    init(threadCount: Int) { self.threadCount = threadCount }
+    init(threadCount: Int) {
+        self.threadCount = threadCount
+        parked = Mutex([Bool](repeating: false, count: threadCount))
+        wakeUps = (0..<threadCount).map { _ in DispatchSemaphore(value: 0) }
+    }
 
     func submit(_ body: @escaping (Int, Int) -> Void) {
         job = body
         finished.store(0, ordering: .sequentiallyConsistent)
         generation.add(1, ordering: .sequentiallyConsistent)
-        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-            condition.lock()
-            condition.broadcast()
-            condition.unlock()
-        }
+        wakeSleepers()
         body(0, threadCount)
         var spins = 0
         while finished.load(ordering: .acquiring) < threadCount - 1 {
@@ -111,21 +114,34 @@ private final class State: @unchecked Sendable {
                 spins += 1
             }
             if generation.load(ordering: .sequentiallyConsistent) == seen {
-                // Classic two-flag handshake: announce sleeping, then re-check under the lock;
-                // the submitter bumps the generation before it reads `sleepers`.
-                condition.lock()
+                // Two-flag handshake: announce first, then re-check the generation; `submit`
+                // bumps the generation first, then reads the announcement. One of the two sees
+                // the other, so no wake-up is lost.
                 sleepers.add(1, ordering: .sequentiallyConsistent)
-                while generation.load(ordering: .sequentiallyConsistent) == seen {
-                    condition.wait()
+                let parks = parked.withLock { parked in
+                    guard generation.load(ordering: .sequentiallyConsistent) == seen else { return false }
+                    parked[index] = true
+                    return true
                 }
+                if parks { wakeUps[index].wait() }
                 sleepers.subtract(1, ordering: .sequentiallyConsistent)
-                condition.unlock()
+                // Woken, or the job came in meanwhile: either way the generation has moved on.
             }
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }
             if let job { job(index, threadCount) }
             finished.add(1, ordering: .releasing)
         }
+    }
+
+    /// Signals every parked worker once (after the generation moved on).
+    func wakeSleepers() {
+        guard sleepers.load(ordering: .sequentiallyConsistent) > 0 else { return }
+        let waking = parked.withLock { parked in
+            defer { parked = [Bool](repeating: false, count: parked.count) }
+            return parked.indices.filter { parked[$0] }
+        }
+        for index in waking { wakeUps[index].signal() }
     }
 
     @inline(__always)

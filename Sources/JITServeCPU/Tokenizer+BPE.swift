@@ -27,7 +27,7 @@ extension Tokenizer {
         }
         var next = Array(1...count)  // count means "none"
         var previous = Array(-1..<(count - 1))
-        var heap = PairHeap()
+        var heap = BinaryHeap<RankedMerge>()
         for index in 0..<(count - 1) {
             if let merge = merges[Self.pairKey(symbols[index], symbols[index + 1])] {
                 heap.push(.init(rank: merge.rank, left: Int32(index), leftToken: symbols[index], rightToken: symbols[index + 1]))
@@ -61,50 +61,17 @@ extension Tokenizer {
         }
     }
 
-    /// A binary min-heap of merge candidates ordered by (rank, left position).
-    struct PairHeap {
-        struct Entry {
-            var rank: Int32
-            var left: Int32
-            var leftToken: Int32
-            var rightToken: Int32
+    /// A merge candidate of byte-level BPE: lowest rank first, then leftmost.
+    struct RankedMerge: HeapOrdered {
+        var rank: Int32
+        var left: Int32
+        var leftToken: Int32
+        var rightToken: Int32
 
-            @inline(__always)
-            func precedes(_ other: Entry) -> Bool {
-                rank < other.rank || (rank == other.rank && left < other.left)
-            }
-        }
-
-        private var entries: [Entry] = []
-
-        mutating func push(_ entry: Entry) {
-            entries.append(entry)
-            var child = entries.count - 1
-            while child > 0 {
-                let parent = (child - 1) / 2
-                guard entries[child].precedes(entries[parent]) else { break }
-                entries.swapAt(child, parent)
-                child = parent
-            }
-        }
-
-        mutating func pop() -> Entry? {
-            guard let top = entries.first else { return nil }
-            let last = entries.removeLast()
-            if !entries.isEmpty {
-                entries[0] = last
-                var parent = 0
-                while true {
-                    let left = 2 * parent + 1
-                    if left >= entries.count { break }
-                    var best = left
-                    if left + 1 < entries.count, entries[left + 1].precedes(entries[left]) { best = left + 1 }
-                    guard entries[best].precedes(entries[parent]) else { break }
-                    entries.swapAt(best, parent)
-                    parent = best
-                }
-            }
-            return top
+        @inline(__always)
+        func precedes(_ other: RankedMerge) -> Bool {
+            rank < other.rank || (rank == other.rank && left < other.left)
         }
     }
+
 }

@@ -1,31 +1,59 @@
 extension Tokenizer {
     /// Token IDs for `text`. With `parseSpecial`, control and user-defined token texts in `text`
     /// (e.g. `<|im_start|>`) become those tokens; without, they are tokenized as plain text.
-    /// Prepends BOS when the model asks for it (`tokenizer.ggml.add_bos_token`; SmolLM2 does not).
-    public func encode(_ text: String, parseSpecial: Bool = true) -> [Int32] {
+    /// Prepends BOS when the model asks for it (`tokenizer.ggml.add_bos_token`; SmolLM2 does not)
+    /// and `atStart` (false for a piece that continues a prompt).
+    public func encode(_ text: String, parseSpecial: Bool = true, atStart: Bool = true) -> [Int32] {
+        encode(pieces: [(text, parseSpecial)], atStart: atStart)
+    }
+
+    /// Token IDs for text given in pieces, each saying whether control-token texts in it are
+    /// those tokens. Special tokens are matched within a piece only; the plain text between
+    /// them is then encoded as one run across piece boundaries, so splitting a prompt into
+    /// template and message pieces changes nothing but which pieces may spell control tokens.
+    /// BOS is prepended (when the model asks for it and `atStart`) unless the text already
+    /// starts with it, as a chat template that prints `bos_token` does.
+    public func encode(pieces: [(text: String, parseSpecial: Bool)], atStart: Bool = true) -> [Int32] {
         var output: [Int32] = []
-        output.reserveCapacity(text.utf8.count / 3 + 2)
-        if addsBOSToken, let bosTokenID { output.append(bosTokenID) }
+        output.reserveCapacity(pieces.reduce(0) { $0 + $1.text.utf8.count } / 3 + 2)
         var cache: [Substring: [Int32]] = [:]
-        let utf8 = Array(text.utf8)
-        var segmentStart = 0
-        var index = 0
-        if parseSpecial && !specialTokensByFirstByte.isEmpty {
-            while index < utf8.count {
-                if let candidates = specialTokensByFirstByte[utf8[index]],
-                    let match = candidates.first(where: { Self.hasPrefix(utf8, at: index, $0.bytes) })
-                {
-                    encodePlain(utf8[segmentStart..<index], cache: &cache, into: &output)
-                    output.append(match.id)
-                    index += match.bytes.count
-                    segmentStart = index
-                } else {
-                    index += 1
+        var plain: [UInt8] = []
+        for (text, parseSpecial) in pieces {
+            let utf8 = Array(text.utf8)
+            var segmentStart = 0
+            var index = 0
+            if parseSpecial && !specialTokensByFirstByte.isEmpty {
+                while index < utf8.count {
+                    if let candidates = specialTokensByFirstByte[utf8[index]],
+                        let match = candidates.first(where: { Self.hasPrefix(utf8, at: index, $0.bytes) })
+                    {
+                        plain += utf8[segmentStart..<index]
+                        encodeRun(&plain, cache: &cache, into: &output)
+                        output.append(match.id)
+                        index += match.bytes.count
+                        segmentStart = index
+                    } else {
+                        index += 1
+                    }
                 }
             }
+            plain += utf8[segmentStart..<utf8.count]
         }
-        encodePlain(utf8[segmentStart..<utf8.count], cache: &cache, into: &output)
+        encodeRun(&plain, cache: &cache, into: &output)
+        if atStart, addsBOSToken, let bosTokenID, output.first != bosTokenID { output.insert(bosTokenID, at: 0) }
         return output
+    }
+
+    /// Encodes and empties `plain` (text between special tokens).
+    private func encodeRun(_ plain: inout [UInt8], cache: inout [Substring: [Int32]], into output: inout [Int32]) {
+        if plain.isEmpty { return }
+        switch model {
+        case .bytePairs: encodePlain(plain[...], cache: &cache, into: &output)
+        case .sentencePiece:
+            // Every run starts the text or follows a special token: llama.cpp prefixes a space to both.
+            encodeSentencePiece(plain, into: &output)
+        }
+        plain.removeAll(keepingCapacity: true)
     }
 
     static func hasPrefix(_ haystack: [UInt8], at start: Int, _ needle: [UInt8]) -> Bool {

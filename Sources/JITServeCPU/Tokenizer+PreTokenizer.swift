@@ -7,6 +7,15 @@ extension Tokenizer {
         /// Every numeric character on its own first, then the GPT-2 split on the text between
         /// (StarCoder's tokenizer, which SmolLM uses; llama.cpp names it `smollm`, `starcoder`, …).
         case isolatedDigitsThenGPT2
+        /// Llama 3's split (llama.cpp's `llama-bpe`): case-insensitive contractions, letter runs
+        /// led by one non-letter non-digit, digit runs of at most `digitRun` (3; Qwen 2's
+        /// variant, `qwen2`, takes 1), symbol runs with trailing newlines, newline runs.
+        case llama3(digitRun: Int)
+
+        static let supportedNames = [
+            "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva", "gpt2", "mpt", "olmo",
+            "jais", "llama-bpe", "llama3", "llama-v3", "qwen2", "deepseek-r1-qwen",
+        ]
 
         init(ggmlName: String) throws {
             switch ggmlName {
@@ -14,10 +23,14 @@ extension Tokenizer {
                 self = .gpt2
             case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva":
                 self = .isolatedDigitsThenGPT2
+            case "llama-bpe", "llama3", "llama-v3":
+                self = .llama3(digitRun: 3)
+            case "qwen2", "deepseek-r1-qwen":
+                self = .llama3(digitRun: 1)
             default:
                 throw CPUError.invalidTokenizer(
-                    reason: "tokenizer.ggml.pre '\(ggmlName)' is not supported (supported: smollm, starcoder, "
-                        + "refact, command-r, codeshell, exaone, minerva, gpt2, mpt, olmo, jais)")
+                    reason: "tokenizer.ggml.pre '\(ggmlName)' is not supported (supported: "
+                        + Self.supportedNames.joined(separator: ", ") + ")")
             }
         }
 
@@ -62,6 +75,8 @@ extension Tokenizer {
                     start = index + 1
                 }
                 Self.splitGPT2(scalars, classes, start..<scalars.count, into: &pieces)
+            case .llama3(let digitRun):
+                Self.splitLlama3(scalars, classes, digitRun: digitRun, into: &pieces)
             }
             return pieces
         }

@@ -1,6 +1,7 @@
-/// A byte-level BPE tokenizer (GPT-2 style, `tokenizer.ggml.model` = `gpt2`) built from a GGUF's
-/// metadata: vocabulary, merges, token types, special-token IDs and the pre-tokenizer named by
-/// `tokenizer.ggml.pre`. Encoding then decoding returns any UTF-8 text unchanged, except bytes the
+/// A tokenizer built from a GGUF's metadata: byte-level BPE (GPT-2 style, `tokenizer.ggml.model`
+/// = `gpt2`: SmolLM2, Llama 3, Qwen 2) with the merges and the pre-tokenizer named by
+/// `tokenizer.ggml.pre`, or SentencePiece BPE (`llama`: Llama 2, Mistral) with token scores and
+/// byte fallback; vocabulary, token types and special-token IDs either way. For byte-level BPE, Encoding then decoding returns any UTF-8 text unchanged, except bytes the
 /// vocabulary has no token for, which are dropped as the reference implementations drop them
 /// (SmolLM2 lacks six ASCII control characters: 0x04, 0x06, 0x13, 0x14, 0x16, 0x1D).
 public struct Tokenizer: Sendable {
@@ -18,11 +19,21 @@ public struct Tokenizer: Sendable {
     let byteTokens: [Int32]
     let merges: [UInt64: Merge]
     let preTokenizer: PreTokenizer
+    /// Which algorithm encodes text.
+    let model: Model
+    /// SentencePiece: each token's merge score (higher merges first), and the token of each
+    /// vocabulary spelling (`▁` for spaces).
+    let scores: [Float]
+    let idForSpelling: [[UInt8]: Int32]
+    /// SentencePiece: a space is prepended to text at the start and after a control token.
+    let addsSpacePrefix: Bool
     /// Control and user-defined tokens matched verbatim in text when `parseSpecial` is on,
     /// grouped by first byte, longest first.
     let specialTokensByFirstByte: [UInt8: [(bytes: [UInt8], id: Int32)]]
 
     public let eosTokenID: Int32
+    /// Tokens that end an answer: EOS, and the end-of-turn/end-of-message tokens when set.
+    public let stopTokenIDs: [Int32]
     public let bosTokenID: Int32?
     /// Whether prompts should start with the BOS token (`tokenizer.ggml.add_bos_token`).
     public let addsBOSToken: Bool
@@ -43,12 +54,16 @@ public struct Tokenizer: Sendable {
         guard let model = try require("tokenizer.ggml.model").string else {
             throw CPUError.invalidMetadata(key: "tokenizer.ggml.model", reason: "not a string")
         }
-        guard model == "gpt2" else {
+        switch model {
+        case "gpt2": self.model = .bytePairs
+        case "llama": self.model = .sentencePiece
+        default:
             throw CPUError.invalidTokenizer(
-                reason: "tokenizer.ggml.model is '\(model)'; only 'gpt2' (byte-level BPE) is supported")
+                reason: "tokenizer.ggml.model is '\(model)'; supported: 'gpt2' (byte-level BPE: SmolLM2, Llama 3, "
+                    + "Qwen 2) and 'llama' (SentencePiece BPE: Llama 2, Mistral)")
         }
         let preName = metadata["tokenizer.ggml.pre"]?.string ?? "gpt2"
-        preTokenizer = try PreTokenizer(ggmlName: preName)
+        preTokenizer = self.model == .bytePairs ? try PreTokenizer(ggmlName: preName) : .gpt2
 
         guard let tokenValues = try require("tokenizer.ggml.tokens").array, !tokenValues.isEmpty else {
             throw CPUError.invalidMetadata(key: "tokenizer.ggml.tokens", reason: "not a non-empty array")
@@ -87,7 +102,12 @@ public struct Tokenizer: Sendable {
         idForText.reserveCapacity(texts.count)
         for (index, text) in texts.enumerated() {
             let isVerbatim = types[index] == .control || types[index] == .userDefined
-            bytes.append(isVerbatim ? Array(text.utf8) : (ByteLevel.bytes(ofToken: text) ?? Array(text.utf8)))
+            switch self.model {
+            case .bytePairs:
+                bytes.append(isVerbatim ? Array(text.utf8) : (ByteLevel.bytes(ofToken: text) ?? Array(text.utf8)))
+            case .sentencePiece:
+                bytes.append(types[index] == .byte ? Self.fallbackByte(text).map { [$0] } ?? [] : Self.unescapedSpaces(text))
+            }
             let spelling = Array(text.utf8)
             if idForText[spelling] == nil { idForText[spelling] = Int32(index) }
         }
@@ -98,15 +118,36 @@ public struct Tokenizer: Sendable {
         // as the reference BPE (no unknown token) and llama.cpp do.
         var byteTokens = [Int32](repeating: -1, count: 256)
         for byte in 0..<256 {
-            if let id = idForText[Array(ByteLevel.text(ofBytes: [UInt8(byte)]).utf8)] { byteTokens[byte] = id }
+            let spelling = self.model == .bytePairs
+                ? Array(ByteLevel.text(ofBytes: [UInt8(byte)]).utf8) : Array(Self.fallbackSpelling(UInt8(byte)).utf8)
+            if let id = idForText[spelling] { byteTokens[byte] = id }
         }
-        guard byteTokens.contains(where: { $0 >= 0 }) else {
+        guard self.model == .sentencePiece || byteTokens.contains(where: { $0 >= 0 }) else {
             throw CPUError.invalidTokenizer(
                 reason: "tokenizer.ggml.tokens has no single-byte tokens; this is not a byte-level BPE vocabulary")
         }
         self.byteTokens = byteTokens
 
-        merges = try Self.parseMerges(try require("tokenizer.ggml.merges"), idForText: idForText)
+        switch self.model {
+        case .bytePairs:
+            merges = try Self.parseMerges(try require("tokenizer.ggml.merges"), idForText: idForText)
+            scores = []
+            idForSpelling = [:]
+        case .sentencePiece:
+            merges = [:]
+            guard let scoreValues = try require("tokenizer.ggml.scores").array, scoreValues.count == texts.count else {
+                throw CPUError.invalidMetadata(key: "tokenizer.ggml.scores", reason: "must be an array of \(texts.count) numbers")
+            }
+            scores = scoreValues.map { Float($0.double ?? 0) }
+            // Only normal and user-defined tokens take part in merges (llama.cpp's rule).
+            var spellings: [[UInt8]: Int32] = [:]
+            for (index, text) in texts.enumerated() where types[index] == .normal || types[index] == .userDefined {
+                let spelling = Array(text.utf8)
+                if spellings[spelling] == nil { spellings[spelling] = Int32(index) }
+            }
+            idForSpelling = spellings
+        }
+        addsSpacePrefix = metadata["tokenizer.ggml.add_space_prefix"]?.bool ?? (self.model == .sentencePiece)
 
         func tokenID(_ key: String) throws -> Int32? {
             guard let value = metadata[key] else { return nil }
@@ -120,7 +161,13 @@ public struct Tokenizer: Sendable {
         }
         eosTokenID = eos
         bosTokenID = try tokenID("tokenizer.ggml.bos_token_id")
-        addsBOSToken = (metadata["tokenizer.ggml.add_bos_token"]?.bool ?? false) && bosTokenID != nil
+        addsBOSToken = (metadata["tokenizer.ggml.add_bos_token"]?.bool ?? (self.model == .sentencePiece)) && bosTokenID != nil
+        // Instruct models end a turn with a token other than EOS (Llama 3's <|eot_id|>, <|eom_id|>).
+        var stops = [eos]
+        for key in ["tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"] {
+            if let id = try tokenID(key), !stops.contains(id) { stops.append(id) }
+        }
+        stopTokenIDs = stops
 
         var specials: [UInt8: [(bytes: [UInt8], id: Int32)]] = [:]
         for (index, type) in types.enumerated() where type == .control || type == .userDefined {

@@ -131,7 +131,10 @@ public struct LengthDistribution: Hashable, Sendable {
 public protocol OutputLengthPredictor: Sendable {
     /// A short name for reports (`qrf`, `global`, `oracle`).
     var name: String { get }
-    func distribution(for request: Request) -> LengthDistribution
+    /// The distribution for an arriving request. Mutating so that an online estimator can
+    /// remember what it told this request and later learn from its outcome (`observe`)
+    /// without computing it twice; a stateless predictor implements it as a plain `func`.
+    mutating func distribution(for request: Request) -> LengthDistribution
     /// Online feedback: `request` finished after producing `outputTokenCount` tokens.
     mutating func observe(_ request: Request, outputTokenCount: Int)
 }

@@ -15,15 +15,13 @@ public struct Request: Identifiable, Sendable {
     public var maxOutputTokens: Int
     public var slo: SLO
     public var sampling: SamplingParameters
-    /// Client-given priority (vLLM's `priority`, lower is more urgent); policies may ignore it.
-    public var priority: Int
     /// A free-form application label (`chat`, `tot`, `metagpt`, …) for reports and the analyzer.
     public var application: String?
 
     public init(
         id: RequestID, arrivedAt: Instant, promptTokenCount: Int, promptTokenIDs: [Int32]? = nil,
         promptText: String? = nil, maxOutputTokens: Int, slo: SLO,
-        sampling: SamplingParameters = .greedy, priority: Int = 0, application: String? = nil
+        sampling: SamplingParameters = .greedy, application: String? = nil
     ) {
         self.id = id
         self.arrivedAt = arrivedAt
@@ -33,7 +31,6 @@ public struct Request: Identifiable, Sendable {
         self.maxOutputTokens = maxOutputTokens
         self.slo = slo
         self.sampling = sampling
-        self.priority = priority
         self.application = application
     }
 

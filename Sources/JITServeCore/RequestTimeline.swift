@@ -1,6 +1,7 @@
 /// Why a request stopped generating.
 public enum FinishReason: String, Codable, Hashable, Sendable {
-    /// The model emitted end-of-sequence (or a simulated request reached its trace length).
+    /// The model emitted end-of-sequence, the text reached a stop string, or a simulated request
+    /// reached its trace length.
     case stop
     /// `maxOutputTokens` reached.
     case length

@@ -15,10 +15,16 @@ public struct SamplingParameters: Hashable, Sendable {
     public var ignoreEOS: Bool
     /// End-of-sequence is suppressed until this many tokens have been generated.
     public var minTokens: Int
+    /// Log-probabilities returned with each output token: nil for none; k for the chosen
+    /// token's and the k most likely tokens' (OpenAI's `logprobs` / `top_logprobs`).
+    public var logprobCount: Int?
+    /// The same for every prompt token after the first (completions' `echo` with `logprobs`).
+    public var promptLogprobCount: Int?
 
     public init(
         temperature: Double = 0, topK: Int = 0, topP: Double = 1, seed: UInt64? = nil,
-        stopStrings: [String] = [], ignoreEOS: Bool = false, minTokens: Int = 0
+        stopStrings: [String] = [], ignoreEOS: Bool = false, minTokens: Int = 0, logprobCount: Int? = nil,
+        promptLogprobCount: Int? = nil
     ) {
         self.temperature = temperature
         self.topK = topK
@@ -27,6 +33,8 @@ public struct SamplingParameters: Hashable, Sendable {
         self.stopStrings = stopStrings
         self.ignoreEOS = ignoreEOS
         self.minTokens = minTokens
+        self.logprobCount = logprobCount
+        self.promptLogprobCount = promptLogprobCount
     }
 
     public static let greedy = SamplingParameters()

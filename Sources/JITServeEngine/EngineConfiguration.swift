@@ -8,22 +8,27 @@ public enum PreemptionMode: String, CaseIterable, Sendable {
 }
 
 /// Engine limits and behaviour.
-public struct EngineConfiguration: Sendable {
-    /// Tokens computed per iteration, over all sequences (`max_num_batched_tokens`).
+public struct EngineConfiguration: Hashable, Sendable {
+    /// Tokens computed per iteration, over all sequences (vLLM's `max_num_batched_tokens`).
     public var maxBatchedTokens: Int
-    /// Sequences per iteration (`max_num_seqs`).
+    /// Sequences per iteration (vLLM's `max_num_seqs`).
     public var maxRunning: Int
     public var preemptionMode: PreemptionMode
     /// Weight of the newest iteration in the running average of iteration time.
     public var iterationTimeSmoothing: Double
+    /// Refuse a request whose prompt plus output cap exceeds the model's context, as vLLM's
+    /// API does (`max_tokens` too large), instead of running it until the context is full and
+    /// ending it with `length`, as a trace replay wants.
+    public var rejectsOutputBeyondContext: Bool
 
     public init(
         maxBatchedTokens: Int = 2048, maxRunning: Int = 256, preemptionMode: PreemptionMode = .recompute,
-        iterationTimeSmoothing: Double = 0.2
+        iterationTimeSmoothing: Double = 0.2, rejectsOutputBeyondContext: Bool = false
     ) {
         self.maxBatchedTokens = maxBatchedTokens
         self.maxRunning = maxRunning
         self.preemptionMode = preemptionMode
         self.iterationTimeSmoothing = iterationTimeSmoothing
+        self.rejectsOutputBeyondContext = rejectsOutputBeyondContext
     }
 }

@@ -2,28 +2,36 @@ import JITServeCore
 import JITServeScheduling
 
 /// The engine's live record of one request: what the scheduler sees (`state`) plus what only the
-/// engine and executor need (token IDs, timeline).
+/// engine and executor need (token IDs, timeline, output text). Its KV blocks are the block
+/// manager's; `state`'s KV fields are filled from there in each snapshot.
 final class EngineSequence {
     let request: Request
     var state: SequenceState
     var timeline: RequestTimeline
     /// Prompt then generated token IDs; empty when the request has none (simulation).
     var tokenIDs: [Int32]
+    /// Turns its tokens into the client's text; nil without a text codec.
+    var detokenizer: Detokenizer?
     /// In `running` (holds device KV) rather than `waiting`.
     var isRunning = false
     /// The last iteration that scheduled it: guards against a plan naming it twice.
     var scheduledInIteration = -1
     var isFinished = false
+    /// Prompt log-probabilities by position, kept from the first time each was computed (a
+    /// recompute after preemption computes them again); empty unless the request asked.
+    var promptLogprobs: [TokenLogprobs?] = []
 
     init(request: Request, length: LengthDistribution) {
         self.request = request
         state = SequenceState(
             id: request.id, slo: request.slo, arrivedAt: request.arrivedAt,
-            promptTokenCount: request.promptTokenCount, maxOutputTokens: request.maxOutputTokens,
-            priority: request.priority, length: length
+            promptTokenCount: request.promptTokenCount, maxOutputTokens: request.maxOutputTokens, length: length
         )
         timeline = RequestTimeline(arrivedAt: request.arrivedAt)
         tokenIDs = request.promptTokenIDs ?? []
+        if request.sampling.promptLogprobCount != nil {
+            promptLogprobs = Array(repeating: nil, count: request.promptTokenCount)
+        }
     }
 
     var id: RequestID { request.id }

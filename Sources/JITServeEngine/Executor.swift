@@ -51,21 +51,23 @@ public struct ExecutionBatch: Sendable {
     public var tokenCount: Int { sequences.reduce(0) { $0 + $1.tokenCount } }
 }
 
-/// A token an executor produced for one sequence.
+/// A token an executor produced for one sequence: an ID, and whether the model (or the trace)
+/// ended the response with it. Text is not the executor's business: the engine's `Detokenizer`
+/// makes it.
 public struct GeneratedToken: Sendable {
     public var requestID: RequestID
     public var tokenID: Int32
-    /// The model (or the trace) ended the response with this token: end-of-sequence or a stop
-    /// string. The token itself is still delivered.
-    public var isStop: Bool
-    /// Text this token adds to the response, when a tokenizer is present.
-    public var text: String?
+    /// End-of-sequence (not overridden by `ignore_eos`). The token itself is still delivered.
+    public var isEndOfSequence: Bool
+    /// The token's log-probability and the most likely alternatives, when the request asked
+    /// (`SamplingParameters.logprobCount`) and the executor has a model.
+    public var logprobs: TokenLogprobs?
 
-    public init(requestID: RequestID, tokenID: Int32, isStop: Bool, text: String? = nil) {
+    public init(requestID: RequestID, tokenID: Int32, isEndOfSequence: Bool, logprobs: TokenLogprobs? = nil) {
         self.requestID = requestID
         self.tokenID = tokenID
-        self.isStop = isStop
-        self.text = text
+        self.isEndOfSequence = isEndOfSequence
+        self.logprobs = logprobs
     }
 }
 
@@ -75,10 +77,14 @@ public struct ExecutionOutcome: Sendable {
     public var tokens: [GeneratedToken]
     /// Modelled (simulation) or measured (real executor) iteration time.
     public var elapsed: Duration
+    /// Log-probabilities of prompt tokens computed this iteration, for requests that asked
+    /// (`SamplingParameters.promptLogprobCount`).
+    public var promptLogprobs: [PromptLogprobs]
 
-    public init(tokens: [GeneratedToken], elapsed: Duration) {
+    public init(tokens: [GeneratedToken], elapsed: Duration, promptLogprobs: [PromptLogprobs] = []) {
         self.tokens = tokens
         self.elapsed = elapsed
+        self.promptLogprobs = promptLogprobs
     }
 }
 
@@ -99,7 +105,6 @@ public protocol Executor: AnyObject {
     /// Runs one iteration.
     func execute(_ batch: ExecutionBatch) throws -> ExecutionOutcome
 
-    /// Forgets per-request state (sampler streams, detokeniser buffers) of a finished,
-    /// cancelled or recompute-preempted request.
+    /// Forgets per-request state of a finished, cancelled or recompute-preempted request.
     func release(_ requestID: RequestID)
 }

@@ -4,8 +4,8 @@ import JITServeCore
 public struct IterationReport: Sendable {
     public var startedAt: Instant
     public var elapsed: Duration
-    /// Tokens delivered at `finishedAt`, in batch order.
-    public var tokens: [GeneratedToken]
+    /// Tokens delivered at `finishedAt`, in batch order, with their text.
+    public var tokens: [DeliveredToken]
     /// Requests that finished this iteration.
     public var finished: [RequestRecord]
     /// Sequences in the batch.
@@ -19,13 +19,15 @@ public struct IterationReport: Sendable {
 
 /// Live figures of the engine (vLLM's gauges and counters).
 public struct EngineStats: Sendable {
-    public var runningCount: Int
-    public var waitingCount: Int
+    public var runningCount = 0
+    public var waitingCount = 0
     /// Fraction of device KV blocks in use.
-    public var kvUsage: Double
-    public var usedBlockCount: Int
-    public var preemptionCount: Int
-    public var promptTokenCount: Int
-    public var generationTokenCount: Int
-    public var iterationCount: Int
+    public var kvUsage = 0.0
+    public var usedBlockCount = 0
+    public var preemptionCount = 0
+    public var promptTokenCount = 0
+    public var generationTokenCount = 0
+    public var iterationCount = 0
+
+    public init() {}
 }

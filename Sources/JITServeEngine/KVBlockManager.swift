@@ -32,7 +32,7 @@ public struct KVBlockManager: Sendable {
 
     public func blockTable(for id: RequestID) -> [Int32] { deviceTables[id] ?? [] }
     public func deviceBlockCount(of id: RequestID) -> Int { deviceTables[id]?.count ?? 0 }
-    public func isSwapped(_ id: RequestID) -> Bool { hostTables[id] != nil }
+    public func isSwapped(_ id: RequestID) -> Bool { !hostTables.isEmpty && hostTables[id] != nil }
 
     /// Grows `id`'s table to cover `tokenCount` tokens. All or nothing.
     public mutating func allocate(_ id: RequestID, coveringTokens tokenCount: Int) throws(EngineError) {

@@ -1,3 +1,4 @@
+import Dispatch
 import JITServeCore
 
 extension LiveEngine {
@@ -8,29 +9,22 @@ extension LiveEngine {
         // loop waits for one instead of spinning.
         var canProgress = true
         while true {
-            signal.lock()
-            while inbox.adds.isEmpty, inbox.cancels.isEmpty, !inbox.isStopping {
-                if core.hasWork {
-                    if canProgress { break }
-                    signal.wait(seconds: 0.005)
-                    break
+            var work = takeInbox()
+            if work.adds.isEmpty, work.cancels.isEmpty, !work.stopping {
+                if !core.hasWork {
+                    wakeUp.wait()
+                    work = takeInbox()
+                } else if !canProgress {
+                    _ = wakeUp.wait(timeout: .now() + .milliseconds(5))
+                    work = takeInbox()
                 }
-                signal.wait()
             }
-            let adds = inbox.adds
-            let cancels = inbox.cancels
-            let stopping = inbox.isStopping
-            inbox.adds.removeAll(keepingCapacity: true)
-            inbox.cancels.removeAll(keepingCapacity: true)
-            signal.unlock()
-
-            if stopping {
-                endAll(pending: adds)
+            if work.stopping {
+                endAll(pending: work.adds)
                 return
             }
             let now = clock.now()
-            for (request, continuation) in adds {
-                willAdd?(request)
+            for (request, continuation) in work.adds {
                 do {
                     try core.add(request)
                     streams[request.id] = continuation
@@ -39,13 +33,25 @@ extension LiveEngine {
                     closeStream()
                 }
             }
-            for (id, reason) in cancels {
-                guard let record = core.cancel(id, at: now, reason: reason) else { continue }
+            for id in work.cancels {
+                guard let record = core.cancel(id, at: now) else { continue }
                 retire(record, error: nil)
             }
-            if !adds.isEmpty || !cancels.isEmpty { canProgress = true }
+            if !work.adds.isEmpty || !work.cancels.isEmpty { canProgress = true }
             if core.hasWork { canProgress = iterate() }
             publish()
+        }
+    }
+
+    /// Empties the inbox; from here on a new submit or cancel signals `wakeUp` again.
+    private func takeInbox() -> (adds: [(Request, Events.Continuation)], cancels: [RequestID], stopping: Bool) {
+        inbox.withLock { inbox in
+            defer {
+                inbox.adds.removeAll(keepingCapacity: true)
+                inbox.cancels.removeAll(keepingCapacity: true)
+                inbox.isWakeUpPending = false
+            }
+            return (inbox.adds, inbox.cancels, inbox.isStopping)
         }
     }
 
@@ -68,16 +74,20 @@ extension LiveEngine {
     }
 
     /// Holds delivery until `instant` on the wall clock: a simulated executor's modelled time
-    /// passes for real. A real executor's iteration has already taken that long.
+    /// passes for real. A real executor's iteration has already taken that long. Only shutdown
+    /// cuts the wait short; new work waits for the iteration to end.
     private func waitUntil(_ instant: Instant) {
-        var remaining = instant.seconds - clock.now().seconds
-        guard remaining > 0 else { return }
-        signal.lock()
-        while remaining > 0, !inbox.isStopping {
-            signal.wait(seconds: remaining)
-            remaining = instant.seconds - clock.now().seconds
+        while true {
+            let remaining = instant.seconds - clock.now().seconds
+            guard remaining > 0 else { return }
+            let deadline = DispatchTime.now() + .nanoseconds(Int(remaining * 1e9))
+            guard wakeUp.wait(timeout: deadline) == .success else { return }
+            let stopping = inbox.withLock { inbox in
+                inbox.isWakeUpPending = false
+                return inbox.isStopping
+            }
+            if stopping { return }
         }
-        signal.unlock()
     }
 
     /// Ends a request's stream with its record (or an error) and reports the record.
@@ -95,7 +105,7 @@ extension LiveEngine {
     }
 
     private func closeStream() {
-        signal.withLock {
+        inbox.withLock { inbox in
             inbox.activeCount -= 1
             inbox.status.activeRequestCount = inbox.activeCount
         }
@@ -120,13 +130,13 @@ extension LiveEngine {
             if let record = core.cancel(id, at: now) { retire(record, error: EngineError.shuttingDown) }
         }
         publish()
-        signal.withLock { inbox.hasStopped = true }
+        inbox.withLock { $0.hasStopped = true }
     }
 
     private func publish() {
         let stats = core.stats
         let seconds = core.recentIterationSeconds
-        signal.withLock {
+        inbox.withLock { inbox in
             inbox.status.stats = stats
             inbox.status.recentIterationSeconds = seconds
         }

@@ -1,20 +1,20 @@
+import Dispatch
 import JITServeCore
 import Synchronization
 
 /// The engine as a server runs it: one `EngineCore` driven under the wall clock on a dedicated
 /// thread, with a stream of events per request.
 ///
-/// The loop sleeps on a condition variable while there is nothing to do and wakes on `submit`
-/// or `cancel`. Everything that touches the core — adding, cancelling, stepping — happens on the
-/// engine thread; other threads only leave work in an inbox guarded by a mutex. A simulated
-/// executor returns modelled time at once, so the loop waits until the iteration's modelled end
-/// before delivering its tokens: under the wall clock a simulated GPU takes as long as the real
-/// one would.
+/// Everything that touches the core — adding, cancelling, stepping — happens on the engine
+/// thread; other threads only leave work in an inbox behind a `Mutex` and wake the thread through
+/// a semaphore it parks on while there is nothing to do. A simulated executor returns modelled
+/// time at once, so the loop waits until the iteration's modelled end before delivering its
+/// tokens: under the wall clock a simulated GPU takes as long as the real one would.
 public final class LiveEngine: @unchecked Sendable {
     /// What a request's stream carries.
     public enum Event: Sendable {
-        /// One output token (its `text` is set when the executor has a tokenizer).
-        case token(GeneratedToken)
+        /// One output token and the text it settles (see `DeliveredToken`).
+        case token(DeliveredToken)
         /// The request is done; its record carries the finish reason, token counts and timeline.
         /// Always the last event of a stream that ends without an error.
         case finished(RequestRecord)
@@ -40,10 +40,12 @@ public final class LiveEngine: @unchecked Sendable {
         }
     }
 
-    /// Work handed to the engine thread, and the figures it publishes; guarded by `signal`.
+    /// Work handed to the engine thread, and the figures it publishes.
     struct Inbox {
         var adds: [(Request, Events.Continuation)] = []
-        var cancels: [(RequestID, FinishReason)] = []
+        var cancels: [RequestID] = []
+        /// A wake-up is pending on `wakeUp` (so a burst of submits signals it once).
+        var isWakeUpPending = false
         var isDraining = false
         var isStopping = false
         var hasStopped = false
@@ -52,21 +54,22 @@ public final class LiveEngine: @unchecked Sendable {
     }
 
     public let configuration: EngineConfiguration
-    /// Longest sequence (prompt + output) the executor's model accepts.
-    public let maxModelLength: Int
-    /// Tokens the whole KV cache holds.
-    public let kvCapacityTokens: Int
+    /// What every request is checked against (the core's own limits).
+    public let limits: RequestLimits
+    /// How the core's policy was put together (scheduler, predictors).
+    public let wiring: EngineWiring
+    /// The core's text codec: what its requests' prompts must be encoded with.
+    public let textCodec: (any TextCodec)?
     public let clock: WallClock
 
-    let signal = Signal()
-    /// Guarded by `signal`.
-    var inbox: Inbox
+    let inbox: Mutex<Inbox>
+    /// The engine thread parks here while it has nothing to do.
+    let wakeUp = DispatchSemaphore(value: 0)
     private let nextID = Atomic<UInt64>(1)
 
     // Engine-thread state: touched only by `runLoop`.
     let core: EngineCore
     var streams: [RequestID: Events.Continuation] = [:]
-    let willAdd: ((Request) -> Void)?
     let onRetire: (@Sendable (RequestRecord) -> Void)?
 
     /// Starts the engine thread.
@@ -74,27 +77,26 @@ public final class LiveEngine: @unchecked Sendable {
     /// - Parameters:
     ///   - core: The engine to drive; from now on only the engine thread touches it.
     ///   - clock: The wall clock whose instants stamp every request and token.
-    ///   - willAdd: Called on the engine thread just before a request enters the core (a
-    ///     simulated executor is told the request's output length here).
     ///   - onRetire: Called on the engine thread with the record of every request that leaves
     ///     the core — finished, cancelled or ended by shutdown (metrics, goodput accounting).
     public init(
-        core: EngineCore, clock: WallClock = WallClock(),
-        willAdd: ((Request) -> Void)? = nil,
-        onRetire: (@Sendable (RequestRecord) -> Void)? = nil
+        core: EngineCore, clock: WallClock = WallClock(), onRetire: (@Sendable (RequestRecord) -> Void)? = nil
     ) {
         self.core = core
         self.clock = clock
-        self.willAdd = willAdd
         self.onRetire = onRetire
         configuration = core.configuration
-        maxModelLength = core.executor.maxModelLength
-        kvCapacityTokens = core.executor.kvBlockCapacity * core.executor.blockSize
-        inbox = Inbox(status: Status(
+        limits = core.limits
+        wiring = core.wiring
+        textCodec = core.textCodec
+        inbox = Mutex(Inbox(status: Status(
             stats: core.stats, recentIterationSeconds: core.recentIterationSeconds,
-            activeRequestCount: 0, isShuttingDown: false))
-        Signal.startThread { [self] in runLoop() }
+            activeRequestCount: 0, isShuttingDown: false)))
+        Self.startThread { [self] in runLoop() }
     }
+
+    /// Longest sequence (prompt + output) the executor's model accepts.
+    public var maxModelLength: Int { limits.maxModelLength }
 
     /// The current instant on the engine's clock (stamp `Request.arrivedAt` with it).
     public func now() -> Instant { clock.now() }
@@ -105,7 +107,7 @@ public final class LiveEngine: @unchecked Sendable {
     }
 
     /// The latest published figures.
-    public var status: Status { signal.withLock { inbox.status } }
+    public var status: Status { inbox.withLock { $0.status } }
 
     /// Admits `request` and returns its events: tokens as they are produced, then `.finished`.
     ///
@@ -115,13 +117,13 @@ public final class LiveEngine: @unchecked Sendable {
     /// - Throws: `EngineError` for a request the engine can never serve (empty prompt, prompt
     ///   longer than the context or the KV cache) and `.shuttingDown` after `shutdown` began.
     public func submit(_ request: Request) throws(EngineError) -> Events {
-        try validate(request)
+        try limits.validate(request)
         let (stream, continuation) = Events.makeStream()
         let id = request.id
         continuation.onTermination = { [weak self] termination in
             if case .cancelled = termination { self?.cancel(id) }
         }
-        let accepted = signal.withLock {
+        let accepted = inbox.withLock { inbox in
             guard !inbox.isDraining else { return false }
             inbox.adds.append((request, continuation))
             inbox.activeCount += 1
@@ -133,39 +135,42 @@ public final class LiveEngine: @unchecked Sendable {
             continuation.finish(throwing: EngineError.shuttingDown)
             throw .shuttingDown
         }
-        signal.broadcast()
+        wake()
         return stream
     }
 
-    /// Ends a request early — a client gone (`.cancelled`), or a stop string found in its text
-    /// (`.stop`): its KV is freed on the engine thread's next pass, without waiting for the
-    /// current iteration's successor. Unknown or finished IDs are ignored.
-    public func cancel(_ id: RequestID, reason: FinishReason = .cancelled) {
-        signal.withLock { inbox.cancels.append((id, reason)) }
-        signal.broadcast()
+    /// Ends a request early (its client went away): its KV is freed on the engine thread's next
+    /// pass, without waiting for the current iteration's successor. Unknown or finished IDs are
+    /// ignored.
+    public func cancel(_ id: RequestID) {
+        inbox.withLock { $0.cancels.append(id) }
+        wake()
+    }
+
+    /// Wakes the engine thread if it is (or is about to be) parked.
+    func wake() {
+        let signals = inbox.withLock { inbox in
+            defer { inbox.isWakeUpPending = true }
+            return !inbox.isWakeUpPending
+        }
+        if signals { wakeUp.signal() }
     }
 
     /// Stops taking requests, lets those in flight finish for up to `grace`, then ends the rest
     /// (their streams fail with `EngineError.shuttingDown`) and stops the engine thread.
     public func shutdown(grace: Duration) async {
-        signal.withLock {
+        inbox.withLock { inbox in
             inbox.isDraining = true
             inbox.status.isShuttingDown = true
         }
         let deadline = ContinuousClock.now + grace
-        while signal.withLock({ inbox.activeCount }) > 0, ContinuousClock.now < deadline {
+        while inbox.withLock({ $0.activeCount }) > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
-        signal.withLock { inbox.isStopping = true }
-        signal.broadcast()
-        while !signal.withLock({ inbox.hasStopped }) {
+        inbox.withLock { $0.isStopping = true }
+        wake()
+        while !inbox.withLock({ $0.hasStopped }) {
             try? await Task.sleep(for: .milliseconds(2))
         }
-    }
-
-    /// The checks `EngineCore.add` makes, made on the caller's thread so that the caller gets
-    /// a synchronous answer it can turn into a status code.
-    private func validate(_ request: Request) throws(EngineError) {
-        try EngineCore.validate(request, maxModelLength: maxModelLength, kvCapacityTokens: kvCapacityTokens)
     }
 }

@@ -19,19 +19,10 @@ extension GenerationRequest {
         let maxTokens = try reader.int("max_tokens", in: 1...Int.max)
         let maxCompletionTokens = try reader.int("max_completion_tokens", in: 1...Int.max)
         request.maxTokens = maxCompletionTokens ?? maxTokens
-        if let n = try reader.int("n"), n != 1 {
-            throw .invalidField("n", reason: "only n = 1 is supported, got \(n)")
-        }
-        if let bestOf = try reader.int("best_of"), bestOf != 1 {
-            throw .invalidField("best_of", reason: "only best_of = 1 is supported, got \(bestOf)")
-        }
-        switch reader.value("logprobs") {
-        case nil, .bool(false)?, .integer(0)?: break
-        default: throw .invalidField("logprobs", reason: "log probabilities are not supported")
-        }
         _ = try reader.double("presence_penalty", in: -2...2)
         _ = try reader.double("frequency_penalty", in: -2...2)
         request.sampling = try parseSampling(reader, maxTokens: request.maxTokens)
+        try request.parseChoices(reader)
         request.stream = try reader.bool("stream") ?? false
         if let options = reader.value("stream_options") {
             guard request.stream else {
@@ -41,7 +32,6 @@ extension GenerationRequest {
             request.includeUsage = try optionsReader.bool("include_usage") ?? false
             _ = try optionsReader.bool("continuous_usage_stats")
         }
-        request.priority = try reader.int("priority", in: -1_000_000...1_000_000) ?? 0
         if let slo = reader.value("slo") { request.slo = try SLOSpec.parse(body: slo) }
         return request
     }

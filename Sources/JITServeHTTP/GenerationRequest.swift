@@ -1,7 +1,9 @@
 import JITServeCore
 
 /// A parsed `POST /v1/chat/completions` or `POST /v1/completions` body: everything the server
-/// uses, validated, with OpenAI's defaults applied. Unknown fields were ignored.
+/// uses, validated, with OpenAI's defaults applied. Unknown fields were ignored, and so is
+/// vLLM's `priority`: no policy here orders requests by a client-given rank (JITServe ranks by
+/// each request's own SLO).
 public struct GenerationRequest: Sendable {
     public enum Endpoint: String, Sendable {
         case chat = "chat.completion"
@@ -32,14 +34,18 @@ public struct GenerationRequest: Sendable {
     public var stream: Bool
     /// `stream_options.include_usage`.
     public var includeUsage: Bool
-    public var priority: Int
     /// The body's `slo` object.
     public var slo: SLOSpec
+    /// `n`: answers to generate for the prompt, each its own engine request.
+    public var choiceCount = 1
+    /// Completions' `echo`: the prompt is returned before the answer (with its log-probabilities
+    /// when `logprobs` is set; `sampling.promptLogprobCount` then says how many alternatives).
+    public var echo = false
 
     public init(
         endpoint: Endpoint, model: String? = nil, prompt: Prompt, maxTokens: Int? = nil,
         sampling: SamplingParameters = .greedy, stream: Bool = false, includeUsage: Bool = false,
-        priority: Int = 0, slo: SLOSpec = SLOSpec()
+        slo: SLOSpec = SLOSpec()
     ) {
         self.endpoint = endpoint
         self.model = model
@@ -48,7 +54,6 @@ public struct GenerationRequest: Sendable {
         self.sampling = sampling
         self.stream = stream
         self.includeUsage = includeUsage
-        self.priority = priority
         self.slo = slo
     }
 }

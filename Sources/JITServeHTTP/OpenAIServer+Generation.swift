@@ -3,6 +3,25 @@ import JITServeCore
 import JITServeEngine
 
 extension OpenAIServer {
+    /// One answer of a generation request: its engine request and how it is read.
+    struct Choice: Sendable {
+        var index: Int
+        var id: JITServeCore.RequestID
+        var events: LiveEngine.Events
+    }
+
+    /// What every choice of one response shares.
+    struct GenerationContext: Sendable {
+        var parsed: GenerationRequest
+        var renderer: ResponseRenderer
+        var codec: any TextCodec
+        var promptTokens: [Int32]
+        /// Completions' `echo`: the prompt's text, put before each answer.
+        var echoText: String?
+        var promptField: String
+        var maxTokensField: String
+    }
+
     /// `POST /v1/chat/completions` and `POST /v1/completions`.
     func generate(_ request: Request, endpoint: GenerationRequest.Endpoint) async throws -> Response {
         var request = request
@@ -11,6 +30,10 @@ extension OpenAIServer {
         let parsed = try GenerationRequest.parse(body, endpoint: endpoint)
         let backend = try requireBackend()
         try checkModel(parsed.model)
+        if parsed.sampling.logprobCount != nil, !backend.providesLogprobs {
+            throw HTTPError.invalidField(
+                "logprobs", reason: "the \(backend.executorName) executor has no model, so no log-probabilities; serve with --executor cpu")
+        }
         let engine = backend.engine
         let headers = request.headers
         let headerSLO = try SLOSpec.parse(headers: { name in headers.first { $0.name.canonicalName == name }?.value })
@@ -20,78 +43,128 @@ extension OpenAIServer {
         }
         let tokens = try encode(parsed.prompt, codec: backend.codec)
         let field = parsed.prompt.field
-        guard !tokens.isEmpty else { throw HTTPError.invalidField(field, reason: "encodes to no tokens") }
-        guard tokens.count < engine.maxModelLength else {
-            throw HTTPError.promptTooLong(field: field, promptTokenCount: tokens.count, maxModelLength: engine.maxModelLength)
-        }
-        let room = engine.maxModelLength - tokens.count
-        if let asked = parsed.maxTokens, asked > room {
-            throw HTTPError.invalidField(
-                endpoint == .chat ? "max_completion_tokens" : "max_tokens",
-                reason: "the model's context is \(engine.maxModelLength) tokens; the prompt takes \(tokens.count), "
-                    + "leaving \(room), but \(asked) were requested")
-        }
-        try AdmissionControl(maxWaitingRequests: configuration.maxWaitingRequests).check(
-            slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine))
-
-        let id = engine.makeRequestID()
-        let engineRequest = JITServeCore.Request(
-            id: id, arrivedAt: now, promptTokenCount: tokens.count, promptTokenIDs: tokens,
-            promptText: Self.promptText(parsed.prompt),
-            maxOutputTokens: parsed.maxTokens ?? min(room, configuration.defaultMaxTokens ?? room), slo: slo,
-            sampling: parsed.sampling, priority: parsed.priority, application: endpoint == .chat ? "chat" : "completion")
-        let events: LiveEngine.Events
+        let maxTokensField = endpoint == .chat ? "max_completion_tokens" : "max_tokens"
+        // Without max_tokens, the answer may fill the context (up to the server's default cap).
+        let room = max(1, engine.maxModelLength - tokens.count)
+        let maxOutputTokens = parsed.maxTokens ?? min(room, configuration.defaultMaxTokens ?? room)
+        // Each of the n answers is its own engine request. The engine's checks (empty prompt,
+        // context, KV cache, max_tokens) are the only ones; made before admission control so
+        // that a request that can never run gets its 400, not a 429.
+        var choices: [Choice] = []
         do {
-            events = try engine.submit(engineRequest)
+            for index in 0..<parsed.choiceCount {
+                var sampling = parsed.sampling
+                if let seed = sampling.seed { sampling.seed = seed &+ UInt64(index) }
+                // The prompt's log-probabilities are the same for every answer: computed once
+                // (a stream sends each choice's echo as soon as that choice starts, so there
+                // every choice computes them).
+                if index > 0, !parsed.stream { sampling.promptLogprobCount = nil }
+                let id = engine.makeRequestID()
+                let engineRequest = JITServeCore.Request(
+                    id: id, arrivedAt: now, promptTokenCount: tokens.count, promptTokenIDs: tokens,
+                    promptText: Self.promptText(parsed.prompt), maxOutputTokens: maxOutputTokens, slo: slo,
+                    sampling: sampling, application: endpoint == .chat ? "chat" : "completion")
+                try engine.limits.validate(engineRequest)
+                try AdmissionControl(maxWaitingRequests: configuration.maxWaitingRequests).check(
+                    slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine))
+                choices.append(Choice(index: index, id: id, events: try engine.submit(engineRequest)))
+            }
+        } catch let error as EngineError {
+            for choice in choices { engine.cancel(choice.id) }
+            throw HTTPError(error, promptField: field, maxTokensField: maxTokensField)
         } catch {
-            throw HTTPError(error, promptField: field)
+            for choice in choices { engine.cancel(choice.id) }
+            throw error
         }
-        let renderer = ResponseRenderer(
-            endpoint: endpoint, requestID: id, created: UnixTime.now(), model: configuration.servedModelName)
-        let consumer = OutputConsumer(
-            events: events, codec: backend.codec, engine: engine, requestID: id,
-            stopStrings: parsed.sampling.stopStrings, promptTokenCount: tokens.count)
+        let context = GenerationContext(
+            parsed: parsed,
+            renderer: ResponseRenderer(
+                endpoint: endpoint, requestID: choices[0].id, created: UnixTime.now(), model: configuration.servedModelName),
+            codec: backend.codec, promptTokens: tokens, echoText: parsed.echo ? Self.echoText(parsed.prompt, codec: backend.codec) : nil,
+            promptField: field, maxTokensField: maxTokensField)
         let requestBody = request.body
+        let submitted = choices
 
         guard parsed.stream else {
             // Watching the inbound side means a client that hangs up cancels its request.
-            let outcome: OutputConsumer.Outcome
+            let outcomes: [OutputConsumer.Outcome]
             do {
-                outcome = try await requestBody.consumeWithCancellationOnInboundClose { _ in
-                    try await consumer.run { _, _ in }
+                outcomes = try await requestBody.consumeWithCancellationOnInboundClose { _ in
+                    try await Self.collectOutcomes(submitted, promptTokenCount: tokens.count)
                 }
             } catch let error as EngineError {
-                throw HTTPError(error, promptField: field)
+                throw HTTPError(error, promptField: field, maxTokensField: maxTokensField)
             }
-            var response = Self.json(renderer.response(
-                text: outcome.text, finishReason: outcome.finishReason, usage: outcome.usage))
+            var response = Self.json(Self.response(outcomes, context: context))
             // Watching the inbound side consumes the connection: tell the client not to reuse it.
             response.headers[.connection] = "close"
             return response
         }
 
-        let includeUsage = parsed.includeUsage
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "close"],
             body: ResponseBody { writer in
                 try await requestBody.consumeWithCancellationOnInboundClose { _ in
-                    var first = true
-                    do {
-                        let outcome = try await consumer.run { delta, _ in
-                            try await writer.write(ByteBuffer(string: renderer.chunk(text: delta, isFirst: first)))
-                            first = false
-                        }
-                        try await writer.write(ByteBuffer(string: renderer.chunk(
-                            text: "", isFirst: first, finishReason: outcome.finishReason)))
-                        if includeUsage { try await writer.write(ByteBuffer(string: renderer.usageChunk(outcome.usage))) }
-                    } catch let error as EngineError {
-                        try await writer.write(ByteBuffer(string: ResponseRenderer.errorFrame(HTTPError(error, promptField: field))))
+                    try await Self.stream(submitted, context: context) { frame in
+                        try await writer.write(ByteBuffer(string: frame))
                     }
-                    try await writer.write(ByteBuffer(string: ResponseRenderer.done))
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// Every choice's outcome, read concurrently.
+    static func collectOutcomes(_ choices: [Choice], promptTokenCount: Int) async throws -> [OutputConsumer.Outcome] {
+        try await withThrowingTaskGroup(of: (Int, OutputConsumer.Outcome).self) { group in
+            for choice in choices {
+                group.addTask {
+                    var consumer = OutputConsumer(promptTokenCount: promptTokenCount)
+                    for try await event in choice.events { _ = consumer.consume(event) }
+                    return (choice.index, try consumer.outcome())
+                }
+            }
+            var outcomes = [OutputConsumer.Outcome?](repeating: nil, count: choices.count)
+            for try await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes.map { $0! }
+        }
+    }
+
+    /// The non-streamed body: one choice per outcome, usage summed over them (the prompt once).
+    static func response(_ outcomes: [OutputConsumer.Outcome], context: GenerationContext) -> JSONValue {
+        let renderer = context.renderer
+        var choices: [JSONValue] = []
+        for (index, outcome) in outcomes.enumerated() {
+            var text = outcome.text
+            var logprobs: JSONValue = nil
+            if context.parsed.sampling.logprobCount != nil {
+                switch renderer.endpoint {
+                case .chat:
+                    logprobs = ResponseRenderer.chatLogprobs(outcome.logprobs, codec: context.codec)
+                case .completion:
+                    var entries = echoedPromptEntries(context, promptLogprobs: outcomes[0].promptLogprobs)
+                    entries += outcome.logprobs.map { ($0.tokenID, $0.logprobs) }
+                    var offset = 0
+                    logprobs = ResponseRenderer.completionLogprobs(entries, codec: context.codec, offset: &offset)
+                }
+            }
+            if let echo = context.echoText { text = echo + text }
+            choices.append(renderer.choice(text: text, finishReason: outcome.finishReason, index: index, logprobs: logprobs))
+        }
+        let completionTokens = outcomes.reduce(0) { $0 + $1.record.timeline.outputTokenCount }
+        let usage = ResponseRenderer.usage(
+            promptTokenCount: context.promptTokens.count, completionTokenCount: completionTokens, record: outcomes[0].record)
+        return renderer.response(choices: choices, usage: usage)
+    }
+
+    /// The prompt's tokens with their log-probabilities, for `echo` (the first has none).
+    static func echoedPromptEntries(
+        _ context: GenerationContext, promptLogprobs: [TokenLogprobs?]?
+    ) -> [(tokenID: Int32, logprobs: TokenLogprobs?)] {
+        guard context.echoText != nil else { return [] }
+        return context.promptTokens.enumerated().map { position, token in
+            (token, promptLogprobs.flatMap { $0.indices.contains(position) ? $0[position] : nil })
+        }
     }
 
     static func promptText(_ prompt: GenerationRequest.Prompt) -> String? {
@@ -99,6 +172,15 @@ extension OpenAIServer {
         case .text(let text): text
         case .tokens: nil
         case .chat(let messages, _): messages.map(\.content).joined(separator: "\n")
+        }
+    }
+
+    /// What `echo` returns before the answer: the prompt as sent, or its tokens' text.
+    static func echoText(_ prompt: GenerationRequest.Prompt, codec: any TextCodec) -> String {
+        switch prompt {
+        case .text(let text): text
+        case .tokens(let ids): codec.decode(ids)
+        case .chat: ""
         }
     }
 }

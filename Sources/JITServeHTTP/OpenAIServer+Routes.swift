@@ -10,7 +10,15 @@ extension OpenAIServer {
         router.get("/health") { _, _ in try self.health() }
         router.get("/v1/models") { request, _ in
             try self.authorize(request.headers)
-            return Self.json(self.models())
+            return Self.json(["object": "list", "data": [self.model()]])
+        }
+        router.get("/v1/models/{id}") { request, context in
+            try self.authorize(request.headers)
+            let name = context.parameters.get("id") ?? ""
+            guard name == self.configuration.servedModelName || name == self.configuration.modelRoot else {
+                throw HTTPError.unknownModel(name, served: self.configuration.servedModelName)
+            }
+            return Self.json(self.model())
         }
         router.get("/metrics") { _, _ in
             Response(
@@ -69,7 +77,8 @@ extension OpenAIServer {
         return Response(status: .ok)
     }
 
-    func models() -> JSONValue {
+    /// The served model, as `/v1/models` lists it and `/v1/models/{id}` returns it.
+    func model() -> JSONValue {
         var model: JSONObject = [
             "id": .string(configuration.servedModelName), "object": "model", "created": .integer(startedAtUnix),
             "owned_by": "jitserve", "root": .string(configuration.modelRoot), "parent": nil,
@@ -82,7 +91,7 @@ extension OpenAIServer {
             ]
         }
         model["permission"] = []
-        return ["object": "list", "data": [.object(model)]]
+        return .object(model)
     }
 
     /// vLLM's `/tokenize`: `prompt` (text) or `messages` (chat template applied).
@@ -91,6 +100,7 @@ extension OpenAIServer {
         let reader = try FieldReader(try JSONValue.parse(body), path: "")
         try checkModel(try reader.string("model"))
         let tokens: [Int32]
+        let special = backend.codec.parsesSpecialTokensInContent
         if reader.value("messages") != nil {
             let messages = try GenerationRequest.parseMessages(reader)
             let addGenerationPrompt = try reader.bool("add_generation_prompt") ?? true
@@ -99,9 +109,12 @@ extension OpenAIServer {
             guard let prompt = try reader.string("prompt") else { throw .missingField("prompt") }
             tokens = try encode(.text(prompt), codec: backend.codec)
         }
+        // Says how client text was read: whether `<|im_end|>` typed in a message or prompt became
+        // a control token (`--parse-special-in-content`) or stayed text (the default).
         return [
             "count": .integer(tokens.count), "max_model_len": .integer(backend.engine.maxModelLength),
             "tokens": .array(tokens.map { .integer(Int($0)) }),
+            "special_tokens_in_content": .string(special ? "parsed" : "plain text"),
         ]
     }
 
@@ -134,12 +147,12 @@ extension OpenAIServer {
     func encode(_ prompt: GenerationRequest.Prompt, codec: any TextCodec) throws(HTTPError) -> [Int32] {
         do {
             switch prompt {
-            case .text(let text): return try codec.encode(text)
+            case .text(let text): return try codec.encode(.content(text))
             case .tokens(let ids):
                 try checkVocabulary(ids, field: "prompt", codec: codec)
                 return ids
             case .chat(let messages, let addGenerationPrompt):
-                return try codec.encodeChat(messages, addGenerationPrompt: addGenerationPrompt)
+                return try codec.encode(codec.renderChat(messages, addGenerationPrompt: addGenerationPrompt))
             }
         } catch let error as HTTPError {
             throw error

@@ -1,70 +1,93 @@
 import JITServeCore
 import JITServeEngine
 
-/// Reads one request's engine events and turns them into text deltas, applying stop strings
-/// (a stop found in the text cancels the request in the engine at once).
+/// Follows one request's engine events and says what each adds to the response: settled
+/// text, and the log-probabilities of the tokens behind it.
+///
+/// The text, and where it stops, are the engine's (`Detokenizer`): a stop string has already
+/// ended the request there, so the record it finishes with — finish reason, token count,
+/// delivery times — is exactly what the client was sent, and so is what metrics count.
 struct OutputConsumer: Sendable {
-    let events: LiveEngine.Events
-    let codec: any TextCodec
-    let engine: LiveEngine
-    let requestID: RequestID
-    let stopStrings: [String]
-    let promptTokenCount: Int
+    /// A token with the log-probabilities the request asked for.
+    struct LoggedToken: Sendable {
+        var tokenID: Int32
+        var logprobs: TokenLogprobs
+    }
+
+    /// What one event adds to a streamed response.
+    struct Delta: Sendable {
+        var text: String
+        /// Tokens whose text is (part of) `text`, or held back before it.
+        var logprobs: [LoggedToken]
+    }
 
     struct Outcome: Sendable {
         var text: String
-        var completionTokenCount: Int
-        var finishReason: String
-        var record: RequestRecord?
+        var record: RequestRecord
         var promptTokenCount: Int
+        /// Every output token's log-probabilities, when asked for.
+        var logprobs: [LoggedToken]
+        /// Each prompt token's, when asked for (completions' `echo`).
+        var promptLogprobs: [TokenLogprobs?]?
+
+        /// OpenAI's `finish_reason`: `stop`, `length`, or vLLM's `abort` for a cancelled request.
+        var finishReason: String {
+            switch record.timeline.finishReason {
+            case .length: "length"
+            case .cancelled, .rejected: "abort"
+            case .stop, nil: "stop"
+            }
+        }
 
         var usage: JSONValue {
             ResponseRenderer.usage(
-                promptTokenCount: promptTokenCount, completionTokenCount: completionTokenCount, record: record)
+                promptTokenCount: promptTokenCount, completionTokenCount: record.timeline.outputTokenCount,
+                record: record)
         }
     }
 
-    /// Consumes every event; `onDelta` gets each non-empty piece of text as it is settled.
-    /// - Throws: The engine's error when the request could not be finished (e.g. shutdown), and
-    ///   `CancellationError` when the consuming task was cancelled (the client went away).
-    func run(onDelta: (String, Int) async throws -> Void) async throws -> Outcome {
-        var assembler = TextAssembler(stopStrings: stopStrings)
-        var tokenCount = 0
-        var record: RequestRecord?
-        var cut = false
-        for try await event in events {
-            switch event {
-            case .token(let token):
-                guard !cut else { continue }
-                tokenCount += 1
-                let bytes = token.text.map { Array($0.utf8) } ?? codec.bytes(of: token.tokenID)
-                let delta = assembler.append(bytes)
-                if !delta.isEmpty { try await onDelta(delta, tokenCount) }
-                if assembler.isStopped {
-                    // The rest of the response is not wanted: free its KV now. It ends as a
-                    // stop, for the client and the server's goodput counters alike.
-                    cut = true
-                    engine.cancel(requestID, reason: .stop)
-                }
-            case .finished(let finished):
-                record = finished
+    let promptTokenCount: Int
+    private(set) var text = ""
+    private(set) var record: RequestRecord?
+    private var logged: [LoggedToken] = []
+    private var unsent: [LoggedToken] = []
+    private(set) var promptLogprobs: [TokenLogprobs?]?
+
+    init(promptTokenCount: Int) { self.promptTokenCount = promptTokenCount }
+
+    /// Takes one event; returns the delta to stream when it settles text.
+    mutating func consume(_ event: LiveEngine.Event) -> Delta? {
+        switch event {
+        case .token(let token):
+            if let logprobs = token.logprobs {
+                let entry = LoggedToken(tokenID: token.tokenID, logprobs: logprobs)
+                logged.append(entry)
+                unsent.append(entry)
             }
+            if let prompt = token.promptLogprobs { promptLogprobs = prompt }
+            guard !token.text.isEmpty else { return nil }
+            text += token.text
+            defer { unsent = [] }
+            return Delta(text: token.text, logprobs: unsent)
+        case .finished(let finished):
+            record = finished
+            return nil
         }
-        if Task.isCancelled { throw CancellationError() }
-        let tail = assembler.finish()
-        if !tail.isEmpty { try await onDelta(tail, tokenCount) }
-        var finishReason = "stop"
-        if cut, var patched = record {
-            // Tokens the engine produced before the stop reached it are not the client's.
-            patched.timeline.tokenDeliveredAt = Array(patched.timeline.tokenDeliveredAt.prefix(tokenCount))
-            record = patched
-        } else if record?.timeline.finishReason == .length {
-            finishReason = "length"
-        } else if record?.timeline.finishReason == .cancelled {
-            finishReason = "abort"
-        }
+    }
+
+    /// Log-probabilities of tokens whose text never settled into a delta (they go out with
+    /// the final chunk).
+    mutating func takeUnsentLogprobs() -> [LoggedToken] {
+        defer { unsent = [] }
+        return unsent
+    }
+
+    /// The finished request.
+    /// - Throws: `CancellationError` when the stream ended without a record (client gone).
+    func outcome() throws -> Outcome {
+        guard !Task.isCancelled, let record else { throw CancellationError() }
         return Outcome(
-            text: assembler.text, completionTokenCount: tokenCount, finishReason: finishReason, record: record,
-            promptTokenCount: promptTokenCount)
+            text: text, record: record, promptTokenCount: promptTokenCount, logprobs: logged,
+            promptLogprobs: promptLogprobs)
     }
 }

@@ -26,24 +26,29 @@ public struct ResponseRenderer: Sendable {
 
     public static let done = "data: [DONE]\n\n"
 
-    /// One SSE frame carrying `text`; the chat `role` goes out with the first one.
-    public func chunk(text: String, isFirst: Bool, finishReason: String? = nil) -> String {
+    /// One SSE frame carrying `text` for choice `index`; the chat `role` goes out with the
+    /// first one. `logprobs` is the choice's `logprobs` object for this frame (nil: `null`).
+    public func chunk(
+        text: String, isFirst: Bool, finishReason: String? = nil, index: Int = 0, logprobs: JSONValue? = nil
+    ) -> String {
         var out = chunkPrefix
         out.reserveCapacity(chunkPrefix.utf8.count + text.utf8.count + 96)
         let finish = finishReason.map { "\"\($0)\"" } ?? "null"
+        var logprobsText = "null"
+        if let logprobs { logprobsText = logprobs.serialized }
         if endpoint == .chat {
-            out += "{\"index\":0,\"delta\":{"
+            out += "{\"index\":\(index),\"delta\":{"
             if isFirst { out += "\"role\":\"assistant\"" }
             if !text.isEmpty || (isFirst && finishReason == nil) {
                 if isFirst { out += "," }
                 out += "\"content\":"
                 JSONValue.writeString(text, into: &out)
             }
-            out += "},\"logprobs\":null,\"finish_reason\":" + finish + "}]}\n\n"
+            out += "},\"logprobs\":" + logprobsText + ",\"finish_reason\":" + finish + "}]}\n\n"
         } else {
-            out += "{\"index\":0,\"text\":"
+            out += "{\"index\":\(index),\"text\":"
             JSONValue.writeString(text, into: &out)
-            out += ",\"logprobs\":null,\"finish_reason\":" + finish + "}]}\n\n"
+            out += ",\"logprobs\":" + logprobsText + ",\"finish_reason\":" + finish + "}]}\n\n"
         }
         return out
     }
@@ -56,16 +61,25 @@ public struct ResponseRenderer: Sendable {
         return out
     }
 
-    /// The non-streamed response body.
-    public func response(text: String, finishReason: String, usage: JSONValue) -> JSONValue {
-        let choice: JSONValue =
-            endpoint == .chat
-            ? ["index": 0, "message": ["role": "assistant", "content": .string(text)], "logprobs": nil,
+    /// One choice of a non-streamed response; chat messages carry OpenAI's `refusal: null`.
+    public func choice(text: String, finishReason: String, index: Int = 0, logprobs: JSONValue = nil) -> JSONValue {
+        endpoint == .chat
+            ? ["index": .integer(index), "message": ["role": "assistant", "content": .string(text), "refusal": nil],
+               "logprobs": logprobs, "finish_reason": .string(finishReason)]
+            : ["index": .integer(index), "text": .string(text), "logprobs": logprobs,
                "finish_reason": .string(finishReason)]
-            : ["index": 0, "text": .string(text), "logprobs": nil, "finish_reason": .string(finishReason)]
-        return [
+    }
+
+    /// The non-streamed response body with one choice.
+    public func response(text: String, finishReason: String, usage: JSONValue) -> JSONValue {
+        response(choices: [choice(text: text, finishReason: finishReason)], usage: usage)
+    }
+
+    /// The non-streamed response body.
+    public func response(choices: [JSONValue], usage: JSONValue) -> JSONValue {
+        [
             "id": .string(id), "object": .string(endpoint.rawValue), "created": .integer(created),
-            "model": .string(model), "choices": [choice], "usage": usage,
+            "model": .string(model), "choices": .array(choices), "usage": usage,
         ]
     }
 

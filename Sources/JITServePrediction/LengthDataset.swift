@@ -5,7 +5,9 @@ import JITServeCore
 ///
 /// Accepted per line (a JSON object): `prompt` (string) and `output_tokens` (integer ≥ 1), or the
 /// ShareGPT extract's `prompt`, `response_tokens_llama3`, `prompt_tokens_llama3`, `conv_id`.
-/// Optional: `prompt_tokens`, `id`/`conv_id`, `slo_kind` (`latency`/`deadline`/`compound`).
+/// Optional: `prompt_tokens`, `id`/`conv_id`, `slo_kind` (`latency`/`deadline`/`compound`),
+/// and the length log's fields (`LengthLogRecord`): `application`, `served_model`,
+/// `finish_reason`, `prompt_features` (used by training in place of `prompt`).
 /// A row without `prompt` must give a prompt token count. Blank lines are skipped. When no
 /// prompt token count is given it is estimated as ⌈UTF-8 bytes / 4⌉.
 public enum LengthDataset {
@@ -29,6 +31,24 @@ public enum LengthDataset {
         }
         guard !examples.isEmpty else { throw PredictionError.emptyDataset(file: path) }
         return (examples, skipped)
+    }
+
+    /// The dense text features of a length log's `prompt_features` object.
+    static func promptFeatures(_ value: Any, bad: (String) -> PredictionError) throws -> [Float] {
+        guard let object = value as? [String: Any],
+              let version = (object["version"] as? NSNumber)?.intValue,
+              let indices = object["indices"] as? [NSNumber], let values = object["values"] as? [NSNumber] else {
+            throw bad("field prompt_features must be an object with version, indices and values")
+        }
+        guard version == Int(QRFLengthPredictor.featurizerVersion) else {
+            throw bad("prompt_features has featurizer version \(version); this jitserve reads version \(QRFLengthPredictor.featurizerVersion)")
+        }
+        let sparse = LengthLogRecord.Features(
+            version: UInt32(version), indices: indices.map(\.intValue), values: values.map(\.floatValue))
+        guard let dense = sparse.dense(count: PromptFeaturizer.featureCount(.text)) else {
+            throw bad("prompt_features: indices and values must pair up, each index in 0..<\(PromptFeaturizer.featureCount(.text))")
+        }
+        return dense
     }
 
     static func parse(_ line: Data, file: String, line lineNumber: Int) throws -> LengthExample {
@@ -79,8 +99,25 @@ public enum LengthDataset {
             if let text = row[key] as? String { id = text; break }
             if let number = row[key] as? NSNumber { id = number.stringValue; break }
         }
+        func string(_ key: String) throws -> String? {
+            guard let value = row[key], !(value is NSNull) else { return nil }
+            guard let text = value as? String else { throw bad("field \(key) must be a string") }
+            return text
+        }
+        var finishReason: FinishReason?
+        if let text = try string("finish_reason") {
+            guard let reason = FinishReason(rawValue: text) else {
+                throw bad("field finish_reason must be one of stop, length, got \(text)")
+            }
+            finishReason = reason
+        }
+        var features: [Float]?
+        if let value = row["prompt_features"], !(value is NSNull) {
+            features = try promptFeatures(value, bad: bad)
+        }
         return LengthExample(
             id: id, promptText: prompt, promptTokenCount: promptTokens!, outputTokenCount: output,
-            kind: kind, line: lineNumber)
+            kind: kind, application: try string("application"), servedModel: try string("served_model"),
+            finishReason: finishReason, promptFeatures: features, line: lineNumber)
     }
 }

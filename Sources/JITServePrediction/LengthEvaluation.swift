@@ -66,9 +66,14 @@ public struct LengthEvaluation: Codable, Hashable, Sendable {
     }
 
     static func point(generated g: Int, quantile: Double, distributions: [LengthDistribution], truths: [Int]) -> Point {
+        let bounds = zip(distributions, truths).map { $1 > g ? $0.upperBound(quantile: quantile, generated: g) : 0 }
+        return point(generated: g, quantile: quantile, bounds: bounds, truths: truths)
+    }
+
+    /// Figures of `bounds[i]` (the bound after g tokens) against `truths[i]`, over rows longer than g.
+    static func point(generated g: Int, quantile: Double, bounds: [Int], truths: [Int]) -> Point {
         var covered = 0, ratios: [Double] = [], loss = 0.0
-        for (distribution, truth) in zip(distributions, truths) where truth > g {
-            let bound = distribution.upperBound(quantile: quantile, generated: g)
+        for (bound, truth) in zip(bounds, truths) where truth > g {
             if truth <= bound { covered += 1 }
             ratios.append(Double(bound) / Double(truth))
             loss += pinballLoss(bound: Double(bound), value: Double(truth), quantile: quantile)

@@ -8,18 +8,31 @@ public struct LengthExample: Sendable, Hashable {
     public var promptTokenCount: Int
     public var outputTokenCount: Int
     public var kind: SLOKind?
+    /// The application that sent it, when known (length logs record it).
+    public var application: String?
+    /// The model that answered, when known (length logs record it).
+    public var servedModel: String?
+    /// How the answer ended, when known: `length` means cut at `max_tokens`.
+    public var finishReason: FinishReason?
+    /// The prompt's text features, when a length log stored them instead of the text.
+    public var promptFeatures: [Float]?
     /// 1-based line of the data file the row came from (0 when built in code).
     public var line: Int
 
     public init(
         id: String? = nil, promptText: String?, promptTokenCount: Int, outputTokenCount: Int,
-        kind: SLOKind? = nil, line: Int = 0
+        kind: SLOKind? = nil, application: String? = nil, servedModel: String? = nil,
+        finishReason: FinishReason? = nil, promptFeatures: [Float]? = nil, line: Int = 0
     ) {
         self.id = id
         self.promptText = promptText
         self.promptTokenCount = promptTokenCount
         self.outputTokenCount = outputTokenCount
         self.kind = kind
+        self.application = application
+        self.servedModel = servedModel
+        self.finishReason = finishReason
+        self.promptFeatures = promptFeatures
         self.line = line
     }
 

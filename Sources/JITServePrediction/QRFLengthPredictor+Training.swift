@@ -23,8 +23,11 @@ extension QRFLengthPredictor {
             throw PredictionError.invalidParameter(name: "examples", reason: "no training rows")
         }
         let targets = examples.map(\.outputTokenCount)
-        let textRows = examples.map {
-            PromptFeaturizer.features(.text, promptText: $0.promptText, promptTokenCount: $0.promptTokenCount, kind: $0.kind)
+        let textRows = examples.map { example in
+            // A length log may carry the prompt's features instead of its text.
+            if example.promptText == nil, let stored = example.promptFeatures { return stored }
+            return PromptFeaturizer.features(
+                .text, promptText: example.promptText, promptTokenCount: example.promptTokenCount, kind: example.kind)
         }
         let countRows = examples.map {
             PromptFeaturizer.features(.tokenCount, promptText: nil, promptTokenCount: $0.promptTokenCount, kind: $0.kind)

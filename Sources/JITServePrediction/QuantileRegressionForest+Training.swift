@@ -1,4 +1,5 @@
 import Foundation
+import JITServeCore
 
 extension QuantileRegressionForest {
     /// Hyper-parameters of forest growth.

@@ -6,16 +6,17 @@ extension GMAXScheduler {
     /// One iteration runs at most `maxRunning` requests, so only what can run soon needs an
     /// exact rank. Every running request is ranked (it holds KV; the TBT guard and preemption
     /// read its standing). Of the waiting ones, when there are more than the bound, only the
-    /// `rankedWaitingLimit(budget)` whose next milestone is nearest — seconds left until it,
-    /// less the iterations their unprefilled prompt takes, a few field reads per request with
-    /// no length estimate consulted — are ranked, together with every call of a workflow one of
-    /// them belongs to (a workflow shares one density). The rest follow, in arrival order, after
-    /// every ranked request: the packer reaches them only when the ranked ones leave room.
+    /// `rankedWaitingLimit(budget)` with the least slack are ranked — seconds left until the
+    /// next milestone less the time to reach it (prefill iterations, and for a deadline the
+    /// length bound), the laxity `SLOTracker` computes, from a few field reads and one bound
+    /// lookup — together with every call of a workflow one of them belongs to (a workflow shares
+    /// one density). A deadline that even the expected length cannot make is hopeless and is
+    /// chosen last. The rest follow, in arrival order, after every ranked request; when the
+    /// packer reaches into them (spare capacity), `schedule` ranks the whole queue instead.
     ///
-    /// A request far from its milestone can still outrank a nearer one (a long conservative bound
-    /// makes it urgent, a high density puts it first among the urgent), so this is not the exact
-    /// order; the limit keeps several batches' worth of the nearest, so the batch matches the exact
-    /// one unless more than that many requests are due sooner (`GMAXSelectionTests`).
+    /// Among more urgent requests than the bound, the exact order goes by density and this
+    /// keeps the least slack, so the batch can differ then; otherwise it is the exact one
+    /// (`GMAXSelectionTests`).
     ///
     /// - Returns: the rows to rank, and the rows that follow them unranked.
     func selection(_ rows: SnapshotRows, snapshot: SchedulerSnapshot) -> (ranked: [Int], unranked: [Int]) {
@@ -26,17 +27,24 @@ extension GMAXScheduler {
         let tau = max(snapshot.iterationSeconds, 1e-4)
         let now = snapshot.now.seconds
         let chunk = Double(max(1, snapshot.budget.maxBatchedTokens))
+        let quantile = options.quantile
         var keys = [Double](repeating: 0, count: waiting)
         rows.waiting.withUnsafeBufferPointer { queue in
             for i in 0..<waiting {
                 let prefill = queue[i].pendingTokenCount > 1 ? (Double(queue[i].pendingTokenCount) / chunk).rounded(.up) : 0
-                let due: Double
                 switch queue[i].slo {
-                case .latency: due = queue[i].due.dueSeconds(queue[i].generatedTokenCount)
-                case .deadline: due = queue[i].due.first
-                case .compound(let c): due = snapshot.workflows[c.workflowID]?.currentStageDueAt.seconds ?? queue[i].due.first
+                case .latency:
+                    keys[i] = queue[i].due.dueSeconds(queue[i].generatedTokenCount) - now - max(1, prefill) * tau
+                case .deadline, .compound:
+                    let due = queue[i].workflowID.flatMap { snapshot.workflows[$0]?.currentStageDueAt.seconds } ?? queue[i].due.first
+                    let generated = queue[i].generatedTokenCount
+                    let bound = max(1, queue[i].outputBound(quantile: quantile) - generated)
+                    let expected = max(1, queue[i].length.expectedLength(generated: generated) - Double(generated))
+                    let left = queue[i].due.first - now
+                    // Past hope by its own deadline (not a guessed stage's): after every other.
+                    keys[i] = left < 0.99 * (prefill + expected) * tau && queue[i].workflowID == nil
+                        ? .greatestFiniteMagnitude : due - now - (prefill + Double(bound)) * tau
                 }
-                keys[i] = due - now - prefill * tau
             }
         }
         let nearest = Self.smallest(limit, of: keys)

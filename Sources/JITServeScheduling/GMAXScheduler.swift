@@ -17,8 +17,8 @@ public struct GMAXScheduler: Scheduler {
         public var tbtGuard = true
         /// Rank exactly only the waiting requests that can run soon (`GMAXScheduler+Selection`).
         public var boundedRanking = true
-        /// Exponent of the on-time factor f(x) = min(1, x)^p.
-        public var onTimeExponent = 100.0
+        /// Exponent of the on-time factor f(x) = min(1, x)^p; a whole number (see `power`).
+        public var onTimeExponent = 100
         /// Quantile of the conservative length bound.
         public var quantile = 0.95
         /// A request runs now when it could sit out fewer than this many iterations.
@@ -114,7 +114,15 @@ public struct GMAXScheduler: Scheduler {
         }.map(\.id))
         let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
                                  isPreemptible: { victim, claimant in claimant.holdsKV || preemptible.contains(victim.id) })
-        return packer.pack(order: candidates.map(\.index) + unranked, rows: states, snapshot: budgeted)
+        let (plan, reach) = packer.packReaching(order: candidates.map(\.index) + unranked, rows: states, snapshot: budgeted)
+        // The packer read past every ranked request: the unranked tail decides part of the
+        // batch, so rank it all (a bounded ranking only ever stands in for the exact one).
+        if reach > candidates.count, !unranked.isEmpty {
+            var exact = options
+            exact.boundedRanking = false
+            return GMAXScheduler(name: name, options: exact).schedule(snapshot)
+        }
+        return plan
     }
 
     /// How many of `ordered` one iteration takes before its token budget or batch cap runs out
@@ -143,16 +151,13 @@ public struct GMAXScheduler: Scheduler {
 
     /// f(x) = min(1, x)^p: ~1 when the time allowed covers the time needed, ~0 otherwise.
     func onTimeFactor(_ x: Double) -> Double {
-        x >= 1 ? 1 : (x <= 0 ? 0 : Foundationless.pow(x, options.onTimeExponent))
+        x >= 1 ? 1 : (x <= 0 ? 0 : Self.power(x, options.onTimeExponent))
     }
-}
 
-/// `pow` without importing Foundation into the scheduling module.
-enum Foundationless {
-    static func pow(_ x: Double, _ p: Double) -> Double {
-        // x^p = exp(p·ln x); x in (0, 1) and p ≥ 1 here, so repeated squaring on an integer
-        // exponent is exact enough and cheap.
-        var result = 1.0, base = x, e = Int(p.rounded())
+    /// `x` to a whole power `n ≥ 0`, by repeated squaring: a few exact-enough multiplications
+    /// where Foundation's `pow` would pull Foundation into the scheduling module.
+    static func power(_ x: Double, _ n: Int) -> Double {
+        var result = 1.0, base = x, e = n
         while e > 0 {
             if e & 1 == 1 { result *= base }
             base *= base

@@ -17,10 +17,7 @@ public struct SLOStatus: Sendable {
     public var remainingWorkTokens: Double
     /// Iterations it could sit out and still reach its milestone (negative: already behind).
     public var laxity: Double
-    /// Latency streams: tokens delivered minus tokens due by now (positive: ahead of schedule).
-    public var tokensAhead: Int
-    /// Output tokens still to come by the conservative bound, and by expectation.
-    public var remainingBoundTokens: Int
+    /// Output tokens still to come by expectation (the bound's share is in `iterationsToFinish`).
     public var remainingExpectedTokens: Double
     /// Output tokens it can still earn if it runs every iteration from now.
     public var attainableTokens: Double
@@ -64,8 +61,7 @@ public struct SLOTracker: Sendable {
             milestoneDueAt: .zero, iterationsToMilestone: 0, iterationsToFinish: toFinish,
             expectedIterationsToFinish: prefillIterations + remainingExpected,
             remainingWorkTokens: Double(max(0, s.pendingTokenCount - 1) + remainingBound), laxity: 0,
-            tokensAhead: 0, remainingBoundTokens: remainingBound, remainingExpectedTokens: remainingExpected,
-            attainableTokens: 0)
+            remainingExpectedTokens: remainingExpected, attainableTokens: 0)
         switch s.slo {
         case .latency:
             let due = s.due.dueSeconds(generated)
@@ -74,9 +70,6 @@ public struct SLOTracker: Sendable {
             status.milestoneDueAt = Instant(seconds: due)
             status.iterationsToMilestone = toNext
             status.laxity = (due - now) / tau - toNext
-            let elapsedSinceFirstDue = now - s.due.first
-            let dueByNow = elapsedSinceFirstDue < 0 ? 0 : Int(elapsedSinceFirstDue / tbt) + 1
-            status.tokensAhead = generated - dueByNow
             // Tokens that will still be late while it catches up at one token per iteration.
             let deficit = now + toNext * tau - due
             let late: Double

@@ -5,11 +5,13 @@
 public enum SchedulerCatalog {
     /// Policy names in the order reports list them.
     public static let names = [
-        "vllm", "sarathi", "las", "sjf", "sjf-oracle", "edf", "jitserve", "jitserve-oracle",
+        "vllm", "sarathi", "las", "sjf", "sjf-oracle", "edf", "slos-serve", "jitserve", "jitserve-oracle",
         "jitserve-no-grouping", "jitserve-no-refinement", "jitserve-no-topup", "jitserve-no-tbt-guard",
     ]
     /// The policies `jitserve bench` compares by default.
-    public static let benchmarkNames = ["vllm", "sarathi", "las", "sjf", "edf", "jitserve", "jitserve-oracle"]
+    public static let benchmarkNames = [
+        "vllm", "sarathi", "las", "sjf", "edf", "slos-serve", "jitserve", "jitserve-oracle",
+    ]
 
     public static func isOracle(_ name: String) -> Bool { name.hasSuffix("-oracle") }
 
@@ -21,6 +23,7 @@ public enum SchedulerCatalog {
         case "sjf": PriorityScheduler.shortestJobFirst()
         case "sjf-oracle": PriorityScheduler.shortestJobFirst(name: "sjf-oracle")
         case "edf": PriorityScheduler.earliestDeadlineFirst()
+        case "slos-serve": SLOsServeScheduler()
         case "jitserve", "jitserve-oracle": GMAXScheduler(name: name)
         case "jitserve-no-grouping": GMAXScheduler(name: name, options: with { $0.grouping = false })
         case "jitserve-no-refinement": GMAXScheduler(name: name, options: with { $0.refinement = false })

@@ -11,30 +11,26 @@ public struct SequenceState: Sendable {
     public let arrivedAt: Instant
     public let promptTokenCount: Int
     public let maxOutputTokens: Int
-    /// Client priority (lower is more urgent).
-    public let priority: Int
     /// Output-length distribution from the analyzer (or an oracle's point mass).
     public var length: LengthDistribution
     public var generatedTokenCount: Int
     /// Tokens whose KV is in the cache. Catches up with `knownTokenCount`.
     public var computedTokenCount: Int
-    /// KV blocks this request holds on the device.
+    /// KV blocks this request holds on the device (the engine fills it from its block manager).
     public var allocatedBlockCount: Int
-    /// Preempted by swap: its KV sits in host memory.
+    /// Preempted by swap: its KV sits in host memory (filled like `allocatedBlockCount`).
     public var isSwapped: Bool
     public var preemptionCount: Int
     public var firstTokenAt: Instant?
     public var lastTokenAt: Instant?
     /// Tokens computed for it so far, recomputation included (least-attained-service policies).
     public var attainedServiceTokens: Int
-    /// Output tokens delivered by their due instant so far (latency SLOs; realised goodput).
-    public var onTimeTokenCount: Int = 0
     /// Due times of its tokens, precomputed from the SLO.
     public let due: DueSchedule
 
     public init(
         id: RequestID, slo: SLO, arrivedAt: Instant, promptTokenCount: Int, maxOutputTokens: Int,
-        priority: Int = 0, length: LengthDistribution, generatedTokenCount: Int = 0,
+        length: LengthDistribution, generatedTokenCount: Int = 0,
         computedTokenCount: Int = 0, allocatedBlockCount: Int = 0, isSwapped: Bool = false,
         preemptionCount: Int = 0, firstTokenAt: Instant? = nil, lastTokenAt: Instant? = nil,
         attainedServiceTokens: Int = 0
@@ -44,7 +40,6 @@ public struct SequenceState: Sendable {
         self.arrivedAt = arrivedAt
         self.promptTokenCount = promptTokenCount
         self.maxOutputTokens = maxOutputTokens
-        self.priority = priority
         self.length = length
         self.generatedTokenCount = generatedTokenCount
         self.computedTokenCount = computedTokenCount

@@ -25,7 +25,7 @@ public final class SimulatedExecutor: Executor {
     public var maxModelLength: Int { min(profile.model.maxModelLength, profile.kvCapacityTokens) }
 
     /// Tells the executor how many tokens the trace says `id` generates; the token at that count
-    /// carries `isStop`. Registering again replaces the length.
+    /// carries `isEndOfSequence`. Registering again replaces the length.
     public func register(_ id: RequestID, outputTokenCount: Int) {
         outputTokenCounts[id] = outputTokenCount
     }
@@ -39,9 +39,9 @@ public final class SimulatedExecutor: Executor {
         for sequence in batch.sequences where sequence.samplesToken {
             // An unregistered request never stops on its own; the engine's max-tokens cap ends it.
             let target = outputTokenCounts[sequence.requestID] ?? Int.max
-            let isStop = sequence.generatedTokenCount + 1 >= target
-            if isStop { outputTokenCounts[sequence.requestID] = nil }
-            tokens.append(GeneratedToken(requestID: sequence.requestID, tokenID: Self.tokenID, isStop: isStop))
+            let isEnd = sequence.generatedTokenCount + 1 >= target
+            if isEnd { outputTokenCounts[sequence.requestID] = nil }
+            tokens.append(GeneratedToken(requestID: sequence.requestID, tokenID: Self.tokenID, isEndOfSequence: isEnd))
         }
         return ExecutionOutcome(tokens: tokens, elapsed: latencyModel.iterationTime(for: batch))
     }

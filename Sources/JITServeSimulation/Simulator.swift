@@ -19,7 +19,6 @@ extension SimulatedExecutor: TraceReplayExecutor {}
 /// Deterministic: the same workload, policy and executors give the same records.
 public final class Simulator {
     public struct Options: Sendable {
-        public var engine: EngineConfiguration
         /// How long after the arrival window the run may go on finishing requests.
         public var drainLimit: Duration
         public var replicaCount: Int
@@ -31,10 +30,8 @@ public final class Simulator {
         /// requests and latency percentiles are not (the rest is reported unfinished).
         public var stopsWhenNothingCanCount: Bool
 
-        public init(engine: EngineConfiguration = .init(), drainLimit: Duration = .seconds(600),
-                    replicaCount: Int = 1, progress: (@Sendable (Double) -> Void)? = nil,
-                    stopsWhenNothingCanCount: Bool = false) {
-            self.engine = engine
+        public init(drainLimit: Duration = .seconds(600), replicaCount: Int = 1,
+                    progress: (@Sendable (Double) -> Void)? = nil, stopsWhenNothingCanCount: Bool = false) {
             self.drainLimit = drainLimit
             self.replicaCount = replicaCount
             self.progress = progress
@@ -58,28 +55,27 @@ public final class Simulator {
 
     /// - Parameters:
     ///   - makeExecutor: Builds one executor per replica.
-    ///   - lengthPredictor: Made from the plan, so an oracle can be told true lengths; every
-    ///     other predictor must ignore the plan.
+    ///   - makeEngine: Builds the engine around a replica's executor (the caller's engine
+    ///     builder: the same one a server uses). It gets the plan so that an oracle policy can
+    ///     be told true lengths and shapes; every other policy must ignore it.
     public init(
-        workload: Workload, makeExecutor: () -> any TraceReplayExecutor, scheduler: any Scheduler,
-        lengthPredictor: (WorkloadPlan) -> any OutputLengthPredictor,
-        workflowPredictor: (WorkloadPlan) -> (any WorkflowPredictor)?,
+        workload: Workload, makeExecutor: () -> any TraceReplayExecutor,
+        makeEngine: (_ executor: any TraceReplayExecutor, _ plan: WorkloadPlan) throws -> EngineCore,
         options: Options = .init()
-    ) {
+    ) rethrows {
         precondition(options.replicaCount >= 1, "at least one replica")
         self.workload = workload
         let plan = WorkloadPlan(workload)
         self.plan = plan
         self.options = options
-        replicas = (0..<options.replicaCount).map { _ in
+        replicas = try (0..<options.replicaCount).map { _ in
             let executor = makeExecutor()
-            return Replica(
-                engine: EngineCore(
-                    executor: executor, scheduler: scheduler, configuration: options.engine,
-                    lengthPredictor: lengthPredictor(plan), workflowPredictor: workflowPredictor(plan)),
-                executor: executor)
+            return Replica(engine: try makeEngine(executor, plan), executor: executor)
         }
     }
+
+    /// How the replicas' engines were put together (all alike).
+    public var engineWiring: EngineWiring { replicas[0].engine.wiring }
 
     /// Replays the workload. Requests the engine refuses (too long for the model or the KV
     /// cache) are recorded as rejected.

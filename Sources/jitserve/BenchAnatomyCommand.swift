@@ -3,6 +3,7 @@ import Foundation
 import JITServeCore
 import JITServeEngine
 import JITServeScheduling
+import JITServeSetup
 import JITServeSimulation
 
 /// `jitserve bench anatomy`: what a policy does with the batch, seen through GMAX's tiers —
@@ -25,6 +26,9 @@ struct BenchAnatomyCommand: ParsableCommand {
 
     @OptionGroup var workload: WorkloadOptions
     @OptionGroup var hardware: HardwareOptions
+    @OptionGroup var engine: EngineOptions
+    @OptionGroup var replay: ReplayOptions
+    @OptionGroup var lengths: PredictorOptions
 
     @Option(help: "Scheduling policy to dissect.")
     var scheduler = "jitserve"
@@ -33,20 +37,21 @@ struct BenchAnatomyCommand: ParsableCommand {
     var dump: String?
 
     func run() throws {
-        let setup = try PolicySetup(name: scheduler, forest: PolicySetup.loadForest())
+        var builder = try EngineBuilder(
+            policy: scheduler, lengths: try lengths.lengths(servedModel: hardware.model.simulatedModel),
+            configuration: engine.configuration())
         let built = try workload.make()
         let profile = try hardware.profile()
         let truth = WorkloadPlan(built).outputTokenCount
         let log = DecisionLog(dumpAt: Set((dump ?? "").split(separator: ",").compactMap { Int($0) }))
-        let observed = ObservedScheduler(inner: setup.scheduler, lens: GMAXScheduler(), log: log, truth: truth)
+        builder.scheduler = ObservedScheduler(inner: builder.scheduler, lens: GMAXScheduler(), log: log, truth: truth)
         let result = try Simulator(
-            workload: built, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: observed,
-            lengthPredictor: setup.lengthPredictor, workflowPredictor: setup.workflowPredictor,
-            options: .init(engine: hardware.engineConfiguration(), drainLimit: .seconds(hardware.drain),
-                           replicaCount: hardware.replicas)
+            workload: built, makeExecutor: { SimulatedExecutor(profile: profile) }, makeEngine: builder.makeReplayEngine,
+            options: .init(drainLimit: .seconds(replay.drain), replicaCount: replay.replicas)
         ).run()
+        let configuration = builder.configuration
         print("\(scheduler) on \(built.name) @ \(workload.rps.map { "\($0)" } ?? "-") req/s, \(profile.name), "
-              + "max_num_seqs \(hardware.maxRunning), \(hardware.preemption): token goodput "
+              + "max_num_seqs \(configuration.maxRunning), \(configuration.preemptionMode.rawValue): token goodput "
               + String(format: "%.1f tok/s, attainment %.1f%%", result.report.overall.tokenGoodput, 100 * result.report.overall.sloAttainment))
         print(log.table())
         print(Self.outcomesByApplication(result, callCounts: WorkloadPlan(built).workflowCallCounts))

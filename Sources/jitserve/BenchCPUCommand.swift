@@ -10,8 +10,7 @@ struct BenchCPUCommand: ParsableCommand {
         commandName: "cpu",
         abstract: "Decode tokens/s (1, 4, 16 streams), 512-token prefill tokens/s and resident memory of the CPU executor.")
 
-    @Option(help: "Model name in the cache (pulled on first use) or a path to a GGUF file.")
-    var model = ModelStore.defaultModelName
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Kernel threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -22,14 +21,13 @@ struct BenchCPUCommand: ParsableCommand {
     @Option(help: "Batches of at least this many tokens use OpenBLAS SGEMM (0: never).")
     var sgemmThreshold = 48
 
-    @Option(help: "Also write the figures as JSON to this file.")
-    var json: String?
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let startedAt = ContinuousClock.now
         let executor: CPUExecutor
         do {
-            let path = try ModelStore().resolve(model, pullIfMissing: true, log: Console.error)
+            let path = try ModelStore().resolve(model.cpuModel, pullIfMissing: true, log: Console.error)
             executor = try CPUExecutor(modelPath: path, threadCount: threads, kvCacheBytes: 1 << 30)
         } catch let error as CPUError {
             Console.error("error: \(error)")
@@ -54,10 +52,6 @@ struct BenchCPUCommand: ParsableCommand {
         print(String(format: "  resident after load      %8.1f MiB", result.residentMiBAfterLoad))
         print(String(format: "  resident, %d x %d ctx   %8.1f MiB", options.longContextStreams, options.longContext,
                      result.residentMiBWithLongContexts))
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try Console.write(encoder.encode(result), to: json)
-        }
+        try output.write(result)
     }
 }

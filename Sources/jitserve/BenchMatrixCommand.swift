@@ -5,6 +5,7 @@ import JITServeCore
 import JITServeEngine
 import JITServePrediction
 import JITServeScheduling
+import JITServeSetup
 import JITServeSimulation
 
 /// `jitserve bench matrix`: every policy on a grid of engine settings, hardware, workloads and
@@ -52,6 +53,8 @@ struct BenchMatrixCommand: ParsableCommand {
     @Option(help: "Write an HTML report (index.html, ratios.svg, matrix.json) into this directory.")
     var report: String?
 
+    @OptionGroup var lengths: PredictorOptions
+
     @Flag(help: "Print the cells and their rates without simulating.")
     var dryRun = false
 
@@ -81,7 +84,7 @@ struct BenchMatrixCommand: ParsableCommand {
             }
             return
         }
-        let runner = MatrixRunner(cells: planned, policies: names, forest: PolicySetup.loadForest(), duration: duration,
+        let runner = MatrixRunner(cells: planned, policies: names, lengths: try lengths.lengths(servedModel: "llama-3.1-8b"), duration: duration,
                                   seed: seed, maxBatchedTokens: maxBatchedTokens, drain: drain, parallelism: jobs)
         let (results, cpu) = try runner.run()
         let matrix = MatrixReport(durationSeconds: duration, seed: seed, policies: names, cells: results)

@@ -4,6 +4,7 @@ import JITServeCore
 import JITServeEngine
 import JITServePrediction
 import JITServeScheduling
+import JITServeSetup
 import JITServeSimulation
 
 /// Runs every (cell, policy) simulation of a matrix on a few threads. A cell's workload is built
@@ -18,7 +19,8 @@ struct MatrixRunner: Sendable {
 
     let cells: [PlannedCell]
     let policies: [String]
-    let forest: QRFLengthPredictor?
+    /// Length estimates every non-oracle policy is told; the served model is each cell's.
+    let lengths: LengthEstimatorSettings
     let duration: Double
     let seed: UInt64
     let maxBatchedTokens: Int
@@ -76,16 +78,17 @@ struct MatrixRunner: Sendable {
             try WorkloadCatalog.make(name: planned.cell.workload, rps: planned.rate, duration: .seconds(duration), seed: seed)
         }
         let profile = try HardwareProfile.named(model: planned.cell.model, gpu: planned.cell.gpu)
-        let setup = try PolicySetup(name: policy, forest: forest)
+        var lengths = self.lengths
+        lengths.servedModel = planned.cell.model
         let engine = EngineConfiguration(maxBatchedTokens: maxBatchedTokens, maxRunning: planned.cell.maxRunning,
                                          preemptionMode: PreemptionMode(rawValue: planned.cell.preemption) ?? .recompute)
+        let builder = try EngineBuilder(policy: policy, lengths: lengths, configuration: engine)
         let result = try Simulator(
-            workload: workload, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: setup.scheduler,
-            lengthPredictor: setup.lengthPredictor, workflowPredictor: setup.workflowPredictor,
-            options: .init(engine: engine, drainLimit: .seconds(drain), stopsWhenNothingCanCount: true)
+            workload: workload, makeExecutor: { SimulatedExecutor(profile: profile) }, makeEngine: builder.makeReplayEngine,
+            options: .init(drainLimit: .seconds(drain), stopsWhenNothingCanCount: true)
         ).run()
         return SimulationSummary(scheduler: policy, workload: workload.name, hardware: profile.name,
-                                 lengthPredictor: setup.lengthPredictorName, rps: planned.rate, seed: seed, result: result)
+                                 lengthPredictor: builder.lengthPredictorName, rps: planned.rate, seed: seed, result: result)
     }
 
     /// Shared between worker threads: each cell's workload while its jobs run, and every outcome.

@@ -5,7 +5,9 @@ import JITServeCore
 import JITServeEngine
 import JITServePrediction
 import JITServeScheduling
+import JITServeSetup
 import JITServeSimulation
+import Synchronization
 
 /// `jitserve bench [--recipe paper]`: every policy on the same generated trace per (rate, seed),
 /// side by side, with a JSON file and an HTML/SVG report.
@@ -24,7 +26,7 @@ struct BenchPaperCommand: ParsableCommand {
     @Option(help: ArgumentHelp(
         "Recipe: \(BenchRecipe.spellings).",
         discussion: BenchRecipe.allCases.map(\.summary).joined(separator: "; ")
-            + ". A recipe's engine settings yield to --max-running / --preemption when given."))
+            + ". A recipe's engine settings yield to --max-num-seqs / --preemption when given."))
     var recipe = "paper"
 
     @Option(help: "Workload instead of the recipe's (e.g. azure-conv, rescaled to each rate).")
@@ -43,9 +45,10 @@ struct BenchPaperCommand: ParsableCommand {
     var schedulers = SchedulerCatalog.benchmarkNames.joined(separator: ",")
 
     @OptionGroup var hardware: HardwareOptions
-
-    @Option(help: "Write every run as JSON to this path.")
-    var json: String?
+    @OptionGroup var engine: EngineOptions
+    @OptionGroup var replay: ReplayOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var lengths: PredictorOptions
 
     @Option(help: "Write an HTML report with SVG plots into this directory.")
     var report: String?
@@ -78,10 +81,12 @@ struct BenchPaperCommand: ParsableCommand {
     /// The chosen recipe (validated).
     var chosenRecipe: BenchRecipe { BenchRecipe(rawValue: recipe) ?? .paper }
 
-    /// The engine every run uses: the hardware options, with the recipe's settings where the
+    /// The engine every run uses: the engine options, with the recipe's settings where the
     /// user gave none.
     func engineConfiguration() -> EngineConfiguration {
-        chosenRecipe.engine(hardware.engineConfiguration(), given: BenchRecipe.commandLineGives)
+        chosenRecipe.engine(engine.configuration(), given: { option in
+            option == "--max-num-seqs" ? engine.maxNumSeqs != nil : BenchRecipe.commandLineGives(option)
+        })
     }
 
     func rates() throws -> [Double] {
@@ -106,7 +111,7 @@ struct BenchPaperCommand: ParsableCommand {
 
     func run() throws {
         let profile = try hardware.profile()
-        let forest = PolicySetup.loadForest()
+        let lengths = try self.lengths.lengths(servedModel: hardware.model.simulatedModel)
         let names = policyNames()
         let workloadName = workload ?? chosenRecipe.workload
         let engine = engineConfiguration()
@@ -117,27 +122,23 @@ struct BenchPaperCommand: ParsableCommand {
                     name: workloadName, rps: rate, duration: .seconds(duration), seed: seed)))
             }
         }
-        let jobs = cases.flatMap { c in names.map { (c, $0, hardware.replicas) } }
+        let jobs = cases.flatMap { c in names.map { (c, $0, replay.replicas) } }
         Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(cases.count) rate/seed cases) of \(workloadName) "
             + "on \(profile.name), max_num_seqs \(engine.maxRunning), \(engine.preemptionMode.rawValue) preemption, \(self.jobs) at a time")
         let started = ContinuousClock.now
-        let runs = try BenchRunner(profile: profile, forest: forest, engine: engine,
-                                   drain: hardware.drain, parallelism: self.jobs)
+        let runs = try BenchRunner(profile: profile, lengths: lengths, engine: engine,
+                                   drain: replay.drain, parallelism: self.jobs)
             .run(jobs.map { BenchRunner.Job(workload: $0.0.workload, rate: $0.0.rate, seed: $0.0.seed, policy: $0.1, replicas: $0.2) })
 
         var searches: [ReplicaSearchResult] = []
         if let target = replicaSearch, let top = try rates().max() {
-            searches = try searchReplicas(names: names, target: target, rate: top, profile: profile, forest: forest)
+            searches = try searchReplicas(names: names, target: target, rate: top, profile: profile, lengths: lengths)
         }
         let result = BenchmarkReport(recipe: recipe + (workload.map { " (\($0))" } ?? ""), hardware: profile.name,
                                      runs: runs, replicaSearch: searches)
         Console.error(String(format: "bench: done in %.1f s", (ContinuousClock.now - started).seconds))
         print(BenchTable.render(result, weighted: weightedGoodput || chosenRecipe.showsWeightedGoodput))
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try Console.write(try encoder.encode(result), to: json)
-        }
+        try output.write(result)
         if let report {
             try result.write(to: report)
             Console.error("bench: report written to \(report)/index.html")
@@ -148,12 +149,12 @@ struct BenchPaperCommand: ParsableCommand {
     /// `rate`, on the first seed's workload. Attainment grows with replicas, so a linear scan
     /// stops at the first success.
     private func searchReplicas(
-        names: [String], target: Double, rate: Double, profile: HardwareProfile, forest: QRFLengthPredictor?
+        names: [String], target: Double, rate: Double, profile: HardwareProfile, lengths: LengthEstimatorSettings
     ) throws -> [ReplicaSearchResult] {
         let seed = try seedList().first ?? 1
         let built = try WorkloadCatalog.make(name: workload ?? chosenRecipe.workload, rps: rate, duration: .seconds(duration), seed: seed)
-        let runner = BenchRunner(profile: profile, forest: forest, engine: engineConfiguration(),
-                                 drain: hardware.drain, parallelism: jobs)
+        let runner = BenchRunner(profile: profile, lengths: lengths, engine: engineConfiguration(),
+                                 drain: replay.drain, parallelism: jobs)
         // Each round tries the next replica count for every policy still short of the target.
         var results: [String: ReplicaSearchResult] = [:]
         for name in names { results[name] = ReplicaSearchResult(scheduler: name, rps: rate, target: target, replicas: nil, attainmentByReplicas: [:]) }
@@ -185,7 +186,7 @@ struct BenchRunner: Sendable {
     }
 
     let profile: HardwareProfile
-    let forest: QRFLengthPredictor?
+    let lengths: LengthEstimatorSettings
     let engine: EngineConfiguration
     let drain: Double
     let parallelism: Int
@@ -207,16 +208,16 @@ struct BenchRunner: Sendable {
     }
 
     private func simulate(_ job: Job, withDistributions: Bool) throws -> SimulationSummary {
-        let setup = try PolicySetup(name: job.policy, forest: forest)
+        let builder = try EngineBuilder(policy: job.policy, lengths: lengths, configuration: engine)
         let profile = self.profile
-        let simulator = Simulator(
-            workload: job.workload, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: setup.scheduler,
-            lengthPredictor: setup.lengthPredictor, workflowPredictor: setup.workflowPredictor,
-            options: .init(engine: engine, drainLimit: .seconds(drain), replicaCount: job.replicas))
+        let simulator = try Simulator(
+            workload: job.workload, makeExecutor: { SimulatedExecutor(profile: profile) },
+            makeEngine: builder.makeReplayEngine,
+            options: .init(drainLimit: .seconds(drain), replicaCount: job.replicas))
         let result = try simulator.run()
         var summary = SimulationSummary(
             scheduler: job.policy, workload: job.workload.name, hardware: profile.name,
-            lengthPredictor: setup.lengthPredictorName, rps: job.rate, seed: job.seed, result: result)
+            lengthPredictor: builder.lengthPredictorName, rps: job.rate, seed: job.seed, result: result)
         summary.replicas = job.replicas
         if withDistributions { summary.addDistributions(from: result, workflowCallCounts: simulator.plan.workflowCallCounts) }
         return summary
@@ -224,30 +225,28 @@ struct BenchRunner: Sendable {
 }
 
 /// Thread-safe slots for results filled by worker threads.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<SimulationSummary, any Error>?]
+final class ResultBox: Sendable {
+    private let slots: Mutex<[Result<SimulationSummary, any Error>?]>
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
 
     func set(_ i: Int, _ value: Result<SimulationSummary, any Error>) {
-        lock.lock(); slots[i] = value; lock.unlock()
+        slots.withLock { $0[i] = value }
     }
 
     func values() -> [Result<SimulationSummary, any Error>] {
-        lock.lock(); defer { lock.unlock() }
-        return slots.map { $0! }
+        slots.withLock { $0.map { $0! } }
     }
 
     /// Hands out job indices to worker threads.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var next = 0
+    final class Counter: Sendable {
+        private let next = Mutex(0)
         func take(below limit: Int) -> Int? {
-            lock.lock(); defer { lock.unlock() }
-            guard next < limit else { return nil }
-            next += 1
-            return next - 1
+            next.withLock { next in
+                guard next < limit else { return nil }
+                next += 1
+                return next - 1
+            }
         }
     }
 }

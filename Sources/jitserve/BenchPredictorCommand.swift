@@ -8,7 +8,7 @@ import JITServePrediction
 struct BenchPredictorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predictor",
-        abstract: "Prediction latency (p50/p99) of the length forest and the workflow analyzer, and model size."
+        abstract: "Prediction latency (p50/p99) of the length forest, its online calibration and the workflow analyzer, and model size."
     )
 
     @Option(help: "Model file (default: the model that ships with jitserve).")
@@ -58,6 +58,8 @@ struct BenchPredictorCommand: AsyncParsableCommand {
             index = (index + 1) % distributions.count
             return distributions[index].upperBound(quantile: 0.95, generated: 64)
         }
+        let (calibratedEstimate, forestAlone, calibrationBound, calibrationUpdate) = benchCalibration(
+            predictor: predictor, requests: requests, truths: rows.map(\.outputTokenCount))
         let workflow = benchWorkflowEstimate()
         let bytes = predictor.serialized().count
         let trees = predictor.textForest.trees + predictor.tokenCountForest.trees
@@ -66,10 +68,14 @@ struct BenchPredictorCommand: AsyncParsableCommand {
               + "\(trees.reduce(0) { $0 + $1.nodeCount }) nodes, \(trees.reduce(0) { $0 + $1.leafValues.count }) leaf samples; "
               + "load \(String(format: "%.1f", loadTime.milliseconds)) ms")
         print("prompts: \(requests.count) (\(data)), \(max(1, passes)) passes")
-        print("operation                          wall_p50_us  wall_p99_us  cpu_p50_us  cpu_p99_us")
+        print("operation                            wall_p50_us  wall_p99_us  cpu_p50_us  cpu_p99_us")
         for (name, summary) in [("qrf distribution + bound (text)", withText), ("qrf distribution + bound (tokens)", tokenOnly),
-                                ("refined bound (g = 64)", refine), ("workflow estimate (128 patterns)", workflow)] {
-            print(name.padding(toLength: 33, withPad: " ", startingAt: 0)
+                                ("refined bound (g = 64)", refine),
+                                ("calibrated estimate + bound (text)", calibratedEstimate),
+                                ("  forest alone, interleaved", forestAlone),
+                                ("calibration per bound", calibrationBound), ("calibration per update", calibrationUpdate),
+                                ("workflow estimate (128 patterns)", workflow)] {
+            print(name.padding(toLength: 35, withPad: " ", startingAt: 0)
                   + String(format: "  %11.1f  %11.1f  %10.1f  %10.1f", summary.wall.p50 * 1e6, summary.wall.p99 * 1e6,
                            summary.cpu.p50 * 1e6, summary.cpu.p99 * 1e6))
         }
@@ -80,6 +86,55 @@ struct BenchPredictorCommand: AsyncParsableCommand {
         var spec = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) * 1e-9
+    }
+
+    typealias Timing = (wall: LatencySummary, cpu: LatencySummary)
+
+    /// Times the calibrated estimator policies read, on the prompts with their true lengths:
+    /// a whole estimate (forest + calibration) beside the forest alone on the same request
+    /// (interleaved, so both see the same machine load), the calibration's share (correcting
+    /// a forest distribution and reading its bound, window full), and one update (`observe`
+    /// of a request just estimated).
+    private func benchCalibration(
+        predictor: QRFLengthPredictor, requests: [Request], truths: [Int]
+    ) -> (estimate: Timing, forest: Timing, bound: Timing, update: Timing) {
+        let clock = ContinuousClock()
+        let options = LengthCalibrator.Options()
+        var estimator = ApplicationLengthPredictor.estimator(forest: predictor, servedModel: "bench", calibration: options)
+        var calibrator = LengthCalibrator(options: options)
+        let forest = requests.map { predictor.distribution(for: $0) }
+        for (k, request) in requests.enumerated() {
+            _ = estimator.distribution(for: request)
+            estimator.observe(request, outputTokenCount: truths[k])
+            calibrator.record(truth: truths[k], base: forest[k])
+        }
+        var estimate = ([Double](), [Double]()), alone = ([Double](), [Double]())
+        var bound = ([Double](), [Double]()), update = ([Double](), [Double]())
+        func measure(_ into: inout ([Double], [Double]), _ body: () -> Void) {
+            let cpuStart = Self.threadCPUSeconds()
+            let start = clock.now
+            body()
+            into.0.append((clock.now - start).seconds)
+            into.1.append(Self.threadCPUSeconds() - cpuStart)
+        }
+        var sink = 0
+        for _ in 0..<max(1, passes) {
+            for (k, request) in requests.enumerated() {
+                // Alternate which goes first: the second finds the request's trees in cache.
+                if k % 2 == 0 {
+                    measure(&estimate) { sink &+= estimator.distribution(for: request).upperBound(quantile: 0.95) }
+                    measure(&alone) { sink &+= predictor.distribution(for: request).upperBound(quantile: 0.95) }
+                } else {
+                    measure(&alone) { sink &+= predictor.distribution(for: request).upperBound(quantile: 0.95) }
+                    measure(&estimate) { sink &+= estimator.distribution(for: request).upperBound(quantile: 0.95) }
+                }
+                measure(&update) { estimator.observe(request, outputTokenCount: truths[k]) }
+                measure(&bound) { sink &+= calibrator.calibrate(forest[k]).upperBound(quantile: 0.95) }
+            }
+        }
+        if sink == .min { print("") }  // keeps the work observable to the optimiser
+        func summary(_ t: ([Double], [Double])) -> Timing { (LatencySummary(t.0), LatencySummary(t.1)) }
+        return (summary(estimate), summary(alone), summary(bound), summary(update))
     }
 
     /// Times `estimate` against a full store of varied synthetic workflows.

@@ -59,7 +59,7 @@ enum BenchRecipe: String, CaseIterable {
     /// command line (`given` says which options appeared).
     func engine(_ configuration: EngineConfiguration, given: (String) -> Bool) -> EngineConfiguration {
         var engine = configuration
-        if let maxRunning, !given("--max-running") { engine.maxRunning = maxRunning }
+        if let maxRunning, !given("--max-num-seqs") { engine.maxRunning = maxRunning }
         if let preemption, !given("--preemption") { engine.preemptionMode = preemption }
         return engine
     }

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import JITServeCore
 import JITServeEngine
+import JITServePrediction
 import JITServeScheduling
+import JITServeSetup
 import JITServeSimulation
 
 /// `jitserve bench scheduler`: the cost of one scheduling decision on a large snapshot, against
@@ -26,10 +28,11 @@ struct BenchSchedulerCommand: ParsableCommand {
     var schedulers = SchedulerCatalog.benchmarkNames.joined(separator: ",")
 
     @OptionGroup var hardware: HardwareOptions
+    @OptionGroup var engine: EngineOptions
 
     func run() throws {
         let profile = try hardware.profile()
-        let forest = PolicySetup.loadForest()
+        let forest = EngineBuilder.loadForest(warn: Console.error)
         let snapshot = makeSnapshot(profile: profile, forest: forest)
         let executor = SimulatedExecutor(profile: profile)
         print("snapshot: \(running) running + \(waiting) waiting on \(profile.name); \(repetitions) decisions per policy")
@@ -59,7 +62,7 @@ struct BenchSchedulerCommand: ParsableCommand {
 
     /// Running requests mid-decode and waiting ones of the paper mix's three kinds, with
     /// deterministic pseudo-random sizes.
-    private func makeSnapshot(profile: HardwareProfile, forest: (any OutputLengthPredictor)?) -> SchedulerSnapshot {
+    private func makeSnapshot(profile: HardwareProfile, forest: QRFLengthPredictor?) -> SchedulerSnapshot {
         var state: UInt64 = 42
         func next(_ n: Int) -> Int {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -85,7 +88,7 @@ struct BenchSchedulerCommand: ParsableCommand {
         let used = runningStates.reduce(0) { $0 + $1.allocatedBlockCount }
         return SchedulerSnapshot(
             now: Instant(seconds: 60), running: runningStates, waiting: waitingStates,
-            budget: BatchBudget(maxBatchedTokens: hardware.maxBatchedTokens, maxRunning: hardware.maxRunning, blockSize: 16,
+            budget: BatchBudget(maxBatchedTokens: engine.configuration().maxBatchedTokens, maxRunning: engine.configuration().maxRunning, blockSize: 16,
                                 freeBlockCount: max(0, profile.kvBlockCapacity - used)),
             iterationSeconds: 0.05)
     }

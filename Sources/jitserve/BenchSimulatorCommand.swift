@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JITServeScheduling
+import JITServeSetup
 import JITServeSimulation
 
 /// `jitserve bench simulator`: how fast the simulator replays a trace, per policy.
@@ -17,22 +18,24 @@ struct BenchSimulatorCommand: ParsableCommand {
     var schedulers = "sarathi,jitserve"
 
     @OptionGroup var hardware: HardwareOptions
+    @OptionGroup var engine: EngineOptions
+    @OptionGroup var replay: ReplayOptions
+    @OptionGroup var lengths: PredictorOptions
 
     func run() throws {
         let profile = try hardware.profile()
-        let forest = PolicySetup.loadForest()
+        let lengths = try self.lengths.lengths(servedModel: hardware.model.simulatedModel)
         let built = try WorkloadCatalog.make(name: workload, seed: 1)
         print("replaying \(built.name): \(built.callCount) calls over \(Int(built.duration.seconds)) s on \(profile.name)")
         print("policy             wall (s)   simulated (s)   × real time   iterations   µs/iteration"
               + "   tok-good/s   attain   TTFT p99   TBT p99")
         for name in schedulers.split(separator: ",").map(String.init) {
-            let setup = try PolicySetup(name: name, forest: forest)
+            let builder = try EngineBuilder(policy: name, lengths: lengths, configuration: engine.configuration())
             let started = ContinuousClock.now
             let result = try Simulator(
-                workload: built, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: setup.scheduler,
-                lengthPredictor: setup.lengthPredictor, workflowPredictor: setup.workflowPredictor,
-                options: .init(engine: hardware.engineConfiguration(), drainLimit: .seconds(hardware.drain),
-                               replicaCount: hardware.replicas)
+                workload: built, makeExecutor: { SimulatedExecutor(profile: profile) },
+                makeEngine: builder.makeReplayEngine,
+                options: .init(drainLimit: .seconds(replay.drain), replicaCount: replay.replicas)
             ).run()
             let wall = (ContinuousClock.now - started).seconds
             print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %10.2f %15.0f %13.0f %12d %14.1f", wall, result.simulatedSeconds,

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Writes to the terminal: results on stdout, progress and diagnostics on stderr.
+/// The command-line tool's one logger: results go to stdout (`print`), progress and
+/// diagnostics to stderr through here, so that stdout stays clean for pipes.
 enum Console {
     static func error(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))

@@ -4,18 +4,21 @@ import JITServeCPU
 import JITServeCore
 import JITServeEngine
 import JITServeScheduling
+import JITServeSetup
 
 /// `jitserve generate`: one completion from the real model on the CPU, streamed to stdout.
 ///
-/// The request goes through the same `EngineCore` and scheduler as served traffic (one request,
-/// so the policy only decides the prefill chunking), with the CPU executor underneath.
+/// The request goes through the same `EngineCore`, built by the same `EngineBuilder`, as served
+/// traffic (one request, so the policy only decides the prefill chunking), with the CPU
+/// executor underneath and the same output text path (`Detokenizer`, stop strings included).
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate a completion with the real model on the CPU, streaming it to stdout.")
 
-    @Option(help: "Model name in the cache (pulled on first use) or a path to a GGUF file.")
-    var model = ModelStore.defaultModelName
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var engine: EngineOptions
+    @OptionGroup var lengths: PredictorOptions
 
     @Option(help: "The prompt text.")
     var prompt: String
@@ -44,14 +47,14 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Keep generating past end-of-sequence.")
     var ignoreEOS = false
 
+    @Flag(help: "Let control-token texts in --prompt (<|im_end|>) become control tokens rather than text.")
+    var parseSpecialInContent = false
+
     @Option(help: "Kernel threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Scheduler driving the engine (\(SchedulerCatalog.names.joined(separator: ", "))).")
+    @Option(help: "Scheduler driving the engine (\(SchedulerCatalog.names.filter { !SchedulerCatalog.isOracle($0) }.joined(separator: ", "))).")
     var scheduler = "vllm"
-
-    @Option(help: "Token budget per iteration (prefill chunk size).")
-    var maxBatchedTokens = 512
 
     func validate() throws {
         if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
@@ -59,38 +62,37 @@ struct GenerateCommand: ParsableCommand {
         if !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
         if topK < 0 { throw ValidationError("--top-k must be ≥ 0") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if maxBatchedTokens < 1 { throw ValidationError("--max-batched-tokens must be at least 1") }
+        _ = try SchedulerCatalog.make(scheduler)
+        if SchedulerCatalog.isOracle(scheduler) { throw ValidationError(SetupError.oracleNeedsTrace(policy: scheduler).description) }
     }
 
     func run() throws {
-        let loaded: (CPUExecutor, [Int32])
+        let executor: CPUExecutor
+        let codec: GGUFTextCodec
         do {
-            let path = try ModelStore().resolve(model, pullIfMissing: true, log: Console.error)
+            let path = try ModelStore().resolve(model.cpuModel, pullIfMissing: true, log: Console.error)
             let file = try GGUFFile(contentsOf: path)
-            let executor = try CPUExecutor(gguf: file, threadCount: threads, kvCacheBytes: 256 << 20)
-            var text = prompt
-            if chat {
-                text = try ChatTemplate(gguf: file).render(
-                    [ChatMessage(role: "user", content: prompt)], addGenerationPrompt: true)
-            }
-            // Control tokens are parsed only in text the template produced, never in user text.
-            let tokens = executor.tokenizer!.encode(text, parseSpecial: chat)
-            loaded = (executor, tokens)
+            executor = try CPUExecutor(gguf: file, threadCount: threads, kvCacheBytes: 256 << 20)
+            // Control tokens are parsed only in text the template produced, unless asked otherwise.
+            codec = try GGUFTextCodec(
+                gguf: file, modelName: model.cpuModel, contentParsesSpecialTokens: parseSpecialInContent)
         } catch let error as CPUError {
             Console.error("error: \(error)")
             throw ExitCode.failure
         }
-        let (executor, promptTokens) = loaded
+        let text: PromptText = chat
+            ? try codec.renderChat([ChatMessage(role: .user, content: prompt)], addGenerationPrompt: true)
+            : .content(prompt)
+        let promptTokens = codec.encode(text)
         if promptTokens.isEmpty { throw ValidationError("--prompt encodes to no tokens") }
 
-        let core = EngineCore(
-            executor: executor, scheduler: try SchedulerCatalog.make(scheduler),
-            configuration: EngineConfiguration(maxBatchedTokens: maxBatchedTokens, maxRunning: 1),
-            lengthPredictor: MaxTokensLengthPredictor())
+        let builder = try EngineBuilder(
+            policy: scheduler, lengths: try lengths.lengths(servedModel: model.cpuModel),
+            configuration: engine.configuration(defaults: EngineConfiguration(maxBatchedTokens: 512, maxRunning: 1)))
+        let core = try builder.makeEngine(executor: executor, textCodec: codec)
         let clock = WallClock()
         let sampling = SamplingParameters(
-            temperature: temperature, topK: topK, topP: topP, seed: seed, stopStrings: stop,
-            ignoreEOS: ignoreEOS)
+            temperature: temperature, topK: topK, topP: topP, seed: seed, stopStrings: stop, ignoreEOS: ignoreEOS)
         try core.add(
             Request(
                 id: RequestID(1), arrivedAt: clock.now(), promptTokenCount: promptTokens.count,
@@ -105,9 +107,7 @@ struct GenerateCommand: ParsableCommand {
             for token in report.tokens {
                 generated += 1
                 if firstTokenAt == nil { firstTokenAt = clock.now() }
-                if let text = token.text, !text.isEmpty {
-                    FileHandle.standardOutput.write(Data(text.utf8))
-                }
+                if !token.text.isEmpty { FileHandle.standardOutput.write(Data(token.text.utf8)) }
             }
         }
         FileHandle.standardOutput.write(Data("\n".utf8))

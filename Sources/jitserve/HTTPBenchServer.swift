@@ -2,7 +2,7 @@ import Foundation
 import JITServeCore
 import JITServeEngine
 import JITServeHTTP
-import JITServeScheduling
+import JITServeSetup
 import Synchronization
 
 /// `jitserve serve`'s server with the echo executor, run inside the benchmark's process on a
@@ -50,14 +50,15 @@ final class HTTPBenchServer: Sendable {
         let records = RecordStore(keepsRecords: keepsRecords)
         let metrics = server.metrics
         let executor = EchoExecutor(maxModelLength: maxModelLength, kvBlockCapacity: 16_384, iterationTime: iteration)
-        // FCFS: the benchmark measures the server, not a policy.
-        let core = EngineCore(
-            executor: executor, scheduler: try SchedulerCatalog.make("vllm"), lengthPredictor: MaxTokensLengthPredictor())
+        // FCFS, told nothing: the benchmark measures the server, not a policy.
+        let core = try EngineBuilder(
+            policy: "vllm", lengths: LengthEstimatorSettings(forest: nil, servedModel: "echo", calibration: nil), configuration: EngineConfiguration(rejectsOutputBeyondContext: true))
+            .makeEngine(executor: executor, textCodec: ByteCodec())
         let engine = LiveEngine(core: core, onRetire: { record in
             metrics.observe(record)
             records.add(record)
         })
-        server.install(ServingBackend(engine: engine, codec: ByteCodec(), executorName: "echo", textNote: "benchmark"))
+        server.install(ServingBackend(engine: engine, executorName: "echo", textNote: "benchmark"))
         let (stopped, trigger) = AsyncStream<Void>.makeStream()
         let finished = Task {
             try await server.run(handleSignals: false) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JITServeCPU
+import JITServeCore
 
 /// `jitserve model`: the local model cache (pull, register, list, inspect, tokenize).
 struct ModelCommand: ParsableCommand {
@@ -10,17 +11,12 @@ struct ModelCommand: ParsableCommand {
         subcommands: [Pull.self, List.self, Info.self, Tokenize.self]
     )
 
-    /// Progress and notes go to stderr so stdout stays clean for pipes.
-    static func log(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-
     /// Runs `body`, turning a `CPUError` into its message and a non-zero exit.
     static func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as CPUError {
-            log("error: \(error)")
+            Console.error("error: \(error)")
             throw ExitCode.failure
         }
     }
@@ -52,9 +48,9 @@ struct ModelCommand: ParsableCommand {
             let store = ModelStore()
             let path = try ModelCommand.reportingErrors {
                 if let file {
-                    return try store.register(file: file, as: cacheName ?? name, log: ModelCommand.log)
+                    return try store.register(file: file, as: cacheName ?? name, log: Console.error)
                 }
-                return try store.pull(name ?? ModelStore.defaultModelName, log: ModelCommand.log)
+                return try store.pull(name ?? ModelStore.defaultModelName, log: Console.error)
             }
             print(path)
         }
@@ -67,7 +63,7 @@ struct ModelCommand: ParsableCommand {
             let store = ModelStore()
             let models = try ModelCommand.reportingErrors { try store.list() }
             if models.isEmpty {
-                ModelCommand.log("no models in \(store.modelsDirectory); run `jitserve model pull \(ModelStore.defaultModelName)`")
+                Console.error("no models in \(store.modelsDirectory); run `jitserve model pull \(ModelStore.defaultModelName)`")
                 return
             }
             let width = max(4, models.map(\.name.count).max() ?? 0)
@@ -87,7 +83,7 @@ struct ModelCommand: ParsableCommand {
 
         func run() throws {
             try ModelCommand.reportingErrors {
-                let path = try ModelStore().resolve(model, pullIfMissing: true, log: ModelCommand.log)
+                let path = try ModelStore().resolve(model, pullIfMissing: true, log: Console.error)
                 let file = try GGUFFile(contentsOf: path)
                 print("file: \(path) (GGUF v\(file.version), \(file.fileSize) bytes, \(file.tensors.count) tensors)")
                 for key in file.metadata.keys.sorted() {
@@ -141,7 +137,7 @@ struct ModelCommand: ParsableCommand {
 
         func run() throws {
             try ModelCommand.reportingErrors {
-                let path = try ModelStore().resolve(model, pullIfMissing: true, log: ModelCommand.log)
+                let path = try ModelStore().resolve(model, pullIfMissing: true, log: Console.error)
                 let gguf = try GGUFFile(contentsOf: path)
                 let tokenizer = try Tokenizer(gguf: gguf)
                 var input: String
@@ -155,7 +151,7 @@ struct ModelCommand: ParsableCommand {
                 }
                 if chat {
                     input = try ChatTemplate(gguf: gguf).render(
-                        [ChatMessage(role: "user", content: input)], addGenerationPrompt: true)
+                        [ChatMessage(role: .user, content: input)], addGenerationPrompt: true).text
                 }
                 guard let repeats = benchmark else {
                     print(tokenizer.encode(input).map(String.init).joined(separator: " "))

@@ -9,7 +9,16 @@ extension PredictorCommand {
     struct Eval: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "eval",
-            abstract: "Evaluate length bounds on rows with known lengths, beside the global baseline."
+            abstract: "Evaluate length bounds on rows with known lengths, beside the global baseline.",
+            discussion: """
+                Without --online every row is judged by the forest as trained. With --online the \
+                rows are replayed in file order as requests to the estimator policies use, which \
+                calibrates itself from each row's true length after giving that row its bound; \
+                it is reported beside the forest alone, the prompt-agnostic baseline, and that \
+                baseline calibrated the same way (the recent lengths). Data: JSONL with prompt \
+                (or prompt_tokens) and output_tokens, the ShareGPT extract, or a length log \
+                written by `serve --length-log`.
+                """
         )
 
         @Option(help: "Model file (default: the model that ships with jitserve).")
@@ -26,6 +35,16 @@ extension PredictorCommand {
         var dropPromptText = false
         @Flag(help: "Skip malformed rows (listed on stderr) instead of failing.")
         var skipBadRows = false
+        @Flag(help: "Replay the rows in order, calibrating online (see below).")
+        var online = false
+        @Option(help: "With --online: rows left out of the steady-state figures while calibration warms up.")
+        var burnIn = 200
+        @Option(help: ArgumentHelp("With --online: conformal or pit (quantile recalibration).", valueName: "method"))
+        var calibration: PredictorOptions.Calibration = .conformal
+        @Option(help: "With --online: finished requests each calibration window keeps.")
+        var calibrationWindow = LengthCalibrator.Options().window
+        @Option(help: "Only rows answered by this model (a length log's served_model).")
+        var servedModel: String?
 
         struct Report: Encodable {
             var data: String
@@ -44,13 +63,17 @@ extension PredictorCommand {
 
         func validate() throws {
             guard quantile > 0 && quantile <= 1 else { throw ValidationError("--quantile must be in (0, 1]") }
+            guard burnIn >= 0 else { throw ValidationError("--burn-in must not be negative, got \(burnIn)") }
+            guard calibrationWindow >= 1 else { throw ValidationError("--calibration-window must be at least 1, got \(calibrationWindow)") }
+            if online && calibration == .off { throw ValidationError("--online needs a calibration method: conformal or pit") }
         }
 
         func run() async throws {
             let predictor = try model.map { try QRFLengthPredictor.load(path: $0) } ?? QRFLengthPredictor.loadDefault()
-            let all = try PredictorCommand.loadExamples(path: data, skipBadRows: skipBadRows)
+            let all = try PredictorCommand.loadExamples(path: data, skipBadRows: skipBadRows, servedModel: servedModel)
             let (split, rows) = PredictorCommand.select(all, split: self.split, preferred: .test)
             guard !rows.isEmpty else { throw PredictionError.emptyDataset(file: "\(data) (split \(split.rawValue))") }
+            if online { return try runOnline(predictor: predictor, rows: rows, split: split) }
             let truths = rows.map(\.outputTokenCount)
             let forest = rows.map {
                 predictor.distribution(promptText: dropPromptText ? nil : $0.promptText,

@@ -9,13 +9,19 @@ extension PredictorCommand {
             commandName: "train",
             abstract: "Train the quantile regression forest on prompt/output-length rows (JSONL).",
             discussion: """
+                Data: JSONL rows with prompt (or prompt_tokens) and output_tokens, the ShareGPT \
+                extract, or a length log written by `serve --length-log` (rows that stored \
+                prompt_features instead of the prompt train on those). Load the result with \
+                --predictor MODEL in serve, simulate and bench.
                 With --split auto (the default), rows that carry an id (ShareGPT's conv_id) are \
                 trained on only when fnv1a64(id) % 10 != 0; the held-out tenth is left for eval.
                 """
         )
 
-        @Option(help: "JSONL rows: prompt + output_tokens, or the ShareGPT extract's schema.")
+        @Option(help: "JSONL rows: prompt + output_tokens, the ShareGPT extract's schema, or a length log.")
         var data: String
+        @Option(help: "Only rows answered by this model (a length log's served_model).")
+        var servedModel: String?
         @Option(help: "Where to write the model.")
         var out: String
         @Option(help: "Rows to train on: auto, all, train, test.")
@@ -34,7 +40,7 @@ extension PredictorCommand {
         var skipBadRows = false
 
         func run() async throws {
-            let all = try PredictorCommand.loadExamples(path: data, skipBadRows: skipBadRows)
+            let all = try PredictorCommand.loadExamples(path: data, skipBadRows: skipBadRows, servedModel: servedModel)
             let (split, rows) = PredictorCommand.select(all, split: self.split, preferred: .train)
             guard !rows.isEmpty else { throw PredictionError.emptyDataset(file: "\(data) (split \(split.rawValue))") }
             var configuration = QRFLengthPredictor.TrainingConfiguration()

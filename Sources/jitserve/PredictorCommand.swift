@@ -16,11 +16,15 @@ struct PredictorCommand: AsyncParsableCommand {
         case auto, all, train, test
     }
 
-    /// Loads `path`, reporting skipped rows on standard error.
-    static func loadExamples(path: String, skipBadRows: Bool) throws -> [LengthExample] {
+    /// Loads `path`, reporting skipped rows on standard error; with `servedModel`, only the
+    /// rows a length log recorded for that model.
+    static func loadExamples(path: String, skipBadRows: Bool, servedModel: String? = nil) throws -> [LengthExample] {
         let (examples, skipped) = try LengthDataset.load(path: path, skipBadRows: skipBadRows)
         for error in skipped { printError("skipped \(error)") }
-        return examples
+        guard let servedModel else { return examples }
+        let selected = examples.filter { $0.servedModel == servedModel }
+        guard !selected.isEmpty else { throw PredictionError.emptyDataset(file: "\(path) (served_model \(servedModel))") }
+        return selected
     }
 
     /// `split`'s rows of `examples`; `auto` resolves to `preferred` when any row has an id.
@@ -35,9 +39,7 @@ struct PredictorCommand: AsyncParsableCommand {
         return (resolved, resolved.select(examples))
     }
 
-    static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
-    }
+    static func printError(_ message: String) { Console.error(message) }
 
     /// Writes `value` as pretty JSON to `path` atomically.
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {

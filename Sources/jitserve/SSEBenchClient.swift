@@ -1,5 +1,6 @@
 import Foundation
 import JITServeCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,13 +35,12 @@ enum SSEBenchClient {
         return results.all
     }
 
-    final class ResultSlots: @unchecked Sendable {
-        private let lock = NSLock()
-        private var slots: [Result]
+    final class ResultSlots: Sendable {
+        private let slots: Mutex<[Result]>
 
-        init(count: Int) { slots = Array(repeating: Result(), count: count) }
-        func set(_ i: Int, _ r: Result) { lock.withLock { slots[i] = r } }
-        var all: [Result] { lock.withLock { slots } }
+        init(count: Int) { slots = Mutex(Array(repeating: Result(), count: count)) }
+        func set(_ i: Int, _ r: Result) { slots.withLock { $0[i] = r } }
+        var all: [Result] { slots.withLock { $0 } }
     }
 
     static func stream(port: Int, maxTokens: Int, clock: WallClock, cutAfter: Int?) -> Result {

@@ -4,8 +4,8 @@ import JITServeCPU
 import JITServeCore
 import JITServeEngine
 import JITServeHTTP
-import JITServePrediction
 import JITServeScheduling
+import JITServeSetup
 import JITServeSimulation
 
 /// `jitserve serve`: the OpenAI-compatible server (DESIGN §8).
@@ -19,6 +19,9 @@ struct ServeCommand: AsyncParsableCommand {
             text — it has no weights, so each token is the word "tok" and a response runs to max_tokens \
             (--default-max-tokens when the request sets none); echo costs nothing and repeats a fixed \
             sentence (for tests and benchmarks). sim and echo tokenize one token per UTF-8 byte.
+            The policy is built exactly as `simulate` builds it: jitserve (the default) is told the \
+            shipped length forest's estimates, each application's recent output lengths, and the \
+            workflow pattern analyzer's stage sub-deadlines for compound calls.
             """
     )
 
@@ -28,12 +31,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Executor: cpu, sim or echo.")
     var executor: ExecutorKind = .cpu
-    @Option(help: "Model: a catalogue name or GGUF path for cpu (default smollm2-135m); llama-3.1-8b or llama-3-70b for sim.")
-    var model: String?
-    @Option(help: "GPU type for --executor sim (a100, h100).")
-    var gpu = "a100"
-    @Option(help: "Scheduling policy (default: jitserve when available, else vllm).")
-    var scheduler: String?
+    @OptionGroup var hardware: HardwareOptions
+    @OptionGroup var engine: EngineOptions
+    @OptionGroup var lengths: PredictorOptions
+    @Option(help: "Scheduling policy (any but the …-oracle ones, which need a trace).")
+    var scheduler = "jitserve"
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one and prints it).")
@@ -48,10 +50,6 @@ struct ServeCommand: AsyncParsableCommand {
     var maxModelLen: Int?
     @Option(help: "Output cap when a request sets no max_tokens (default: 256 for sim, the context otherwise).")
     var defaultMaxTokens: Int?
-    @Option(help: "Sequences per iteration.")
-    var maxNumSeqs = 256
-    @Option(help: "Tokens per iteration.")
-    var maxNumBatchedTokens = 2048
     @Option(help: "Requests waiting beyond which new ones get 429.")
     var maxWaiting = 1024
     @Option(help: "Largest request body, bytes (413 above).")
@@ -64,11 +62,14 @@ struct ServeCommand: AsyncParsableCommand {
     var threads: Int?
     @Option(help: "echo executor: modelled milliseconds per iteration (0: no cost at all).")
     var echoIterationMs = 0.0
+    @Flag(help: ArgumentHelp(
+        "Let control-token texts typed by clients (<|im_end|> in a message or prompt) become control tokens.",
+        discussion: "By default only the chat template's own text may spell control tokens, so a user cannot "
+            + "forge turns of the conversation; vLLM and llama.cpp parse them everywhere, which this restores."))
+    var parseSpecialInContent = false
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
-        guard maxNumSeqs >= 1 else { throw ValidationError("--max-num-seqs must be at least 1") }
-        guard maxNumBatchedTokens >= 1 else { throw ValidationError("--max-num-batched-tokens must be at least 1") }
         guard maxWaiting >= 1 else { throw ValidationError("--max-waiting must be at least 1") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
@@ -77,6 +78,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let echoStopAfter, echoStopAfter < 1 { throw ValidationError("--echo-stop-after must be at least 1") }
         guard echoIterationMs >= 0, echoIterationMs <= 10_000 else { throw ValidationError("--echo-iteration-ms must be in 0...10000") }
+        if executor == .sim, maxModelLen != nil { throw ValidationError("--max-model-len applies to --executor echo and cpu only") }
+        _ = try SchedulerCatalog.make(scheduler)
+        if SchedulerCatalog.isOracle(scheduler) { throw ValidationError(SetupError.oracleNeedsTrace(policy: scheduler).description) }
         do {
             _ = try SLOSpec.parseDefault(defaultSlo)
         } catch {
@@ -84,8 +88,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The model name: --model, else the executor's default.
+    var modelName: String {
+        switch executor {
+        case .cpu: hardware.model.cpuModel
+        case .sim: hardware.model.simulatedModel
+        case .echo: hardware.model.model ?? "echo"
+        }
+    }
+
     func run() async throws {
-        let modelName = model ?? (executor == .sim ? "llama-3.1-8b" : executor == .echo ? "echo" : "smollm2-135m")
         let serverConfiguration = ServerConfiguration(
             host: host, port: port, apiKey: apiKey ?? ProcessInfo.processInfo.environment["JITSERVE_API_KEY"],
             servedModelName: servedModelName ?? modelName, modelRoot: modelName,
@@ -95,20 +107,20 @@ struct ServeCommand: AsyncParsableCommand {
         let server = OpenAIServer(configuration: serverConfiguration)
         let reporter = Task {
             while server.boundPort == 0 { try await Task.sleep(for: .milliseconds(20)) }
-            Self.log("jitserve listening on http://\(host):\(server.boundPort) (\(executor.rawValue) executor)")
+            Console.error("jitserve listening on http://\(host):\(server.boundPort) (\(executor.rawValue) executor)")
         }
         if executor != .cpu {
             // Sim and echo start at once; bad options fail before anything listens.
-            server.install(try makeBackend(modelName: modelName, metrics: server.metrics))
+            server.install(try makeBackend(metrics: server.metrics))
             try await server.run()
         } else {
             // The model loads while the server already answers: /health says 503 until it is in.
-            let loaded = BackendLoader.start { try self.makeBackend(modelName: modelName, metrics: server.metrics) }
+            let loaded = BackendLoader.start { try self.makeBackend(metrics: server.metrics) }
             try await server.run(stop: {
                 switch await loaded.result() {
                 case .success(let backend):
                     server.install(backend)
-                    Self.log("model loaded; serving \(serverConfiguration.servedModelName)")
+                    Console.error("model loaded; serving \(serverConfiguration.servedModelName)")
                     while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
                 case .failure:
                     return  // stop the server; the error is rethrown below
@@ -117,62 +129,52 @@ struct ServeCommand: AsyncParsableCommand {
             if case .failure(let error) = await loaded.result() { throw error }
         }
         reporter.cancel()
-        Self.log("jitserve stopped")
+        Console.error("jitserve stopped")
     }
 
-    func makeBackend(modelName: String, metrics: ServerMetrics) throws -> ServingBackend {
-        let engineConfiguration = EngineConfiguration(maxBatchedTokens: maxNumBatchedTokens, maxRunning: maxNumSeqs)
-        let policy = try SchedulerCatalog.make(scheduler ?? (SchedulerCatalog.names.contains("jitserve") ? "jitserve" : "vllm"))
-        let predictor: any OutputLengthPredictor
-        do {
-            predictor = try QRFLengthPredictor.loadDefault()
-        } catch {
-            Self.log("warning: no length predictor model (\(error)); assuming every request runs to max_tokens")
-            predictor = MaxTokensLengthPredictor()
-        }
+    /// The executor and its codec, then the engine around them — built by the same
+    /// `EngineBuilder` as `simulate`'s — and the live engine that drives it.
+    func makeBackend(metrics: ServerMetrics) throws -> ServingBackend {
+        // vLLM's API refuses max_tokens beyond the context rather than cutting the answer short.
+        let configuration = engine.configuration(defaults: EngineConfiguration(rejectsOutputBeyondContext: true))
+        let builder = try EngineBuilder(
+            policy: scheduler, lengths: try lengths.lengths(servedModel: servedModelName ?? modelName), configuration: configuration)
+        let (executor, codec, name, note) = try makeExecutor()
+        let core = try builder.makeEngine(executor: executor, textCodec: codec)
+        return ServingBackend(
+            engine: LiveEngine(core: core, onRetire: metrics.observe), executorName: name, textNote: note,
+            providesLogprobs: executor is CPUExecutor)
+    }
+
+    private func makeExecutor() throws -> (any Executor, any TextCodec, name: String, note: String) {
         switch executor {
         case .echo:
             let echo = EchoExecutor(
                 stopAfter: echoStopAfter, maxModelLength: maxModelLen ?? 4096,
                 iterationTime: .microseconds(Int64(echoIterationMs * 1000)))
-            let core = EngineCore(
-                executor: echo, scheduler: policy, configuration: engineConfiguration, lengthPredictor: predictor)
-            return ServingBackend(
-                engine: LiveEngine(core: core, onRetire: metrics.observe), codec: ByteCodec(), executorName: "echo",
-                textNote: "placeholder: the echo executor has no model; it repeats \"\(EchoExecutor.defaultText)\" at no compute cost")
+            return (echo, ByteCodec(), "echo",
+                    "placeholder: the echo executor has no model; it repeats \"\(EchoExecutor.defaultText)\" at no compute cost")
         case .sim:
-            let profile = try HardwareProfile.named(model: modelName, gpu: gpu)
-            if maxModelLen != nil { throw ValidationError("--max-model-len applies to --executor echo and cpu only") }
-            let simulated = SimulatedExecutor(profile: profile)
-            let core = EngineCore(
-                executor: simulated, scheduler: policy, configuration: engineConfiguration, lengthPredictor: predictor)
-            return ServingBackend(
-                engine: LiveEngine(core: core, onRetire: metrics.observe),
-                codec: ByteCodec(
-                    placeholderToken: SimulatedExecutor.tokenID, placeholder: " tok",
-                    summary: "byte-level tokenizer (1 token per UTF-8 byte); output tokens are placeholders"),
-                executorName: "sim (\(profile.name), modelled GPU time)",
-                textNote: "placeholder: the simulated GPU has no weights; every output token is \" tok\", and a response runs to max_tokens (default \(defaultMaxTokens ?? 256)) with finish_reason \"length\"")
+            let profile = try hardware.profile()
+            let codec = ByteCodec(
+                placeholderToken: SimulatedExecutor.tokenID, placeholder: " tok",
+                summary: "byte-level tokenizer (1 token per UTF-8 byte); output tokens are placeholders")
+            return (SimulatedExecutor(profile: profile), codec, "sim (\(profile.name), modelled GPU time)",
+                    "placeholder: the simulated GPU has no weights; every output token is \" tok\", and a response runs to max_tokens (default \(defaultMaxTokens ?? 256)) with finish_reason \"length\"")
         case .cpu:
-            let path = try ModelStore().resolve(modelName, pullIfMissing: true, log: Self.log)
-            Self.log("loading \(path)")
+            let path = try ModelStore().resolve(modelName, pullIfMissing: true, log: Console.error)
+            Console.error("loading \(path)")
             let file = try GGUFFile(contentsOf: path)
             let cpu = try CPUExecutor(gguf: file, threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                       maxModelLength: maxModelLen)
             guard let tokenizer = cpu.tokenizer else {
                 throw ValidationError("\(path) carries no tokenizer; the server needs one to read text")
             }
-            let codec = GGUFTextCodec(tokenizer: tokenizer, template: try ChatTemplate(gguf: file), modelName: modelName)
-            let core = EngineCore(
-                executor: cpu, scheduler: policy, configuration: engineConfiguration, lengthPredictor: predictor)
-            return ServingBackend(
-                engine: LiveEngine(core: core, onRetire: metrics.observe), codec: codec,
-                executorName: "cpu (\(cpu.model.configuration.layerCount) layers, measured time)",
-                textNote: "real model output")
+            // Only template text spells control tokens unless the user opts back in.
+            let codec = GGUFTextCodec(
+                tokenizer: tokenizer, template: try ChatTemplate(gguf: file), modelName: modelName,
+                contentParsesSpecialTokens: parseSpecialInContent)
+            return (cpu, codec, "cpu (\(cpu.model.configuration.architecture), \(cpu.model.configuration.layerCount) layers, measured time)", "real model output")
         }
-    }
-
-    static func log(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

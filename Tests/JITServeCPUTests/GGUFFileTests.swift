@@ -1,5 +1,6 @@
 import Foundation
 import JITServeCPU
+import JITServeCore
 import Testing
 
 @Suite("GGUF reader")
@@ -250,18 +251,5 @@ struct GGUFFileTests {
             #expect(message.contains(fragment), "\(message)", sourceLocation: sourceLocation)
             #expect(message.contains(path), "\(message)", sourceLocation: sourceLocation)
         }
-    }
-}
-
-/// A small deterministic generator so corruption tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

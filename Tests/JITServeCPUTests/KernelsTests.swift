@@ -1,5 +1,6 @@
 import Foundation
 import JITServeCPU
+import JITServeCore
 import Testing
 
 struct KernelsTests {
@@ -12,7 +13,7 @@ struct KernelsTests {
     }
 
     @Test func rmsNormMatchesTheDefinition() {
-        var generator = KernelTestRandom(seed: 11)
+        var generator = SplitMix64(seed: 11)
         let x = (0..<64).map { _ in generator.uniform(-3, 3) }
         let w = (0..<64).map { _ in generator.uniform(0.5, 1.5) }
         var out = [Float](repeating: 0, count: 64)
@@ -73,6 +74,24 @@ struct KernelsTests {
             }
             #expect(hits.prefix(count).allSatisfy { $0 == 1 }, "count \(count)")
             hits.deallocate()
+        }
+    }
+
+    @Test func threadPoolWakesParkedWorkersForEveryJob() {
+        // A pause between jobs outlasts the workers' spinning, so each job finds them parked
+        // (or parking): every index must still be covered exactly once, every time.
+        let pool = ThreadPool(threadCount: 3)
+        let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: 64)
+        defer { hits.deallocate() }
+        let address = UInt(bitPattern: hits.baseAddress)
+        for round in 0..<40 {
+            hits.initialize(repeating: 0)
+            usleep(UInt32(round % 4 == 0 ? 0 : 2_000))
+            pool.parallelFor(64) { range in
+                let base = UnsafeMutablePointer<Int>(bitPattern: address)!
+                for i in range { base[i] += 1 }
+            }
+            #expect(hits.allSatisfy { $0 == 1 }, "round \(round)")
         }
     }
 }

@@ -87,7 +87,7 @@ struct LlamaModelTests {
         try harness.step([(stopping, reference.promptTokens.count), (suppressed, reference.promptTokens.count)])
         for step in 0..<(eosAt + 2) {
             let produced = try harness.step([(stopping, 1), (suppressed, 1)])
-            if stoppedAt == nil, produced[stopping]?.isStop == true { stoppedAt = step + 1 }
+            if stoppedAt == nil, produced[stopping]?.isEndOfSequence == true { stoppedAt = step + 1 }
             #expect(produced[suppressed]?.tokenID != fixture.eosTokenID)
         }
         #expect(stoppedAt == eosAt)

@@ -1,4 +1,5 @@
 import JITServeCPU
+import JITServeCore
 import Testing
 
 /// The matrix kernels against a naive triple loop over values decoded straight from the ggml
@@ -8,7 +9,7 @@ struct QuantizedMatrixTests {
     static func randomTensor(
         _ type: GGMLType, rows: Int, columns: Int, seed: UInt64
     ) -> (tensor: GGUFTensor, bytes: [UInt8], values: [Float]) {
-        var generator = KernelTestRandom(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var bytes: [UInt8] = []
         var values: [Float] = []
         func half(_ value: Float) -> Float {
@@ -66,7 +67,7 @@ struct QuantizedMatrixTests {
         let rows = 44, columns = 96
         let (tensor, bytes, values) = Self.randomTensor(type, rows: rows, columns: columns, seed: 2)
         let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
-        var generator = KernelTestRandom(seed: 3)
+        var generator = SplitMix64(seed: 3)
         let input = (0..<(tokens * columns)).map { _ in generator.uniform(-1, 1) }
         let initial = (0..<(tokens * rows)).map { _ in generator.uniform(-1, 1) }
         let pool = ThreadPool(threadCount: 2)
@@ -117,17 +118,8 @@ struct QuantizedMatrixTests {
     }
 }
 
-/// SplitMix64 for reproducible test data.
-struct KernelTestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    /// A uniform float in [low, high) with 24 random bits: reproducible kernel test data.
     mutating func uniform(_ low: Float, _ high: Float) -> Float {
         low + (high - low) * Float(next() >> 40) / Float(1 << 24)
     }

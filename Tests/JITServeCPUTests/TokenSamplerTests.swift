@@ -51,12 +51,4 @@ struct TokenSamplerTests {
         }
         #expect(ones > 2800 && ones < 3200)
     }
-
-    @Test func stopStringsCutTheText() {
-        #expect(CPUExecutor.stopCut(emitted: "Hello wor", piece: "ld! Bye", stopStrings: ["!"]) == "ld")
-        #expect(CPUExecutor.stopCut(emitted: "Hello", piece: " there", stopStrings: ["xyz"]) == nil)
-        // The stop string started in text already delivered: nothing more of it is delivered.
-        #expect(CPUExecutor.stopCut(emitted: "a STO", piece: "P b", stopStrings: ["STOP"]) == "")
-        #expect(CPUExecutor.stopCut(emitted: "", piece: "x\n\ny", stopStrings: ["\n\n", "y"]) == "x")
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import JITServeCPU
+import JITServeCore
 
 /// Shared fixtures for tokenizer and chat-template tests.
 enum TokenizerTestSupport {

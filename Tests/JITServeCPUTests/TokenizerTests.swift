@@ -1,5 +1,6 @@
 import Foundation
 import JITServeCPU
+import JITServeCore
 import Testing
 
 @Suite("Tokenizer")
@@ -92,8 +93,10 @@ struct TokenizerTests {
         }
         expectError({ $0["tokenizer.ggml.tokens"] = nil }, mentioning: "tokenizer.ggml.tokens")
         expectError({ $0["tokenizer.ggml.tokens"] = .array([]) }, mentioning: "tokenizer.ggml.tokens")
-        expectError({ $0["tokenizer.ggml.model"] = .string("llama") }, mentioning: "'llama'")
-        expectError({ $0["tokenizer.ggml.pre"] = .string("qwen2") }, mentioning: "'qwen2'")
+        expectError({ $0["tokenizer.ggml.model"] = .string("bert") }, mentioning: "'bert'")
+        // A SentencePiece vocabulary needs its merge scores.
+        expectError({ $0["tokenizer.ggml.model"] = .string("llama") }, mentioning: "tokenizer.ggml.scores")
+        expectError({ $0["tokenizer.ggml.pre"] = .string("falcon") }, mentioning: "'falcon'")
         expectError({ $0["tokenizer.ggml.merges"] = .array([.string("Ġ zzz")]) }, mentioning: "tokenizer.ggml.merges")
         expectError({ $0["tokenizer.ggml.merges"] = .array([.string("nospace")]) }, mentioning: "entry 0")
         expectError({ $0["tokenizer.ggml.token_type"] = .array([.int32(1)]) }, mentioning: "tokenizer.ggml.token_type")
@@ -104,63 +107,5 @@ struct TokenizerTests {
             metadata["tokenizer.ggml.token_type"] = nil
             metadata["tokenizer.ggml.merges"] = .array([])
         }, mentioning: "single-byte")
-    }
-}
-
-@Suite("Streaming decoder")
-struct StreamingDecoderTests {
-    @Test func emitsOnlyWholeCharacters() {
-        var generator = SplitMix64(seed: 3)
-        let tokenizer = TokenizerTestSupport.smolLM2 ?? TokenizerTestSupport.synthetic
-        for _ in 0..<100 {
-            let text = TokenizerTestSupport.randomText(&generator, length: 40).replacingOccurrences(of: "<|", with: "<")
-            let ids = tokenizer.encode(text)
-            var decoder = StreamingDecoder(tokenizer: tokenizer)
-            var streamed = ""
-            for id in ids {
-                let chunk = decoder.append(id)
-                #expect(!chunk.unicodeScalars.contains("\u{FFFD}"), "\(text.debugDescription)")
-                streamed += chunk
-            }
-            #expect(decoder.pendingByteCount == 0)
-            streamed += decoder.finish()
-            #expect(streamed == text)
-        }
-    }
-
-    @Test func holdsBackSplitCharactersAndFlushesRemainder() throws {
-        // With only byte tokens, "é🙂" is six tokens; text appears only when a character completes.
-        let tokenizer = TokenizerTestSupport.synthetic
-        let ids = Array("é🙂".utf8).map { byte in
-            Int32(TokenizerReferenceFixture.syntheticTokens.firstIndex(of: Self.byteLevel(byte))!)
-        }
-        var decoder = StreamingDecoder(tokenizer: tokenizer)
-        let outputs = ids.map { decoder.append($0) }
-        #expect(outputs == ["", "é", "", "", "", "🙂"])
-        var cut = StreamingDecoder(tokenizer: tokenizer)
-        _ = cut.append(ids[2])
-        #expect(cut.pendingByteCount == 1)
-        #expect(cut.finish() == "\u{FFFD}")
-        #expect(cut.pendingByteCount == 0)
-    }
-
-    @Test func skipsControlTokensUnlessAsked() {
-        let tokenizer = TokenizerTestSupport.synthetic
-        var plain = StreamingDecoder(tokenizer: tokenizer)
-        #expect(plain.append(2) == "")
-        var verbose = StreamingDecoder(tokenizer: tokenizer, includeSpecial: true)
-        #expect(verbose.append(2) == "<|im_end|>")
-    }
-
-    /// GPT-2's byte-level spelling of one byte, written out independently of the tokenizer.
-    static func byteLevel(_ byte: UInt8) -> String {
-        let printable = (33...126).contains(byte) || (161...172).contains(byte) || (174...255).contains(byte)
-        if printable { return String(Unicode.Scalar(byte)) }
-        var next: UInt32 = 256
-        for candidate in 0..<Int(byte) {
-            let b = UInt8(candidate)
-            if !((33...126).contains(b) || (161...172).contains(b) || (174...255).contains(b)) { next += 1 }
-        }
-        return String(Unicode.Scalar(next)!)
     }
 }

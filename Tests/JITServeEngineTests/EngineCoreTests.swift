@@ -22,7 +22,7 @@ final class FixedLengthExecutor: Executor {
         batches.append(batch)
         let tokens = batch.sequences.filter(\.samplesToken).map { s in
             GeneratedToken(requestID: s.requestID, tokenID: Int32(s.generatedTokenCount),
-                           isStop: s.generatedTokenCount + 1 >= (lengths[s.requestID] ?? 1))
+                           isEndOfSequence: s.generatedTokenCount + 1 >= (lengths[s.requestID] ?? 1))
         }
         return ExecutionOutcome(tokens: tokens, elapsed: .microseconds(10_000 + 10 * batch.tokenCount))
     }
@@ -35,13 +35,13 @@ struct FlatPredictor: OutputLengthPredictor {
     func distribution(for request: Request) -> LengthDistribution { .exactly(64) }
 }
 
-private func request(_ id: UInt64, prompt: Int, at: Double = 0, max: Int = 1000) -> Request {
+func request(_ id: UInt64, prompt: Int, at: Double = 0, max: Int = 1000) -> Request {
     Request(id: RequestID(id), arrivedAt: Instant(seconds: at), promptTokenCount: prompt,
             maxOutputTokens: max, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(100)))
 }
 
 /// Steps until idle; returns every finished record.
-private func drain(_ engine: EngineCore, limit: Int = 100_000) throws -> [RequestRecord] {
+func drain(_ engine: EngineCore, limit: Int = 100_000) throws -> [RequestRecord] {
     var now = Instant.zero
     var done: [RequestRecord] = []
     var steps = 0
@@ -126,19 +126,6 @@ private func drain(_ engine: EngineCore, limit: Int = 100_000) throws -> [Reques
         #expect(executor.released.contains(RequestID(1)))
     }
 
-    @Test func aStopFoundOutsideTheEngineEndsTheRequestAsAStop() throws {
-        // The server finds stop strings in the text; the request it ends is a stop, not a
-        // cancellation, so goodput counters count it as completed.
-        let executor = FixedLengthExecutor(blocks: 50)
-        let engine = EngineCore(executor: executor, scheduler: SarathiScheduler(), lengthPredictor: FlatPredictor())
-        executor.lengths[RequestID(1)] = 500
-        try engine.add(request(1, prompt: 100))
-        _ = try engine.step(now: .zero)
-        let record = engine.cancel(RequestID(1), at: Instant(seconds: 1), reason: .stop)
-        #expect(record?.timeline.finishReason == .stop)
-        #expect(engine.stats.usedBlockCount == 0)
-    }
-
     @Test func refusesWhatCanNeverRun() {
         let executor = FixedLengthExecutor(blocks: 4)
         let engine = EngineCore(executor: executor, scheduler: VLLMScheduler(), lengthPredictor: FlatPredictor())
@@ -152,6 +139,29 @@ private func drain(_ engine: EngineCore, limit: Int = 100_000) throws -> [Reques
         #expect(throws: EngineError.invalidRequest(RequestID(3), field: "promptTokenCount", reason: "must be at least 1")) {
             try engine.add(request(3, prompt: 0))
         }
+    }
+
+    @Test func anOutputCapBeyondTheContextIsRefusedOnlyWhenAsked() throws {
+        let lenient = EngineCore(executor: FixedLengthExecutor(blocks: 400), scheduler: VLLMScheduler(),
+                                 lengthPredictor: FlatPredictor())
+        try lenient.add(request(1, prompt: 4000, max: 1000))
+        let strict = EngineCore(executor: FixedLengthExecutor(blocks: 400), scheduler: VLLMScheduler(),
+                                configuration: .init(rejectsOutputBeyondContext: true), lengthPredictor: FlatPredictor())
+        #expect(throws: EngineError.outputExceedsContext(RequestID(1), promptTokenCount: 4000, maxOutputTokens: 1000,
+                                                         maxModelLength: 4096)) {
+            try strict.add(request(1, prompt: 4000, max: 1000))
+        }
+        try strict.add(request(2, prompt: 4000, max: 96))
+    }
+
+    @Test func aRequestAllowedPastTheContextEndsThereWithLength() throws {
+        let executor = FixedLengthExecutor(blocks: 400)
+        let engine = EngineCore(executor: executor, scheduler: SarathiScheduler(), lengthPredictor: FlatPredictor())
+        executor.lengths[RequestID(1)] = 10_000
+        try engine.add(request(1, prompt: 4090, max: 1000))
+        let done = try drain(engine)
+        #expect(done.first?.timeline.finishReason == .length)
+        #expect(done.first?.timeline.outputTokenCount == 6)
     }
 
     @Test func chunkedPrefillSplitsALongPromptAcrossIterations() throws {

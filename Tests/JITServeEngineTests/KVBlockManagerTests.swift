@@ -39,15 +39,15 @@ import Testing
     /// Random allocate / append / free / swap sequences never leak or share a block.
     @Test(arguments: [1, 2, 3, 4, 5])
     func invariantsHoldUnderRandomOperations(seed: UInt64) {
-        var rng = TestRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var kv = KVBlockManager(blockSize: 16, deviceBlockCount: 64, hostBlockCount: 32)
         var tokens: [RequestID: Int] = [:]
         for step in 0..<4000 {
-            let id = RequestID(UInt64(rng.next(below: 24)))
-            switch rng.next(below: 5) {
+            let id = RequestID(UInt64(rng.nextInt(below: 24)))
+            switch rng.nextInt(below: 5) {
             case 0, 1: // allocate or append
                 if kv.isSwapped(id) { break }
-                let grown = (tokens[id] ?? 0) + 1 + rng.next(below: 40)
+                let grown = (tokens[id] ?? 0) + 1 + rng.nextInt(below: 40)
                 if (try? kv.allocate(id, coveringTokens: grown)) != nil { tokens[id] = grown }
             case 2: // finish
                 kv.free(id)
@@ -63,18 +63,4 @@ import Testing
         for i in 0..<24 { kv.free(RequestID(UInt64(i))) }
         #expect(kv.freeBlockCount == 64 && kv.freeHostBlockCount == 32)
     }
-}
-
-/// SplitMix64: a tiny deterministic generator for tests.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(below n: Int) -> Int { Int(next() % UInt64(n)) }
 }

@@ -41,7 +41,6 @@ import Testing
         #expect(request.sampling.stopStrings == ["\n\n", "END"])
         #expect(request.sampling.ignoreEOS)
         #expect(request.sampling.minTokens == 2)
-        #expect(request.priority == 3)
         #expect(request.stream && request.includeUsage)
     }
 
@@ -77,7 +76,7 @@ import Testing
         (#"{"messages": [{"role": "user", "content": "x"}], "temperature": 2.5}"#, "temperature"),
         (#"{"messages": [{"role": "user", "content": "x"}], "top_p": 0}"#, "top_p"),
         (#"{"messages": [{"role": "user", "content": "x"}], "top_k": -2}"#, "top_k"),
-        (#"{"messages": [{"role": "user", "content": "x"}], "n": 2}"#, "n"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "n": 17}"#, "n"),
         (#"{"messages": [{"role": "user", "content": "x"}], "stop": 3}"#, "stop"),
         (#"{"messages": [{"role": "user", "content": "x"}], "stop": ["a", 1]}"#, "stop[1]"),
         (#"{"messages": [{"role": "user", "content": "x"}], "stream": "yes"}"#, "stream"),
@@ -87,7 +86,9 @@ import Testing
         (#"{"messages": [{"role": "user", "content": "x"}], "slo": {"ttft_ms": -5}}"#, "slo.ttft_ms"),
         (#"{"messages": [{"role": "user", "content": "x"}], "slo": {"kind": "soon"}}"#, "slo.kind"),
         (#"{"messages": [{"role": "user", "content": "x"}], "slo": "fast"}"#, "slo"),
-        (#"{"messages": [{"role": "user", "content": "x"}], "logprobs": true}"#, "logprobs"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "logprobs": 1}"#, "logprobs"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "top_logprobs": 2}"#, "top_logprobs"),
+        (#"{"messages": [{"role": "user", "content": "x"}], "echo": true}"#, "echo"),
         (#"[1, 2]"#, "body"),
         (#"{"messages": [{"role": "user", "content": "x"}"#, "(invalid_json)"),
     ])

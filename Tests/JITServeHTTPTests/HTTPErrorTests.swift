@@ -45,4 +45,16 @@ import Testing
         #expect(HTTPError(EngineError.shuttingDown, promptField: "prompt") == .shuttingDown)
         #expect(HTTPError(EngineError.executorFailed("boom"), promptField: "prompt").status == 500)
     }
+
+    @Test func theEnginesValidationNamesTheClientsField() {
+        let id = RequestID(1)
+        let tooMany = HTTPError(
+            EngineError.outputExceedsContext(id, promptTokenCount: 10, maxOutputTokens: 100, maxModelLength: 64),
+            promptField: "messages", maxTokensField: "max_completion_tokens")
+        #expect(tooMany.status == 400 && tooMany.param == "max_completion_tokens")
+        #expect(tooMany.description.contains("leaving 54, but 100 were requested"))
+        let empty = HTTPError(
+            EngineError.invalidRequest(id, field: "promptTokenCount", reason: "must be at least 1"), promptField: "prompt")
+        #expect(empty == .invalidField("prompt", reason: "encodes to no tokens"))
+    }
 }

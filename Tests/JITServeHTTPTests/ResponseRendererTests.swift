@@ -79,3 +79,14 @@ extension JSONValue {
         return nil
     }
 }
+
+@Suite struct ResponseRendererChoiceTests {
+    @Test func chatChoicesCarryRefusalAndTheirIndex() {
+        let renderer = ResponseRenderer(endpoint: .chat, requestID: RequestID(7), created: 1, model: "m")
+        let choice = renderer.choice(text: "hi", finishReason: "stop", index: 2)
+        #expect(choice["index"] == .integer(2))
+        #expect(choice["message"]?["refusal"] == .null && choice["message"]?["content"] == .string("hi"))
+        let frame = renderer.chunk(text: "x", isFirst: false, index: 3, logprobs: ["content": []])
+        #expect(frame.contains(#""index":3"#) && frame.contains(#""logprobs":{"content":[]}"#))
+    }
+}

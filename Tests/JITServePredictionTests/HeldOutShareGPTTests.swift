@@ -29,3 +29,27 @@ import Testing
         }
     }
 }
+
+/// Online calibration on real prompts whose answers come from a "different model": the
+/// held-out ShareGPT lengths rescaled (×2 longer, ×0.5 shorter) and as they are.
+@Suite struct HeldOutOnlineCalibrationTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: HeldOutShareGPTTests.dataPath), "needs ../shared/data/sharegpt"),
+          arguments: [2.0, 1.0, 0.5])
+    func calibratedBoundsHoldTheirQuantileUnderShift(scale: Double) throws {
+        let forest = try QRFLengthPredictor.loadDefault()
+        var rows = LengthDatasetSplit.test.select(try LengthDataset.load(path: HeldOutShareGPTTests.dataPath).examples)
+        for i in rows.indices { rows[i].outputTokenCount = max(1, Int((Double(rows[i].outputTokenCount) * scale).rounded())) }
+        let estimator = ApplicationLengthPredictor.estimator(forest: forest, servedModel: "test", calibration: .init())
+        let results = OnlineLengthEvaluation.replay(
+            rows: rows, predictors: [forest, estimator, forest.globalPredictor()], quantile: 0.9, burnIn: 200)
+        let (alone, calibrated, global) = (results[0], results[1], results[2])
+        #expect(calibrated.steady.coverage > 0.87 && calibrated.steady.coverage < 0.93, "coverage \(calibrated.steady.coverage)")
+        for point in calibrated.refinement.dropFirst() where point.count >= 300 {
+            #expect(abs(point.coverage - 0.9) < 0.04, "after \(point.generated) tokens: \(point.coverage)")
+        }
+        #expect(calibrated.steady.medianRatio < alone.steady.medianRatio || scale == 2)
+        #expect(calibrated.steady.pinballLoss < global.steady.pinballLoss)
+        if scale != 1 { #expect(calibrated.steady.pinballLoss < 0.6 * alone.steady.pinballLoss) }
+        #expect(calibrated.windowCoverage.count == rows.count / 100)
+    }
+}

@@ -18,7 +18,7 @@ struct SimulatedExecutorTests {
             let outcome = try executor.execute(ExecutionBatch(sequences: [sequence]))
             #expect(outcome.tokens.count == 1)
             generated += 1
-            if outcome.tokens[0].isStop { return generated }
+            if outcome.tokens[0].isEndOfSequence { return generated }
         }
         return generated
     }
@@ -41,12 +41,12 @@ struct SimulatedExecutorTests {
             let outcome = try executor.execute(ExecutionBatch(sequences: [ScheduledSequence(
                 requestID: id, tokenCount: generated == 0 ? 10 : 1, computedTokenCount: generated == 0 ? 0 : 9 + generated,
                 samplesToken: true, generatedTokenCount: generated)]))
-            #expect(outcome.tokens[0].isStop == false)
+            #expect(outcome.tokens[0].isEndOfSequence == false)
         }
         executor.release(id)
         let recompute = ScheduledSequence(
             requestID: id, tokenCount: 13, computedTokenCount: 0, samplesToken: true, generatedTokenCount: 3)
-        #expect(try executor.execute(ExecutionBatch(sequences: [recompute])).tokens[0].isStop == false)
+        #expect(try executor.execute(ExecutionBatch(sequences: [recompute])).tokens[0].isEndOfSequence == false)
         #expect(try runToStop(id, startingAt: 4) == 5)
         #expect(executor.registeredCount == 0)
     }

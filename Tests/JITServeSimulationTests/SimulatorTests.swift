@@ -1,5 +1,6 @@
 import Foundation
 import JITServeCore
+import JITServeEngine
 import JITServeScheduling
 import JITServeSimulation
 import Testing
@@ -28,11 +29,15 @@ private func smallWorkload() -> Workload {
 private func simulate(_ policy: String, replicas: Int = 1, workload: Workload = smallWorkload()) throws -> SimulationResult {
     let profile = try HardwareProfile.named(model: "llama-3.1-8b", gpu: "a100")
     let oracle = SchedulerCatalog.isOracle(policy)
+    let scheduler = try SchedulerCatalog.make(policy)
     let simulator = Simulator(
         workload: workload, makeExecutor: { SimulatedExecutor(profile: profile) },
-        scheduler: try SchedulerCatalog.make(policy),
-        lengthPredictor: { plan -> any OutputLengthPredictor in oracle ? OracleLengthPredictor(plan: plan) : FixedGuess() },
-        workflowPredictor: { plan -> (any WorkflowPredictor)? in oracle ? OracleWorkflowPredictor(plan: plan) : nil },
+        makeEngine: { executor, plan in
+            EngineCore(
+                executor: executor, scheduler: scheduler,
+                lengthPredictor: oracle ? OracleLengthPredictor(plan: plan) : FixedGuess(),
+                workflowPredictor: oracle ? OracleWorkflowPredictor(plan: plan) : nil)
+        },
         options: .init(replicaCount: replicas))
     return try simulator.run()
 }
@@ -90,5 +95,37 @@ private struct FixedGuess: OutputLengthPredictor {
             #expect(result.records.count == workload.callCount)
             #expect(result.unfinishedCount == 0)
         }
+    }
+}
+
+@Suite struct SimulatorEarlyStopTests {
+    /// 600 requests in 3 s, each due 15 s after it arrives: the first ones make it, most cannot,
+    /// so a run may stop long before they all finish.
+    private func overload() -> Workload {
+        let requests = (0..<600).map { i in
+            TracedRequest(request: Request(id: RequestID(UInt64(i + 1)), arrivedAt: Instant(seconds: Double(i) * 0.005),
+                                           promptTokenCount: 300, maxOutputTokens: 4096, slo: .deadline(ttlt: .seconds(15))),
+                          outputTokenCount: 100 + i % 200)
+        }
+        return Workload(name: "overload", requests: requests, workflows: [], duration: .seconds(3))
+    }
+
+    private func run(stopping: Bool) throws -> SimulationResult {
+        let profile = try HardwareProfile.named(model: "llama-3.1-8b", gpu: "a100")
+        let scheduler = try SchedulerCatalog.make("vllm")
+        return try Simulator(
+            workload: overload(), makeExecutor: { SimulatedExecutor(profile: profile) },
+            makeEngine: { executor, _ in EngineCore(executor: executor, scheduler: scheduler, lengthPredictor: FixedGuess()) },
+            options: .init(stopsWhenNothingCanCount: stopping)
+        ).run()
+    }
+
+    @Test func stoppingWhenNothingCanCountKeepsGoodputAndAttainment() throws {
+        let full = try run(stopping: false)
+        let early = try run(stopping: true)
+        #expect(early.simulatedSeconds < full.simulatedSeconds)
+        #expect(early.report.overall.tokenGoodput == full.report.overall.tokenGoodput)
+        #expect(early.report.overall.sloAttainment == full.report.overall.sloAttainment)
+        #expect(full.report.overall.tokenGoodput > 0)
     }
 }

@@ -1,4 +1,5 @@
 import JITServeCore
+import JITServeEngine
 import JITServeScheduling
 import JITServeSimulation
 import Testing
@@ -73,8 +74,10 @@ private func tinySources() throws -> ArtifactMixSources {
         let w = try ArtifactMix(rate: 2, duration: .seconds(60), seed: 2, sources: tinySources()).make()
         let profile = try HardwareProfile.named(model: "llama-3.1-8b", gpu: "a100")
         let result = try Simulator(
-            workload: w, makeExecutor: { SimulatedExecutor(profile: profile) }, scheduler: SarathiScheduler(),
-            lengthPredictor: { OracleLengthPredictor(plan: $0) }, workflowPredictor: { _ in nil }
+            workload: w, makeExecutor: { SimulatedExecutor(profile: profile) },
+            makeEngine: { executor, plan in
+                EngineCore(executor: executor, scheduler: SarathiScheduler(), lengthPredictor: OracleLengthPredictor(plan: plan))
+            }
         ).run()
         let calls = result.records.filter { $0.request.slo.workflowID != nil }
         #expect(!calls.isEmpty)

@@ -49,7 +49,7 @@ public struct ArtifactMix: Sendable {
     }
 
     public func make() -> Workload {
-        let root = SeededGenerator(seed: seed)
+        let root = SplitMix64(seed: seed)
         var gaps = root.split(1)
         var kinds = root.split(2)
         var samples = root.split(3)
@@ -107,7 +107,7 @@ public struct ArtifactMix: Sendable {
     /// A 3-thoughts × 2-rounds workflow whose generate calls are drawn (with replacement) from
     /// `task`'s propose calls and whose value calls from its value calls; outputs capped at 256.
     static func treeOfThoughts(
-        from task: TreeOfThoughtsTrace.TaskCalls, id: WorkflowID, using generator: inout SeededGenerator
+        from task: TreeOfThoughtsTrace.TaskCalls, id: WorkflowID, using generator: inout SplitMix64
     ) -> WorkflowSpec {
         // A task that logged only one kind lends those calls to the other kind too.
         let propose = task.propose.isEmpty ? task.value : task.propose

@@ -62,7 +62,7 @@ public enum MetaGPTTrace {
 
     /// A variant of `spec` by the per-round bootstrap described above, with the given ID.
     public static func resample(
-        _ spec: WorkflowSpec, id: WorkflowID, using generator: inout SeededGenerator
+        _ spec: WorkflowSpec, id: WorkflowID, using generator: inout SplitMix64
     ) -> WorkflowSpec {
         var variant = WorkflowSpec(id: id, application: spec.application, stages: spec.stages)
         for s in variant.stages.indices {
@@ -76,7 +76,7 @@ public enum MetaGPTTrace {
 
     /// `count` variants of `spec`, IDs 0..<count, from one seed.
     public static func variants(of spec: WorkflowSpec, count: Int, seed: UInt64) -> [WorkflowSpec] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         return (0..<count).map { resample(spec, id: WorkflowID(UInt64($0)), using: &generator) }
     }
 }

@@ -8,7 +8,7 @@ import JITServeCore
 /// - Compound requests are Tree-of-Thoughts or MetaGPT workflows, 1 : 1; a workflow counts as one
 ///   arrival and its deadline is tier · TTLT · its stage count.
 ///
-/// Every draw comes from `SeededGenerator` streams split from `seed` (arrival gaps, kinds,
+/// Every draw comes from `SplitMix64` streams split from `seed` (arrival gaps, kinds,
 /// samples, tiers each their own), so the same seed gives the same workload.
 public struct PaperMix: Sendable {
     /// Arrivals per second (a workflow counts once).
@@ -36,7 +36,7 @@ public struct PaperMix: Sendable {
     }
 
     public func make() -> Workload {
-        let root = SeededGenerator(seed: seed)
+        let root = SplitMix64(seed: seed)
         var gaps = root.split(1)
         var kinds = root.split(2)
         var samples = root.split(3)

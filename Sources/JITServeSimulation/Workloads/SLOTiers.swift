@@ -22,7 +22,7 @@ public struct SLOTiers: Hashable, Sendable {
     public static let paper = SLOTiers()
 
     /// A tier drawn uniformly.
-    public func drawTier(using generator: inout SeededGenerator) -> Int {
+    public func drawTier(using generator: inout SplitMix64) -> Int {
         tiers.lowerBound + generator.nextInt(below: tiers.count)
     }
 

@@ -50,7 +50,7 @@ public struct TraceReplay: Sendable {
     }
 
     public func make() -> Workload {
-        var tierDraws = SeededGenerator(seed: seed).split(4)
+        var tierDraws = SplitMix64(seed: seed).split(4)
         let scale = timeScale
         let end = duration?.seconds ?? .infinity
         var requests: [TracedRequest] = []

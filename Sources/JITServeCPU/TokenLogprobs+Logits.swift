@@ -1,0 +1,38 @@
+import Foundation
+import JITServeEngine
+
+extension TokenLogprobs {
+    /// `chosen`'s log-softmax over `logits` and the `top` largest, computed only for requests
+    /// that ask (one pass for the log-sum-exp, one for the top entries).
+    public init(_ logits: UnsafeBufferPointer<Float>, chosen: Int32, top: Int) {
+        var maximum = -Float.infinity
+        for value in logits { maximum = Swift.max(maximum, value) }
+        var sum: Double = 0
+        var index = 0
+        while index + 8 <= logits.count {
+            var lanes = SIMD8<Float>()
+            for lane in 0..<8 { lanes[lane] = logits[index + lane] - maximum }
+            sum += Double(Kernels.exp(lanes).sum())
+            index += 8
+        }
+        while index < logits.count {
+            sum += Double(Kernels.exp(SIMD8(repeating: logits[index] - maximum))[0])
+            index += 1
+        }
+        let logSum = maximum + Float(Foundation.log(sum))
+        var best: [Candidate] = []
+        if top > 0 {
+            // Insertion into a short sorted list: k is at most 20.
+            for (token, value) in logits.enumerated() {
+                if best.count == top, let last = best.last, value <= last.logprob { continue }
+                let entry = Candidate(tokenID: Int32(token), logprob: value)
+                let at = best.firstIndex { value > $0.logprob } ?? best.count
+                best.insert(entry, at: at)
+                if best.count > top { best.removeLast() }
+            }
+            for i in best.indices { best[i].logprob -= logSum }
+        }
+        let chosenLogit = logits.indices.contains(Int(chosen)) ? logits[Int(chosen)] : -Float.infinity
+        self.init(logprob: chosenLogit - logSum, top: best)
+    }
+}

@@ -1,0 +1,140 @@
+import JITServeCore
+import JITServeScheduling
+
+extension EngineCore {
+    /// The scheduler's view of the engine at `now`. Each request's KV share (blocks held,
+    /// swapped out or not) is read from the block manager, its one owner.
+    public func snapshot(now: Instant) -> SchedulerSnapshot {
+        SchedulerSnapshot(
+            now: now,
+            running: running.map(state(of:)),
+            waiting: waiting.map(state(of:)),
+            budget: BatchBudget(
+                maxBatchedTokens: configuration.maxBatchedTokens, maxRunning: configuration.maxRunning,
+                blockSize: blocks.blockSize, freeBlockCount: blocks.freeBlockCount
+            ),
+            iterationSeconds: iterationSeconds,
+            workflows: workflowEstimates,
+            workflowServiceTokens: workflowServiceTokens
+        )
+    }
+
+    private func state(of s: EngineSequence) -> SequenceState {
+        var state = s.state
+        state.allocatedBlockCount = blocks.deviceBlockCount(of: s.id)
+        state.isSwapped = blocks.isSwapped(s.id)
+        return state
+    }
+
+    /// The scheduler's plan for an iteration starting at `now`.
+    public func plan(now: Instant) -> SchedulePlan {
+        let view = snapshot(now: now)
+        let plan = scheduler.schedule(view)
+        guard plan.isEmpty && plan.preempted.isEmpty && hasWork else { return plan }
+        // Liveness: a policy that runs nobody while requests wait would stall the engine (no
+        // iteration, so no clock advance, so no new decision). First come, first served for
+        // this one iteration.
+        return SarathiScheduler().schedule(view)
+    }
+
+    /// Carries out `plan`: preempts what it names, gives each scheduled request the KV blocks
+    /// its tokens need (swapping it back in first if it was swapped out), and moves whatever
+    /// got blocks to `running`. Items the engine cannot honour — unknown, already scheduled
+    /// this iteration, more tokens than pending, or memory the plan over-committed — are
+    /// skipped rather than failing the iteration.
+    public func admit(_ plan: SchedulePlan, now: Instant) -> Admission {
+        iterationNumber += 1
+        var admission = Admission(startedAt: now)
+        for id in plan.preempted {
+            guard let s = byID[id], blocks.deviceBlockCount(of: id) > 0 else { continue }
+            admission.swapOutBlockCount += preempt(s)
+            admission.preemptionCount += 1
+        }
+        admission.work.reserveCapacity(plan.scheduled.count)
+        for item in plan.scheduled {
+            guard let s = byID[item.requestID], item.tokenCount >= 1,
+                  item.tokenCount <= s.state.pendingTokenCount,
+                  s.scheduledInIteration != iterationNumber
+            else { continue }
+            do {
+                let swappedIn = try blocks.swapIn(s.id)
+                admission.swapInBlockCount += swappedIn
+                try blocks.allocate(s.id, coveringTokens: s.state.computedTokenCount + item.tokenCount)
+            } catch {
+                continue
+            }
+            s.scheduledInIteration = iterationNumber
+            admission.work.append((s, item.tokenCount))
+        }
+        promoteToRunning(admission.work.map(\.sequence))
+        counters.preemptionCount += admission.preemptionCount
+        return admission
+    }
+
+    /// What the executor is asked to run for `admission`.
+    public func batch(for admission: Admission) -> ExecutionBatch {
+        ExecutionBatch(
+            sequences: admission.work.map { s, tokenCount in
+                ScheduledSequence(
+                    requestID: s.id, tokenCount: tokenCount, computedTokenCount: s.state.computedTokenCount,
+                    samplesToken: s.state.computedTokenCount + tokenCount == s.state.knownTokenCount,
+                    tokenIDs: s.tokenIDs, blockTable: blocks.blockTable(for: s.id),
+                    generatedTokenCount: s.state.generatedTokenCount, sampling: s.request.sampling)
+            },
+            swapInBlockCount: admission.swapInBlockCount, swapOutBlockCount: admission.swapOutBlockCount)
+    }
+
+    /// Runs `admission`'s batch on the executor.
+    public func execute(_ admission: Admission) throws(EngineError) -> ExecutionOutcome {
+        do {
+            // The batch shares each sequence's token array; it must be gone before `apply`
+            // appends this iteration's tokens, or every append copies the whole array. Built
+            // here and dropped on return, it is.
+            return try executor.execute(batch(for: admission))
+        } catch {
+            throw .executorFailed(String(describing: error))
+        }
+    }
+
+    /// Gives up `s`'s device KV by swap (when configured and host room exists) or recompute.
+    /// Returns the blocks swapped out.
+    private func preempt(_ s: EngineSequence) -> Int {
+        running.removeAll { $0 === s }
+        s.isRunning = false
+        var swapped = 0
+        if configuration.preemptionMode == .swap, let moved = blocks.swapOut(s.id) {
+            swapped = moved
+        } else {
+            blocks.free(s.id)
+            s.state.computedTokenCount = 0
+            executor.release(s.id)
+        }
+        s.state.preemptionCount += 1
+        s.timeline.preemptionCount += 1
+        insertWaiting(s)
+        return swapped
+    }
+
+    private func promoteToRunning(_ scheduled: [EngineSequence]) {
+        let fromWaiting = scheduled.filter { !$0.isRunning }
+        guard !fromWaiting.isEmpty else { return }
+        for s in fromWaiting { s.isRunning = true }
+        waiting.removeAll { $0.isRunning }
+        running.append(contentsOf: fromWaiting)
+    }
+
+    /// Keeps `waiting` in arrival order (a preempted request returns to its place in line).
+    func insertWaiting(_ s: EngineSequence) {
+        let key = (s.request.arrivedAt, s.id)
+        if let last = waiting.last, (last.request.arrivedAt, last.id) < key {
+            waiting.append(s)
+            return
+        }
+        var lo = 0, hi = waiting.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if (waiting[mid].request.arrivedAt, waiting[mid].id) < key { lo = mid + 1 } else { hi = mid }
+        }
+        waiting.insert(s, at: lo)
+    }
+}

@@ -1,0 +1,86 @@
+import JITServeCore
+import JITServeScheduling
+
+extension EngineCore {
+    /// Records what `admission`'s iteration produced: tokens computed, each new token's
+    /// delivery instant and text, and the requests that finished — on end-of-sequence or a stop
+    /// string (`.stop`), or at `maxOutputTokens` or the model's context (`.length`).
+    ///
+    /// A stop string ends the request with the token that completed it: its record, and so
+    /// every metric and goodput figure, counts exactly the tokens the client was sent.
+    public func apply(_ outcome: ExecutionOutcome, to admission: Admission) -> IterationReport {
+        var report = IterationReport(
+            startedAt: admission.startedAt, elapsed: outcome.elapsed, tokens: [], finished: [],
+            batchSize: admission.work.count, preemptionCount: admission.preemptionCount)
+        let doneAt = admission.startedAt + outcome.elapsed
+        let alpha = configuration.iterationTimeSmoothing
+        iterationSeconds = (1 - alpha) * iterationSeconds + alpha * outcome.elapsed.seconds
+
+        for (s, tokenCount) in admission.work {
+            s.state.computedTokenCount += tokenCount
+            s.state.attainedServiceTokens += tokenCount
+            if let wf = s.state.workflowID { workflowServiceTokens[wf, default: 0] += tokenCount }
+            if s.timeline.firstScheduledAt == nil { s.timeline.firstScheduledAt = admission.startedAt }
+        }
+        for chunk in outcome.promptLogprobs {
+            guard let s = byID[chunk.requestID] else { continue }
+            for (offset, entry) in chunk.entries.enumerated() {
+                let position = chunk.firstPosition + offset
+                if s.promptLogprobs.indices.contains(position), s.promptLogprobs[position] == nil {
+                    s.promptLogprobs[position] = entry
+                }
+            }
+        }
+        report.tokens.reserveCapacity(outcome.tokens.count)
+        var anyFinished = false
+        for token in outcome.tokens {
+            guard let s = byID[token.requestID] else { continue }
+            s.tokenIDs.append(token.tokenID)
+            s.state.generatedTokenCount += 1
+            s.timeline.tokenDeliveredAt.append(doneAt)
+            if s.state.firstTokenAt == nil { s.state.firstTokenAt = doneAt }
+            s.state.lastTokenAt = doneAt
+            counters.generationTokenCount += 1
+            let delta = s.detokenizer?.append(token.tokenID)
+            let reason: FinishReason? =
+                token.isEndOfSequence || delta?.isStopped == true ? .stop
+                : s.state.generatedTokenCount >= s.request.maxOutputTokens ? .length
+                : s.state.knownTokenCount >= limits.maxModelLength ? .length
+                : nil
+            var text = delta?.text ?? ""
+            if reason != nil, let tail = s.detokenizer?.finish() { text += tail }
+            let isFirst = s.state.generatedTokenCount == 1 && !s.promptLogprobs.isEmpty
+            report.tokens.append(DeliveredToken(
+                requestID: s.id, tokenID: token.tokenID, text: text, logprobs: token.logprobs,
+                promptLogprobs: isFirst ? s.promptLogprobs : nil))
+            if let reason {
+                report.finished.append(retire(s, reason: reason, at: doneAt))
+                anyFinished = true
+            }
+        }
+        if anyFinished { running.removeAll { $0.isFinished } }
+        counters.iterationCount += 1
+        return report
+    }
+
+    /// Frees everything `s` holds and closes its record.
+    func retire(_ s: EngineSequence, reason: FinishReason, at now: Instant) -> RequestRecord {
+        blocks.free(s.id)
+        executor.release(s.id)
+        byID[s.id] = nil
+        s.timeline.finishedAt = now
+        s.timeline.finishReason = reason
+        s.isFinished = true
+        if reason != .cancelled {
+            lengthPredictor.observe(s.request, outputTokenCount: s.state.generatedTokenCount)
+        }
+        if case .compound(let slo) = s.request.slo {
+            workflowCalls[slo.workflowID]?.calls.append(CallObservation(
+                stage: slo.stage, promptTokenCount: s.request.promptTokenCount,
+                outputTokenCount: s.state.generatedTokenCount,
+                startedAt: s.request.arrivedAt, finishedAt: now
+            ))
+        }
+        return s.record
+    }
+}

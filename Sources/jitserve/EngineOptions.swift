@@ -1,0 +1,40 @@
+import ArgumentParser
+import JITServeEngine
+
+/// The engine's limits, spelled as vLLM spells them, for every command that runs an engine
+/// (`serve`, `simulate`, `bench`, `generate`). The older spellings `--max-running` and
+/// `--max-batched-tokens` are accepted too.
+struct EngineOptions: ParsableArguments {
+    @Option(
+        name: [.customLong("max-num-seqs"), .customLong("max-running")],
+        help: "Sequences per iteration (vLLM's max_num_seqs; default 256, generate 1).")
+    var maxNumSeqs: Int?
+
+    @Option(
+        name: [.customLong("max-num-batched-tokens"), .customLong("max-batched-tokens")],
+        help: "Tokens computed per iteration over all sequences (vLLM's max_num_batched_tokens; default 2048, generate 512).")
+    var maxNumBatchedTokens: Int?
+
+    @Option(help: "Preemption: recompute, or swap (to host memory where the executor has room for it, else recompute).")
+    var preemption = PreemptionMode.recompute.rawValue
+
+    func validate() throws {
+        if let maxNumSeqs, maxNumSeqs < 1 { throw ValidationError("--max-num-seqs must be at least 1, got \(maxNumSeqs)") }
+        if let maxNumBatchedTokens, maxNumBatchedTokens < 1 {
+            throw ValidationError("--max-num-batched-tokens must be at least 1, got \(maxNumBatchedTokens)")
+        }
+        guard PreemptionMode(rawValue: preemption) != nil else {
+            throw ValidationError(
+                "--preemption must be one of: \(PreemptionMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    /// The engine configuration: these limits over the command's defaults.
+    func configuration(defaults: EngineConfiguration = .init()) -> EngineConfiguration {
+        var configuration = defaults
+        configuration.maxRunning = maxNumSeqs ?? defaults.maxRunning
+        configuration.maxBatchedTokens = maxNumBatchedTokens ?? defaults.maxBatchedTokens
+        configuration.preemptionMode = PreemptionMode(rawValue: preemption) ?? defaults.preemptionMode
+        return configuration
+    }
+}
