@@ -105,9 +105,6 @@ public struct LengthDistribution: Hashable, Sendable {
 
     /// First index whose sample is greater than `value` (`samples.count` when none is).
     private static func firstIndex(in samples: [Int], above value: Int) -> Int {
-        // Every request that has not started asks with 0, below every sample (all are ≥ 1):
-        // schedulers ask for thousands of queued requests per iteration.
-        if let first = samples.first, first > value { return 0 }
         var lo = 0, hi = samples.count
         while lo < hi {
             let mid = (lo + hi) / 2

@@ -33,19 +33,6 @@ public struct BatchPacker: Sendable {
     /// `pack(_:snapshot:)` over `states[order[0]], states[order[1]], …`: policies rank indices
     /// rather than moving whole rows around, which dominates a large queue's cost.
     public func pack(order: [Int], of states: [SequenceState], snapshot: SchedulerSnapshot) -> SchedulePlan {
-        pack(order: order, rows: SnapshotRows(running: states, waiting: []), snapshot: snapshot)
-    }
-
-    /// `pack(order:of:snapshot:)` over rows indexed in place (`SnapshotRows`): no concatenated
-    /// copy of a long queue.
-    public func pack(order: [Int], rows states: SnapshotRows, snapshot: SchedulerSnapshot) -> SchedulePlan {
-        packReaching(order: order, rows: states, snapshot: snapshot).plan
-    }
-
-    /// `pack(order:rows:snapshot:)`, also saying how many entries of `order` it examined: the
-    /// plan depends on nothing past them (so a policy may leave the rest of its order unsorted),
-    /// except that any running request it lists may be preempted.
-    public func packReaching(order: [Int], rows states: SnapshotRows, snapshot: SchedulerSnapshot) -> (plan: SchedulePlan, reach: Int) {
         let budget = snapshot.budget
         // Victims in the order they are given up: unlisted holders, then listed from the back.
         // Built only when memory first runs short: most iterations never need it.
@@ -72,13 +59,11 @@ public struct BatchPacker: Sendable {
         // Preemption is rare: plain arrays beat hashing on the common path.
         var preempted: [RequestID] = []
 
-        var reach = 0
         for (rank, k) in order.enumerated() {
             if slotsLeft == 0 || tokensLeft == 0 { break }
-            reach = rank + 1
-            let id = states[k].id
-            if !preempted.isEmpty && preempted.contains(id) { continue }
-            var chunk = states[k].pendingTokenCount
+            let s = states[k]
+            if !preempted.isEmpty && preempted.contains(s.id) { continue }
+            var chunk = s.pendingTokenCount
             if chunk > tokensLeft {
                 if chunkedPrefill {
                     chunk = tokensLeft
@@ -87,7 +72,7 @@ public struct BatchPacker: Sendable {
                 }
                 // An unchunked prefill larger than the budget runs alone rather than never.
             }
-            var needed = budget.blocks(for: states[k].computedTokenCount + chunk) - states[k].allocatedBlockCount
+            var needed = budget.blocks(for: s.computedTokenCount + chunk) - s.allocatedBlockCount
             if freeBlocks < needed, victims == nil { victims = rankedVictims() }
             while freeBlocks < needed, preempted.count < maxPreemptions, let list = victims, nextVictim < list.count {
                 let (index, victimRank) = list[nextVictim]
@@ -95,23 +80,23 @@ public struct BatchPacker: Sendable {
                 nextVictim += 1
                 let victim = snapshot.running[index]
                 if scheduled.contains(where: { $0.requestID == victim.id }) { continue }
-                if let allowed = isPreemptible, !allowed(victim, states[k]) { continue }
+                if let allowed = isPreemptible, !allowed(victim, s) { continue }
                 preempted.append(victim.id)
                 freeBlocks += victim.allocatedBlockCount
             }
             if freeBlocks < needed {
-                guard chunkedPrefill, states[k].pendingTokenCount > 1 else { continue }
+                guard chunkedPrefill, s.pendingTokenCount > 1 else { continue }
                 // Prefill what still fits; the rest waits for memory.
-                let fits = (states[k].allocatedBlockCount + freeBlocks) * budget.blockSize - states[k].computedTokenCount
+                let fits = (s.allocatedBlockCount + freeBlocks) * budget.blockSize - s.computedTokenCount
                 chunk = min(chunk, fits)
                 if chunk <= 0 { continue }
-                needed = budget.blocks(for: states[k].computedTokenCount + chunk) - states[k].allocatedBlockCount
+                needed = budget.blocks(for: s.computedTokenCount + chunk) - s.allocatedBlockCount
             }
-            scheduled.append(ScheduledWork(requestID: id, tokenCount: chunk))
+            scheduled.append(ScheduledWork(requestID: s.id, tokenCount: chunk))
             freeBlocks -= max(0, needed)
             tokensLeft -= chunk
             slotsLeft -= 1
         }
-        return (SchedulePlan(scheduled: scheduled, preempted: preempted), reach)
+        return SchedulePlan(scheduled: scheduled, preempted: preempted)
     }
 }

@@ -15,12 +15,10 @@ extension GMAXScheduler {
             let la = ordered[$0].sequenceLength, lb = ordered[$1].sequenceLength
             return la != lb ? la < lb : $0 < $1
         }
-        // Requests ahead of schedule outweigh any number of hopeless ones, the densest most.
-        var densest = 0.0
-        for i in byLength where ordered[i].tier == .ahead { densest = max(densest, ordered[i].density) }
+        // Requests ahead of schedule outweigh any number of hopeless ones, least laxity most.
         let weights = byLength.map { i -> Double in
             let c = ordered[i]
-            return c.tier == .ahead ? 1e3 * (1 + c.density / max(densest, 1e-12)) : min(c.density, 1)
+            return c.tier == .ahead ? 1e3 / (1 + max(0, c.laxity)) : min(c.density, 1)
         }
         var windowSum = weights[0..<slots].reduce(0, +)
         var best = windowSum, bestStart = 0

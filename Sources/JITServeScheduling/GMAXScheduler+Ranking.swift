@@ -1,27 +1,17 @@
 import JITServeCore
 
 extension GMAXScheduler {
-    /// The tier and goodput density of each row in `selection` (row indices of `states`) for
-    /// this iteration; a candidate's `index` is its row.
-    ///
-    /// Urgency is conservative and giving up is not: laxity counts the length *bound* (start in
-    /// time even if the answer runs long), while the on-time factor that values a request — and
-    /// calls it hopeless below ½ — counts its *expected* length. A request is written off only
-    /// when even its expected length cannot make it: the bound of a text-less call (a tool call, an
-    /// agent's step) is loose until its application's lengths are learned, and judging by it
-    /// wrote off tool calls that an idle replica finishes in time (azure-code at ½ load: 22 tok/s
-    /// against SJF's 43).
-    func rank(_ selection: [Int], of states: SnapshotRows, in snapshot: SchedulerSnapshot) -> [Candidate] {
+    /// Every request's tier and goodput density for this iteration.
+    func rank(_ states: [SequenceState], in snapshot: SchedulerSnapshot) -> [Candidate] {
         let tracker = SLOTracker(quantile: options.quantile, refinesBounds: options.refinement)
         let tau = max(snapshot.iterationSeconds, 1e-4)
         var candidates: [Candidate] = []
-        candidates.reserveCapacity(selection.count)
+        candidates.reserveCapacity(states.count)
         var statuses: [SLOStatus] = []
-        statuses.reserveCapacity(selection.count)
+        statuses.reserveCapacity(candidates.capacity)
         var workflowMembers: [WorkflowID: [Int]] = [:]
 
-        for row in selection {
-            let s = states[row]
+        for s in states {
             let status = tracker.status(of: s, in: snapshot)
             // Remaining generation time as DESIGN §5 counts it: every token still to compute,
             // prompt included, at one per iteration. A long prompt costs the batch its budget.
@@ -33,20 +23,15 @@ extension GMAXScheduler {
                 density = status.attainableTokens / seconds
                 tier = status.attainableTokens <= 0 ? .hopeless
                     : status.laxity < options.urgencyIterations ? .urgent : .ahead
-            case .deadline:
+            case .deadline, .compound:
                 let allowed = (status.milestoneDueAt.seconds - snapshot.now.seconds) / tau
-                let factor = onTimeFactor(allowed / status.expectedIterationsToFinish)
+                let factor = onTimeFactor(allowed / status.iterationsToMilestone)
                 density = factor * (Double(s.generatedTokenCount) + status.remainingExpectedTokens) / seconds
                 tier = factor < 0.5 ? .hopeless : status.laxity < options.urgencyIterations ? .urgent : .ahead
-            case .compound:
-                // The stage sub-deadline is the analyzer's guess: against it a call is only ever
-                // behind (urgent), never hopeless — the workflow's own deadline decides that.
-                density = 0
-                tier = status.laxity < options.urgencyIterations ? .urgent : .ahead
             }
             if let wf = s.workflowID { workflowMembers[wf, default: []].append(candidates.count) }
             candidates.append(Candidate(
-                index: row, tier: tier, density: density, laxity: status.laxity,
+                index: candidates.count, tier: tier, density: density, laxity: status.laxity,
                 arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount))
             statuses.append(status)
         }
@@ -60,44 +45,39 @@ extension GMAXScheduler {
     /// A workflow's calls share one density: the goodput of the whole workflow over its longest
     /// remaining call (its critical path now). With top-up, when one call must run, all do —
     /// the stage ends only when its slowest call does.
-    ///
-    /// Only the deadline the client stated can make a workflow hopeless, and only when even its
-    /// expected lengths cannot make it: the calls now running at their expected length, then each
-    /// stage the analyzer expects at least one iteration. The analyzer's token count for those
-    /// stages is a guess from other workflows' shapes, and their parallelism is unknown; counting
-    /// it as a serial critical path wrote off most Tree-of-Thoughts workflows whose shape differed
-    /// from the stored patterns (paper mix, 2 req/s, 32 slots: jitserve 1,008 tok/s with the
-    /// analyzer against 1,718 with true shapes).
     private func shareWorkflowDensity(
-        _ wf: WorkflowID, members: [Int], states: SnapshotRows, candidates: inout [Candidate], statuses: [SLOStatus],
+        _ wf: WorkflowID, members: [Int], states: [SequenceState], candidates: inout [Candidate], statuses: [SLOStatus],
         snapshot: SchedulerSnapshot, tau: Double
     ) {
-        let estimate = snapshot.workflows[wf]
-        var tokens = Double(estimate?.remainingFutureOutputTokens ?? 0)
-        var longestExpected = 0.0
+        var tokens = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0)
+        var longest = 0.0
         var longestWork = 0.0
         var tightest = Double.infinity
-        var anyUrgent = false
+        var anyUrgent = false, allHopeless = true
         for i in members {
             let c = candidates[i]
-            tokens += Double(states[c.index].generatedTokenCount) + statuses[i].remainingExpectedTokens
-            longestExpected = max(longestExpected, statuses[i].expectedIterationsToFinish)
+            tokens += Double(states[i].generatedTokenCount) + statuses[i].remainingExpectedTokens
+            longest = max(longest, statuses[i].iterationsToFinish)
             longestWork = max(longestWork, statuses[i].remainingWorkTokens)
             tightest = min(tightest, c.laxity)
             anyUrgent = anyUrgent || c.tier == .urgent
+            allHopeless = allHopeless && c.tier == .hopeless
         }
+        // The stage must end by its sub-deadline, and the whole workflow — this stage plus the
+        // calls it has yet to send, run as parallel as this stage is — by its deadline.
         let now = snapshot.now.seconds
-        let workflowDue = states[candidates[members[0]].index].due.first
-        let stagesAfter = Double(estimate?.remainingStageCount ?? 0)
-        let factor = onTimeFactor((workflowDue - now) / tau / max(longestExpected + stagesAfter, 1))
-        let future = Double(estimate?.remainingFutureOutputTokens ?? 0) / Double(members.count)
+        let stageDue = statuses[members[0]].milestoneDueAt.seconds
+        let future = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0) / Double(members.count)
+        let workflowDue = states[members[0]].due.first
+        let factor = min(onTimeFactor((stageDue - now) / tau / max(longest, 1)),
+                         onTimeFactor((workflowDue - now) / tau / max(longest + future, 1)))
         let density = factor * tokens / (max(longestWork + future, 1) * tau)
         let hopeless = factor < 0.5
         for i in members {
             candidates[i].density = density
             if hopeless {
                 candidates[i].tier = .hopeless
-            } else if options.workflowTopUp && anyUrgent {
+            } else if options.workflowTopUp && anyUrgent && !allHopeless {
                 candidates[i].tier = .urgent
                 candidates[i].laxity = tightest
             }
@@ -107,7 +87,7 @@ extension GMAXScheduler {
     /// TBT guard: when iterations run longer than the tightest running stream's TBT allows,
     /// shrink the token budget and batch in proportion. Streams that can no longer keep pace
     /// do not count: shrinking the batch for them would only cost everyone throughput.
-    func applyTBTGuard(_ snapshot: inout SchedulerSnapshot, candidates: [Candidate], states: SnapshotRows) {
+    func applyTBTGuard(_ snapshot: inout SchedulerSnapshot, candidates: [Candidate], states: [SequenceState]) {
         var tightest = Double.infinity
         for c in candidates where c.index < snapshot.running.count && c.tier != .hopeless {
             let s = states[c.index]

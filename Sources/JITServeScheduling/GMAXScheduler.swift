@@ -15,8 +15,6 @@ public struct GMAXScheduler: Scheduler {
         public var refinement = true
         public var workflowTopUp = true
         public var tbtGuard = true
-        /// Rank exactly only the waiting requests that can run soon (`GMAXScheduler+Selection`).
-        public var boundedRanking = true
         /// Exponent of the on-time factor f(x) = min(1, x)^p; a whole number (see `power`).
         public var onTimeExponent = 100
         /// Quantile of the conservative length bound.
@@ -39,45 +37,16 @@ public struct GMAXScheduler: Scheduler {
     }
 
     /// Tiers, in the order they are served.
-    public enum Tier: Int, Comparable, CaseIterable, Sendable {
+    enum Tier: Int, Comparable {
         /// Must run now to keep its milestone.
         case urgent
-        /// Can still make its SLO but could sit out this iteration: fills the capacity the
-        /// urgent leave, densest first.
+        /// Can still make its SLO but could sit out this iteration: fills spare capacity,
+        /// least laxity first.
         case ahead
         /// Cannot make its SLO any more: best effort, first to give up memory.
         case hopeless
 
-        public static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
-
-        /// How reports name it.
-        public var label: String {
-            switch self {
-            case .urgent: "urgent"
-            case .ahead: "ahead"
-            case .hopeless: "hopeless"
-            }
-        }
-    }
-
-    /// One request's standing as this policy sees it: what a diagnosis reads to tell who holds
-    /// the batch and why, under any policy.
-    public struct Standing: Sendable {
-        public var id: RequestID
-        public var tier: Tier
-        /// Goodput density (goodput still attainable per second of remaining work).
-        public var density: Double
-        /// Iterations it could sit out and still reach its next milestone.
-        public var laxity: Double
-    }
-
-    /// Every request of `snapshot` (running and waiting alike) in the order this policy serves
-    /// them before batch composition.
-    public func standings(_ snapshot: SchedulerSnapshot) -> [Standing] {
-        let rows = SnapshotRows(snapshot)
-        return rank(Array(0..<rows.count), of: rows, in: snapshot).sorted(by: Self.servedBefore).map {
-            Standing(id: $0.id, tier: $0.tier, density: $0.density, laxity: $0.laxity)
-        }
+        static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
     }
 
     /// One request's standing, small enough to sort cheaply; `index` points into the
@@ -95,9 +64,8 @@ public struct GMAXScheduler: Scheduler {
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
         var budgeted = snapshot
-        let states = SnapshotRows(snapshot)
-        let (selected, unranked) = selection(states, snapshot: snapshot)
-        var candidates = rank(selected, of: states, in: budgeted)
+        let states = budgeted.running + budgeted.waiting
+        var candidates = rank(states, in: budgeted)
         if options.tbtGuard { applyTBTGuard(&budgeted, candidates: candidates, states: states) }
         candidates.sort(by: Self.servedBefore)
         if options.grouping {
@@ -114,21 +82,13 @@ public struct GMAXScheduler: Scheduler {
         }.map(\.id))
         let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
                                  isPreemptible: { victim, claimant in claimant.holdsKV || preemptible.contains(victim.id) })
-        let (plan, reach) = packer.packReaching(order: candidates.map(\.index) + unranked, rows: states, snapshot: budgeted)
-        // The packer read past every ranked request: the unranked tail decides part of the
-        // batch, so rank it all (a bounded ranking only ever stands in for the exact one).
-        if reach > candidates.count, !unranked.isEmpty {
-            var exact = options
-            exact.boundedRanking = false
-            return GMAXScheduler(name: name, options: exact).schedule(snapshot)
-        }
-        return plan
+        return packer.pack(order: candidates.map(\.index), of: states, snapshot: budgeted)
     }
 
     /// How many of `ordered` one iteration takes before its token budget or batch cap runs out
     /// (memory aside): the M that grouping chooses a window of. The batch cap alone would let
     /// grouping reorder far past what runs, trading ranked requests for similar lengths.
-    func batchSize(_ ordered: [Candidate], states: SnapshotRows, budget: BatchBudget) -> Int {
+    func batchSize(_ ordered: [Candidate], states: [SequenceState], budget: BatchBudget) -> Int {
         var tokensLeft = budget.maxBatchedTokens, count = 0
         for c in ordered {
             if count == budget.maxRunning || tokensLeft <= 0 { break }
@@ -144,7 +104,7 @@ public struct GMAXScheduler: Scheduler {
         case .urgent, .hopeless:
             if a.density != b.density { return a.density > b.density }
         case .ahead:
-            if a.density != b.density { return a.density > b.density }
+            if a.laxity != b.laxity { return a.laxity < b.laxity }
         }
         return a.arrivedAt != b.arrivedAt ? a.arrivedAt < b.arrivedAt : a.id < b.id
     }

@@ -13,72 +13,15 @@ public struct PriorityScheduler: Scheduler {
     }
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
-        // Rows are read in place and indices sorted by plain numbers, never copying a row: a row
-        // is large (a copy retains its length distribution) and the queue can hold thousands.
-        let rows = SnapshotRows(snapshot)
-        var keys = [Double](repeating: 0, count: rows.count)
-        var arrivals = [Double](repeating: 0, count: rows.count)
-        var ids = [UInt64](repeating: 0, count: rows.count)
-        for i in 0..<rows.count {
-            keys[i] = key(rows[i], snapshot)
-            arrivals[i] = rows[i].arrivedAt.seconds
-            ids[i] = rows[i].id.rawValue
+        let states = snapshot.running + snapshot.waiting
+        let keys = states.map { key($0, snapshot) }
+        // Sort indices, not rows: a row is large and the queue can hold thousands.
+        var order = Array(states.indices)
+        order.sort {
+            if keys[$0] != keys[$1] { return keys[$0] < keys[$1] }
+            return VLLMScheduler.firstCome(states[$0], states[$1])
         }
-        func before(_ a: Int, _ b: Int) -> Bool {
-            if keys[a] != keys[b] { return keys[a] < keys[b] }
-            if arrivals[a] != arrivals[b] { return arrivals[a] < arrivals[b] }
-            return ids[a] < ids[b]
-        }
-        let packer = BatchPacker(chunkedPrefill: true)
-        // Only the head of the order decides a plan: sort every running request and the best
-        // few batches of waiting ones; widen when the packer reads past what is certainly in
-        // place. Same plan as sorting the whole queue (`PrioritySchedulerTests`).
-        let running = rows.runningCount
-        var head = max(256, 4 * snapshot.budget.maxRunning)
-        while true {
-            let waitingRows = Array(running..<rows.count)
-            guard waitingRows.count > head else {
-                var order = Array(0..<rows.count)
-                order.sort(by: before)
-                return packer.pack(order: order, rows: rows, snapshot: snapshot)
-            }
-            let chosen = Self.smallest(head, of: waitingRows, by: before)
-            var isChosen = [Bool](repeating: false, count: rows.count)
-            for i in chosen { isChosen[i] = true }
-            // Up to the worst chosen waiting request this order is the full one; past it, the
-            // unchosen (all ranked after it) would interleave with the running ranked after it.
-            var worst = chosen[0]
-            for i in chosen where before(worst, i) { worst = i }
-            var order = Array(0..<running) + chosen
-            order.sort(by: before)
-            let inPlace = (order.firstIndex(of: worst) ?? order.count) + 1
-            order.append(contentsOf: waitingRows.lazy.filter { !isChosen[$0] })
-            let (plan, reach) = packer.packReaching(order: order, rows: rows, snapshot: snapshot)
-            if reach <= inPlace { return plan }
-            head *= 4
-        }
-    }
-
-    /// The `k` elements of `items` first by `before` (in no particular order): quickselect.
-    static func smallest(_ k: Int, of items: [Int], by before: (Int, Int) -> Bool) -> [Int] {
-        var items = items
-        guard k < items.count else { return items }
-        var lo = 0, hi = items.count - 1
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if before(items[mid], items[lo]) { items.swapAt(mid, lo) }
-            if before(items[hi], items[lo]) { items.swapAt(hi, lo) }
-            if before(items[hi], items[mid]) { items.swapAt(hi, mid) }
-            let pivot = items[mid]
-            var i = lo, j = hi
-            while i <= j {
-                while before(items[i], pivot) { i += 1 }
-                while before(pivot, items[j]) { j -= 1 }
-                if i <= j { items.swapAt(i, j); i += 1; j -= 1 }
-            }
-            if k - 1 <= j { hi = j } else if k - 1 >= i { lo = i } else { break }
-        }
-        return Array(items[0..<k])
+        return BatchPacker(chunkedPrefill: true).pack(order: order, of: states, snapshot: snapshot)
     }
 }
 

@@ -9,9 +9,6 @@ public struct SLOStatus: Sendable {
     public var iterationsToMilestone: Double
     /// Iterations it needs to finish, from the conservative length bound.
     public var iterationsToFinish: Double
-    /// Iterations it needs to finish at its expected length: what it will most likely take,
-    /// where `iterationsToFinish` is what it might.
-    public var expectedIterationsToFinish: Double
     /// Tokens it still needs computed — unprefilled prompt plus output to the bound: its claim
     /// on the shared token budget, where `iterationsToFinish` is its claim on the clock.
     public var remainingWorkTokens: Double
@@ -59,7 +56,6 @@ public struct SLOTracker: Sendable {
 
         var status = SLOStatus(
             milestoneDueAt: .zero, iterationsToMilestone: 0, iterationsToFinish: toFinish,
-            expectedIterationsToFinish: prefillIterations + remainingExpected,
             remainingWorkTokens: Double(max(0, s.pendingTokenCount - 1) + remainingBound), laxity: 0,
             remainingExpectedTokens: remainingExpected, attainableTokens: 0)
         switch s.slo {

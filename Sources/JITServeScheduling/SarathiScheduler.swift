@@ -12,10 +12,8 @@ public struct SarathiScheduler: Scheduler {
         // Indices, not rows, are filtered and sorted: the queue can hold thousands.
         let states = snapshot.running + snapshot.waiting
         let runningCount = snapshot.running.count
-        let arrivals = states.map(\.arrivedAt.seconds)
-        let ids = states.map(\.id.rawValue)
         func byArrival(_ indices: [Int]) -> [Int] {
-            indices.sorted { arrivals[$0] != arrivals[$1] ? arrivals[$0] < arrivals[$1] : ids[$0] < ids[$1] }
+            indices.sorted { VLLMScheduler.firstCome(states[$0], states[$1]) }
         }
         let decoding = byArrival((0..<runningCount).filter { !states[$0].isPrefilling })
         let prefilling = byArrival((0..<runningCount).filter { states[$0].isPrefilling })

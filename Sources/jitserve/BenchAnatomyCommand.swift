@@ -136,7 +136,7 @@ final class DecisionLog: @unchecked Sendable {
     func record(_ snapshot: SchedulerSnapshot, plan: SchedulePlan, standings: [GMAXScheduler.Standing], truth: [RequestID: Int]) {
         lock.lock(); defer { lock.unlock() }
         decisions += 1
-        var tiers: [RequestID: GMAXScheduler.Tier] = [:]
+        var tiers: [RequestID: GMAXScheduler.Standing.Tier] = [:]
         for s in standings { tiers[s.id] = s.tier }
         if dumpAt.contains(decisions) { dump(snapshot, plan: plan, standings: standings, truth: truth) }
         let tau = max(snapshot.iterationSeconds, 1e-4)

@@ -8,10 +8,8 @@ import Testing
     @Test func aStreamAheadOfItsPaceYieldsToANewArrivalsFirstToken() {
         // Stream 1 arrived at 0 and has 40 tokens: due by now (t=1.5) were 6; it is far ahead.
         let ahead = Snap.seq(1, arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200)
-        // Request 2 has waited; its first token is due in 0.15 s (5 iterations, one of them its
-        // prefill): it is urgent, the stream only ahead. (Between two requests that are both
-        // ahead the densest goes first: `GMAXOverloadTests`.)
-        let fresh = Snap.seq(2, arrived: 0.65, prompt: 2000, slo: stream, length: 200)
+        // Request 2 just arrived; its first token is due in 1 s.
+        let fresh = Snap.seq(2, arrived: 1.4, prompt: 2000, slo: stream, length: 200)
         let snapshot = Snap.snapshot(running: [ahead], waiting: [fresh], now: 1.5, tokens: 2000)
         let plan = GMAXScheduler().schedule(snapshot)
         // The token budget goes to the newcomer's prefill; the stream sits out this iteration.
@@ -35,9 +33,7 @@ import Testing
         // The stage's sub-deadline is 3 s away; the long call needs ~3 s, the short one 0.6 s.
         let long = Snap.seq(1, prompt: 100, generated: 1, slo: compound, length: 101)
         let short = Snap.seq(2, prompt: 100, generated: 1, slo: compound, length: 21)
-        // Four deadline requests due in 1.9 s for 59 tokens (~1.8 s): urgent, but less dense
-        // than the workflow, so without top-up they fill the slots the long call leaves.
-        let others = (10..<14).map { Snap.seq(UInt64($0), prompt: 100, generated: 1, slo: .deadline(ttlt: .seconds(2.9)), length: 60) }
+        let others = (10..<14).map { Snap.seq(UInt64($0), prompt: 100, generated: 1, slo: .deadline(ttlt: .seconds(5)), length: 60) }
         let estimate = WorkflowEstimate(remainingStageCount: 2, remainingFutureOutputTokens: 400, currentStageDueAt: Instant(seconds: 4))
         let snapshot = Snap.snapshot(running: [long, short] + others, now: 1, maxRunning: 4, workflows: [wf: estimate])
         let withTopUp = Snap.ids(GMAXScheduler().schedule(snapshot))
