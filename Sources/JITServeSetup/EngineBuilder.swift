@@ -14,7 +14,8 @@ import JITServeScheduling
 /// supply (`OracleKnowledge`).
 public struct EngineBuilder: Sendable {
     public let policyName: String
-    public let scheduler: any Scheduler
+    /// Settable so a diagnosis (`bench anatomy`) can wrap it and watch every decision.
+    public var scheduler: any Scheduler
     public let isOracle: Bool
     /// What non-oracle policies' length estimates are built from.
     public let lengths: LengthEstimatorSettings

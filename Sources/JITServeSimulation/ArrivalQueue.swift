@@ -71,6 +71,7 @@ struct ArrivalQueue {
 
     private mutating func releaseStage(_ stage: Int, of planned: WorkloadPlan.PlannedWorkflow, at time: Double) {
         let spec = planned.traced.spec
+        let maxTokens = planned.traced.maxOutputTokens ?? PaperMix.maxOutputTokensFloor
         let at = Instant(seconds: time) + spec.stages[stage].delayBefore
         stageOf[spec.id] = stage
         callsLeftInStage[spec.id] = planned.callIDs[stage].count
@@ -80,7 +81,7 @@ struct ArrivalQueue {
                 deadline: planned.traced.deadline)
             push(Request(
                 id: planned.callIDs[stage][c], arrivedAt: at, promptTokenCount: call.promptTokenCount,
-                maxOutputTokens: max(call.outputTokenCount, PaperMix.maxOutputTokensFloor), slo: .compound(slo),
+                maxOutputTokens: max(call.outputTokenCount, maxTokens), slo: .compound(slo),
                 application: spec.application))
         }
     }

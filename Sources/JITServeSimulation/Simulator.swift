@@ -33,16 +33,22 @@ public final class Simulator {
         public var scrapeInterval: Duration
         /// Called now and then with the fraction of the arrival window replayed.
         public var progress: (@Sendable (Double) -> Void)?
+        /// End the run as soon as no request left (in flight or still to arrive) could earn any
+        /// goodput: every one of them is past the last instant its SLO could still count a
+        /// token. Goodput and attainment are exactly those of running on; counts of finished
+        /// requests and latency percentiles are not (the rest is reported unfinished).
+        public var stopsWhenNothingCanCount: Bool
 
         public init(drainLimit: Duration = .seconds(600), replicaCount: Int = 1,
                     router: (any Router)? = nil, scrapeInterval: Duration = .zero,
-                    progress: (@Sendable (Double) -> Void)? = nil) {
+                    progress: (@Sendable (Double) -> Void)? = nil, stopsWhenNothingCanCount: Bool = false) {
             self.drainLimit = drainLimit
             self.replicaCount = replicaCount
             // The simulator tells the router when each workflow ends, so none need expire.
             self.router = router ?? LeastLoadedRouter(ledger: RoutingLedger(workflowExpiry: nil))
             self.scrapeInterval = scrapeInterval
             self.progress = progress
+            self.stopsWhenNothingCanCount = stopsWhenNothingCanCount
         }
     }
 
@@ -100,6 +106,8 @@ public final class Simulator {
         var iterations = 0
         var shedCount = 0
         var lastProgress = -1.0
+        // The last instant each call in flight could still earn goodput (early stop only).
+        var lastUseful: [RequestID: Double] = [:]
 
         func callFinished(_ wf: WorkflowID, at time: Double) {
             guard let done = arrivals.callFinished(wf, at: time) else { return }
@@ -133,6 +141,7 @@ public final class Simulator {
                 replicas[r].executor.register(request.id, outputTokenCount: plan.outputTokenCount[request.id] ?? 1)
                 do {
                     try replicas[r].engine.add(request)
+                    if options.stopsWhenNothingCanCount { lastUseful[request.id] = lastUsefulInstant(of: request) }
                 } catch {
                     records.append(Self.endedAtArrival(request, reason: .rejected))
                     router.didFinish(routed, at: replicas[r].endpoint, outputTokenCount: nil, now: Instant(seconds: arrival))
@@ -146,6 +155,10 @@ public final class Simulator {
                 continue
             }
             guard let r = next else { break }
+            if options.stopsWhenNothingCanCount, iterations % 256 == 0, arrivals.peekTime().map({ $0 > stopAt }) ?? true,
+               let latest = lastUseful.values.max(), latest < replicas[r].now {
+                break
+            }
             let report = try replicas[r].engine.step(now: Instant(seconds: replicas[r].now))
             iterations += 1
             if report.isIdle {
@@ -156,6 +169,7 @@ public final class Simulator {
             replicas[r].now = report.finishedAt.seconds
             for record in report.finished {
                 records.append(record)
+                if options.stopsWhenNothingCanCount { lastUseful[record.request.id] = nil }
                 router.didFinish(
                     RoutingRequest(record.request), at: replicas[r].endpoint,
                     outputTokenCount: record.timeline.outputTokenCount, now: report.finishedAt)
@@ -182,7 +196,8 @@ public final class Simulator {
             simulatedSeconds: replicas.map(\.now).max() ?? 0,
             unfinishedCount: unfinishedCount + arrivals.unreleasedCallCount,
             unreleasedCallCount: arrivals.unreleasedCallCount, callCount: workload.callCount,
-            shedCount: shedCount
+            shedCount: shedCount,
+            workflowCallCounts: plan.workflowCallCounts
         )
     }
 
@@ -208,6 +223,14 @@ public final class Simulator {
         timeline.finishReason = reason
         return RequestRecord(request: request, timeline: timeline)
     }
+
+    /// The last instant at which `request` could still earn goodput: its last true token's due
+    /// time (latency), its deadline, or its workflow's.
+    private func lastUsefulInstant(of request: Request) -> Double {
+        let due = request.slo.dueSchedule(arrivedAt: request.arrivedAt)
+        let length = plan.outputTokenCount[request.id] ?? request.maxOutputTokens
+        return due.dueSeconds(max(0, length - 1)) + GoodputAccountant.tolerance
+    }
 }
 
 /// The outcome of one replay.
@@ -225,4 +248,6 @@ public struct SimulationResult: Sendable {
     public var callCount: Int
     /// Calls the router shed (429): recorded with finish reason `.shed`, failed in goodput.
     public var shedCount: Int = 0
+    /// True calls per workflow: what a workflow's verdict needs to see.
+    public var workflowCallCounts: [WorkflowID: Int] = [:]
 }

@@ -20,12 +20,16 @@ public struct TracedWorkflow: Sendable {
     public var deadline: Duration
     /// SLO tier (1 is the tightest) the deadline was scaled by.
     public var tier: Int
+    /// `max_tokens` each call is sent with (raised to a call's true length if that is longer);
+    /// nil: `PaperMix.maxOutputTokensFloor`, large enough never to cut a traced length.
+    public var maxOutputTokens: Int?
 
-    public init(spec: WorkflowSpec, arrivedAt: Instant, deadline: Duration, tier: Int) {
+    public init(spec: WorkflowSpec, arrivedAt: Instant, deadline: Duration, tier: Int, maxOutputTokens: Int? = nil) {
         self.spec = spec
         self.arrivedAt = arrivedAt
         self.deadline = deadline
         self.tier = tier
+        self.maxOutputTokens = maxOutputTokens
     }
 }
 

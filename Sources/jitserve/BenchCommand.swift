@@ -12,6 +12,8 @@ struct BenchCommand: AsyncParsableCommand {
             BenchRouterCommand.self,
             BenchSimulatorCommand.self,
             BenchSchedulerCommand.self,
+            BenchMatrixCommand.self,
+            BenchAnatomyCommand.self,
             BenchPredictorCommand.self,
             BenchLatencyModelCommand.self,
             BenchCPUCommand.self,

@@ -24,14 +24,17 @@ struct BenchPaperCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Recipe: paper (paper-mix workload, rates 0.5–4, 600 s, seeds 1–3).")
+    @Option(help: ArgumentHelp(
+        "Recipe: \(BenchRecipe.spellings).",
+        discussion: BenchRecipe.allCases.map(\.summary).joined(separator: "; ")
+            + ". A recipe's engine settings yield to --max-num-seqs / --preemption when given."))
     var recipe = "paper"
 
     @Option(help: "Workload instead of the recipe's (e.g. azure-conv, rescaled to each rate).")
     var workload: String?
 
-    @Option(help: "Comma-separated arrival rates (req/s).")
-    var rps = "0.5,1,2,3,4"
+    @Option(help: "Comma-separated arrival rates (req/s; a workflow counts once). Default: the recipe's.")
+    var rps: String?
 
     @Option(help: "Arrival window in seconds.")
     var duration = 600.0
@@ -63,8 +66,13 @@ struct BenchPaperCommand: ParsableCommand {
     @Option(help: "Write one JSON line per request of every run (schema in the README; `run` names the run) to this file.")
     var requestsOut: String?
 
+    @Flag(help: "Also print the reference artifact's weighted token goodput (prefill 1 : decode 8); the artifact recipe always does.")
+    var weightedGoodput = false
+
     func validate() throws {
-        guard recipe == "paper" else { throw ValidationError("unknown --recipe '\(recipe)'; valid: paper") }
+        guard BenchRecipe(rawValue: recipe) != nil else {
+            throw ValidationError("unknown --recipe '\(recipe)'; valid: \(BenchRecipe.spellings)")
+        }
         guard !(try rates()).isEmpty else { throw ValidationError("--rps needs at least one rate") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -74,8 +82,19 @@ struct BenchPaperCommand: ParsableCommand {
         for name in policyNames() { _ = try SchedulerCatalog.make(name) }
     }
 
+    /// The chosen recipe (validated).
+    var chosenRecipe: BenchRecipe { BenchRecipe(rawValue: recipe) ?? .paper }
+
+    /// The engine every run uses: the engine options, with the recipe's settings where the
+    /// user gave none.
+    func engineConfiguration() -> EngineConfiguration {
+        chosenRecipe.engine(engine.configuration(), given: { option in
+            option == "--max-num-seqs" ? engine.maxNumSeqs != nil : BenchRecipe.commandLineGives(option)
+        })
+    }
+
     func rates() throws -> [Double] {
-        try rps.split(separator: ",").map {
+        try (rps ?? chosenRecipe.defaultRates).split(separator: ",").map {
             guard let v = Double($0.trimmingCharacters(in: .whitespaces)), v > 0 else {
                 throw ValidationError("--rps: '\($0)' is not a positive number")
             }
@@ -98,7 +117,8 @@ struct BenchPaperCommand: ParsableCommand {
         let profile = try hardware.profile()
         let lengths = try self.lengths.lengths(servedModel: hardware.model.simulatedModel)
         let names = policyNames()
-        let workloadName = workload ?? "paper-mix"
+        let workloadName = workload ?? chosenRecipe.workload
+        let engine = engineConfiguration()
         var cases: [(rate: Double, seed: UInt64, workload: Workload)] = []
         for rate in try rates() {
             for seed in try seedList() {
@@ -108,11 +128,12 @@ struct BenchPaperCommand: ParsableCommand {
         }
         let routers: [String?] = replay.routerNames().isEmpty ? [nil] : replay.routerNames()
         let jobs = cases.flatMap { c in routers.flatMap { router in names.map { (c, $0, router) } } }
-        Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(routers.count) router(s) × \(cases.count) rate/seed cases) on \(profile.name), \(self.jobs) at a time")
+        Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(routers.count) router(s) × \(cases.count) rate/seed cases) of \(workloadName) "
+            + "on \(profile.name), max_num_seqs \(engine.maxRunning), \(engine.preemptionMode.rawValue) preemption, \(self.jobs) at a time")
         let started = ContinuousClock.now
         let requestLog = try requestsOut.map { try RequestLogFile(path: $0) }
         var runner = BenchRunner(
-            profile: profile, lengths: lengths, engine: engine.configuration(), drain: replay.drain,
+            profile: profile, lengths: lengths, engine: engine, drain: replay.drain,
             scrapeInterval: replay.scrapeInterval, parallelism: self.jobs, requestLog: requestLog)
         let runs: [SimulationSummary]
         do {
@@ -136,7 +157,7 @@ struct BenchPaperCommand: ParsableCommand {
                                      runs: runs, replicaSearch: searches)
         Console.error(String(format: "bench: done in %.1f s", (ContinuousClock.now - started).seconds))
         if replay.routerNames().isEmpty {
-            print(BenchTable.render(result))
+            print(BenchTable.render(result, weighted: weightedGoodput || chosenRecipe.showsWeightedGoodput))
         } else {
             print(RouterGridTable.render(runs, title: "\(result.recipe) on \(profile.name)"))
             if !searches.isEmpty { print("\n" + BenchTable.replicaSearch(searches).joined(separator: "\n")) }
@@ -157,7 +178,7 @@ struct BenchPaperCommand: ParsableCommand {
         names: [String], routers: [String?], target: Double, rate: Double, runner: BenchRunner
     ) throws -> [ReplicaSearchResult] {
         let seed = try seedList().first ?? 1
-        let built = try WorkloadCatalog.make(name: workload ?? "paper-mix", rps: rate, duration: .seconds(duration), seed: seed)
+        let built = try WorkloadCatalog.make(name: workload ?? chosenRecipe.workload, rps: rate, duration: .seconds(duration), seed: seed)
         Console.error("replica search: replaying each of the workload's units alone on an idle replica")
         let feasibility = try runner.idleFeasibility(of: built)
         Console.error(String(format: "replica search: %d of %d units meet their SLO alone", feasibility.feasible.count, feasibility.unitCount))

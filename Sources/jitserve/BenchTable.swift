@@ -3,7 +3,8 @@ import JITServeSimulation
 
 /// The side-by-side text table `jitserve bench` prints.
 enum BenchTable {
-    static func render(_ report: BenchmarkReport) -> String {
+    /// - Parameter weighted: also print the reference artifact's weighted token goodput.
+    static func render(_ report: BenchmarkReport, weighted: Bool = false) -> String {
         let names = report.schedulers
         let width = (names.map(\.count).max() ?? 10) + 2
         func cell(_ s: String, _ width: Int = 10) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
@@ -29,6 +30,12 @@ enum BenchTable {
         var lines = table("token goodput (tok/s, mean over seeds)", format: "%.1f") { $0.tokenGoodput }
         lines.append("")
         lines += table("request goodput (SLOs met per second; a workflow counts once)", format: "%.3f") { $0.requestGoodput }
+        if weighted {
+            lines.append("")
+            lines += table("weighted token goodput (artifact's evaluator: prefill 1 : decode 8, tok/s)", format: "%.0f") {
+                $0.weightedTokenGoodput
+            }
+        }
         lines.append("")
         lines.append("SLO attainment (%, mean over seeds) per kind")
         let kinds = Array(Set(report.runs.flatMap { $0.byKind.keys })).sorted()

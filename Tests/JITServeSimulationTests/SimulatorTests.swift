@@ -97,3 +97,35 @@ private struct FixedGuess: OutputLengthPredictor {
         }
     }
 }
+
+@Suite struct SimulatorEarlyStopTests {
+    /// 600 requests in 3 s, each due 15 s after it arrives: the first ones make it, most cannot,
+    /// so a run may stop long before they all finish.
+    private func overload() -> Workload {
+        let requests = (0..<600).map { i in
+            TracedRequest(request: Request(id: RequestID(UInt64(i + 1)), arrivedAt: Instant(seconds: Double(i) * 0.005),
+                                           promptTokenCount: 300, maxOutputTokens: 4096, slo: .deadline(ttlt: .seconds(15))),
+                          outputTokenCount: 100 + i % 200)
+        }
+        return Workload(name: "overload", requests: requests, workflows: [], duration: .seconds(3))
+    }
+
+    private func run(stopping: Bool) throws -> SimulationResult {
+        let profile = try HardwareProfile.named(model: "llama-3.1-8b", gpu: "a100")
+        let scheduler = try SchedulerCatalog.make("vllm")
+        return try Simulator(
+            workload: overload(), makeExecutor: { SimulatedExecutor(profile: profile) },
+            makeEngine: { executor, _ in EngineCore(executor: executor, scheduler: scheduler, lengthPredictor: FixedGuess()) },
+            options: .init(stopsWhenNothingCanCount: stopping)
+        ).run()
+    }
+
+    @Test func stoppingWhenNothingCanCountKeepsGoodputAndAttainment() throws {
+        let full = try run(stopping: false)
+        let early = try run(stopping: true)
+        #expect(early.simulatedSeconds < full.simulatedSeconds)
+        #expect(early.report.overall.tokenGoodput == full.report.overall.tokenGoodput)
+        #expect(early.report.overall.sloAttainment == full.report.overall.sloAttainment)
+        #expect(full.report.overall.tokenGoodput > 0)
+    }
+}

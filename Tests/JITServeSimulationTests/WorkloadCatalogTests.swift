@@ -71,7 +71,7 @@ import Testing
         for seconds in [0.0, -5] {
             #expect(optionNamed { try WorkloadCatalog.make(name: "azure-conv", duration: .seconds(seconds)) } == "--duration")
         }
-        #expect("\(SimulationError.unknownWorkload(name: "x", valid: WorkloadCatalog.names))".contains("paper-mix, azure-conv, azure-code"))
+        #expect("\(SimulationError.unknownWorkload(name: "x", valid: WorkloadCatalog.names))".contains("paper-mix, artifact, azure-conv, azure-code"))
     }
 
     @Test func aTraceWithoutASpanCannotBeRescaled() throws {

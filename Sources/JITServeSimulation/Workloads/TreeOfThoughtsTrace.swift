@@ -55,6 +55,38 @@ public enum TreeOfThoughtsTrace {
     }
 
     static func parse(_ table: CSVTable) throws -> [WorkflowSpec] {
+        try parseTasks(table).map { task in
+            WorkflowSpec(id: WorkflowID(UInt64(task.id)), application: application,
+                         stages: task.stages.map { WorkflowSpec.Stage(calls: $0.calls) })
+        }
+    }
+
+    /// One task's calls by kind: what a recipe that keeps ToT's call sizes but not its search
+    /// breadth (the reference artifact's 3 thoughts × 2 rounds) draws from.
+    public struct TaskCalls: Sendable {
+        public var id: Int
+        /// Calls that propose next thoughts (the "generate" calls).
+        public var propose: [WorkflowSpec.Call]
+        /// Calls that value candidate thoughts.
+        public var value: [WorkflowSpec.Call]
+
+        public init(id: Int, propose: [WorkflowSpec.Call], value: [WorkflowSpec.Call]) {
+            self.id = id
+            self.propose = propose
+            self.value = value
+        }
+    }
+
+    /// Every task's propose and value calls, with the per-call lengths `load` gives them.
+    public static func loadCalls(path: String) throws -> [TaskCalls] {
+        try parseTasks(CSVTable.load(path: path)).map { task in
+            TaskCalls(id: task.id, propose: task.stages.filter { !$0.isValue }.flatMap(\.calls),
+                      value: task.stages.filter(\.isValue).flatMap(\.calls))
+        }
+    }
+
+    /// Tasks in file order, each as its non-empty stages (propose or value) with per-call lengths.
+    private static func parseTasks(_ table: CSVTable) throws -> [(id: Int, stages: [(isValue: Bool, calls: [WorkflowSpec.Call])])] {
         let taskColumn = try table.column("task_idx")
         let stepColumn = try table.column("step")
         let proposeColumn = try table.column("n_propose_calls")
@@ -107,16 +139,16 @@ public enum TreeOfThoughtsTrace {
                 $0 ? promptWeights.value : promptWeights.propose })
             let completions = apportion(task.completionTokens, weights: flat.map {
                 $0 ? completionWeights.value : completionWeights.propose })
-            var stages: [WorkflowSpec.Stage] = []
+            var stages: [(isValue: Bool, calls: [WorkflowSpec.Call])] = []
             var next = 0
             for kind in kinds {
                 let calls = (next..<(next + kind.count)).map {
                     WorkflowSpec.Call(promptTokenCount: prompts[$0], outputTokenCount: completions[$0])
                 }
-                stages.append(WorkflowSpec.Stage(calls: calls))
+                stages.append((kind.isValue, calls))
                 next += kind.count
             }
-            return WorkflowSpec(id: WorkflowID(UInt64(task.id)), application: application, stages: stages)
+            return (task.id, stages)
         }
     }
 

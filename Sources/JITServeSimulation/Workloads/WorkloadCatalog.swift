@@ -1,17 +1,19 @@
 import Foundation
 import JITServeCore
 
-/// Builds a workload by its CLI name: `paper-mix`, `azure-conv`, `azure-code`, or the path of a
+/// Builds a workload by its CLI name: `paper-mix`, `artifact`, `azure-conv`, `azure-code`, or the path of a
 /// trace CSV (Azure 2023 or vidur schema, detected from the header).
 public enum WorkloadCatalog {
     /// The built-in names, in the order help text lists them.
-    public static let names = ["paper-mix", "azure-conv", "azure-code"]
+    public static let names = ["paper-mix", "artifact", "azure-conv", "azure-code"]
 
     /// `paper-mix` without `--rps` / `--duration`. Half a workflow-inclusive arrival per second
     /// already asks about 19k prompt and 2.3k output tokens per second of one replica (MetaGPT
     /// calls dominate), so a sweep starts well below 1.
     public static let defaultPaperMixRate = 0.5
     public static let defaultPaperMixDuration = Duration.seconds(600)
+    /// `artifact` without `--rps`: the low end of the reference artifact's 2–6 req/s sweep.
+    public static let defaultArtifactRate = 2.0
 
     /// - Parameters:
     ///   - name: a built-in name or a trace file path.
@@ -32,6 +34,11 @@ public enum WorkloadCatalog {
         case "paper-mix":
             return try PaperMix(
                 rate: rps ?? defaultPaperMixRate, duration: duration ?? defaultPaperMixDuration, seed: seed,
+                sources: .bundled()
+            ).make()
+        case "artifact":
+            return try ArtifactMix(
+                rate: rps ?? defaultArtifactRate, duration: duration ?? defaultPaperMixDuration, seed: seed,
                 sources: .bundled()
             ).make()
         case "azure-conv":

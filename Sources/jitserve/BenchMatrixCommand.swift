@@ -1,0 +1,129 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import JITServeCore
+import JITServeEngine
+import JITServePrediction
+import JITServeScheduling
+import JITServeSetup
+import JITServeSimulation
+
+/// `jitserve bench matrix`: every policy on a grid of engine settings, hardware, workloads and
+/// loads, with jitserve's standing per cell, worst cells first.
+struct BenchMatrixCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "matrix",
+        abstract: "Every policy on a grid: batch cap × preemption × hardware × workload × load; worst cells first.",
+        discussion: """
+            The full grid is max_num_seqs {32, 64, 256} × preemption {recompute, swap} × \
+            {llama-3.1-8b@a100, llama-3.1-8b@h100, llama-3-70b@a100×4} × {paper-mix, artifact, \
+            azure-conv, azure-code} × load {½, 1, 2}× the rate that saturates that cell's replica \
+            (from the workload's tokens per arrival and the latency model's decode and prefill rates): \
+            216 cells. Each cell's workload is built once and replayed by every policy; cells run \
+            in parallel. --quick runs 12 cells that still cover every value of every axis and every \
+            (workload, load) pair. Prints per cell jitserve ÷ best baseline and ÷ jitserve-oracle, \
+            worst first; --json and --report DIR write every run.
+            """
+    )
+
+    @Flag(help: "Run the 12-cell subset that covers every axis value.")
+    var quick = false
+
+    @Option(help: "Comma-separated policies (default: the bench list).")
+    var schedulers = SchedulerCatalog.benchmarkNames.joined(separator: ",")
+
+    @Option(help: "Arrival window per cell, seconds.")
+    var duration = 300.0
+
+    @Option(help: "Seed of every cell's workload.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Token budget per iteration (max_num_batched_tokens).")
+    var maxBatchedTokens = 2048
+
+    @Option(help: "Seconds after the arrival window that requests may still finish.")
+    var drain = 600.0
+
+    @Option(help: "Simulations run in parallel (default: cores).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Write the whole matrix as JSON to this path.")
+    var json: String?
+
+    @Option(help: "Write an HTML report (index.html, ratios.svg, matrix.json) into this directory.")
+    var report: String?
+
+    @OptionGroup var lengths: PredictorOptions
+
+    @Flag(help: "Print the cells and their rates without simulating.")
+    var dryRun = false
+
+    func validate() throws {
+        guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be a positive number of seconds") }
+        guard drain >= 0 else { throw ValidationError("--drain must not be negative") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard maxBatchedTokens > 0 else { throw ValidationError("--max-batched-tokens must be positive") }
+        for name in policyNames() { _ = try SchedulerCatalog.make(name) }
+        guard policyNames().contains("jitserve") else { throw ValidationError("--schedulers must include jitserve") }
+    }
+
+    func policyNames() -> [String] { schedulers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+    func run() throws {
+        let started = ContinuousClock.now
+        let cells = quick ? BenchmarkMatrix.quickCells : BenchmarkMatrix.full.cells
+        let planned = try plan(cells)
+        let names = policyNames()
+        Console.error(String(format: "matrix: %d cells × %d policies = %d simulations of %.0f s windows, %d at a time (planned in %.1f s)",
+                             planned.count, names.count, planned.count * names.count, duration, jobs,
+                             (ContinuousClock.now - started).seconds))
+        if dryRun {
+            for p in planned {
+                print(p.cell.label.padding(toLength: 60, withPad: " ", startingAt: 0)
+                      + String(format: " saturates at %.3f req/s → %.3f req/s", p.saturation.saturatingRate, p.rate))
+            }
+            return
+        }
+        let runner = MatrixRunner(cells: planned, policies: names, lengths: try lengths.lengths(servedModel: "llama-3.1-8b"), duration: duration,
+                                  seed: seed, maxBatchedTokens: maxBatchedTokens, drain: drain, parallelism: jobs)
+        let (results, cpu) = try runner.run()
+        let matrix = MatrixReport(durationSeconds: duration, seed: seed, policies: names, cells: results)
+        Console.error(String(format: "matrix: done in %.1f min wall; simulations took %.1f min of CPU (%.1f min on %d idle cores)",
+                             (ContinuousClock.now - started).seconds / 60, cpu / 60, cpu / 60 / Double(jobs), jobs))
+        print(matrix.table(limit: quick ? nil : 40))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try Console.write(try encoder.encode(matrix), to: json)
+        }
+        if let report {
+            try matrix.write(to: report)
+            Console.error("matrix: report written to \(report)/index.html")
+        }
+    }
+
+    /// Each cell with its saturating rate and the rate it replays; one estimate per
+    /// (hardware, batch cap, workload), from that workload's demand per arrival.
+    func plan(_ cells: [BenchmarkMatrix.Cell]) throws -> [MatrixRunner.PlannedCell] {
+        var estimates: [String: SaturationEstimate] = [:]
+        var samples: [String: Workload] = [:]
+        return try cells.map { cell in
+            if estimates[cell.demandKey] == nil {
+                if samples[cell.workload] == nil {
+                    // The per-arrival demand does not depend on the rate; a fixed one keeps it one draw.
+                    samples[cell.workload] = try WorkloadCatalog.make(name: cell.workload, rps: 2, duration: .seconds(max(duration, 600)), seed: seed)
+                }
+                let profile = try HardwareProfile.named(model: cell.model, gpu: cell.gpu)
+                estimates[cell.demandKey] = SaturationEstimate(
+                    workload: samples[cell.workload]!, profile: profile, engine: engine(for: cell))
+            }
+            let saturation = estimates[cell.demandKey]!
+            return MatrixRunner.PlannedCell(cell: cell, saturation: saturation, rate: cell.loadMultiple * saturation.saturatingRate)
+        }
+    }
+
+    func engine(for cell: BenchmarkMatrix.Cell) -> EngineConfiguration {
+        EngineConfiguration(maxBatchedTokens: maxBatchedTokens, maxRunning: cell.maxRunning,
+                            preemptionMode: PreemptionMode(rawValue: cell.preemption) ?? .recompute)
+    }
+}
