@@ -37,10 +37,11 @@ fuzz() {
     mkdir -p "$corpus" "$crashes"
     echo "== fuzzing $name for ${seconds}s" >&2
     # Swift's own backtracer would hold the process after a crash; libFuzzer reports it instead.
+    local status=0
     SWIFT_BACKTRACE=enable=no "$bin" -max_total_time="$seconds" -timeout=10 -malloc_limit_mb=512 \
         -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$crashes/" \
-        "$corpus" "$root/Fuzz/Corpus/$name" 2>&1 | tee "$scratch/$name.log" | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY|Done)" || true
-    local status=${PIPESTATUS[0]}
+        "$corpus" "$root/Fuzz/Corpus/$name" > "$scratch/$name.log" 2>&1 || status=$?
+    grep -E "^(Done|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)" "$scratch/$name.log" || true
     if [ "$status" -ne 0 ]; then
         echo "fuzz.sh: $name FAILED (exit $status); input saved under $crashes; log: $scratch/$name.log" >&2
         return "$status"
