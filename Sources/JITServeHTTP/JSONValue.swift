@@ -1,3 +1,5 @@
+import JITServeCore
+
 /// A JSON document, parsed by hand so that every type error can name its field, and written by
 /// hand so that a streamed token costs one small string build (no Foundation in this module).
 public enum JSONValue: Equatable, Sendable {
@@ -77,33 +79,9 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
-    /// Writes `s` as a JSON string literal, escaping quotes, backslashes and control characters.
+    /// Writes `s` as a JSON string literal (`JSONStringLiteral`, shared with the load generator).
     public static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        var needsEscape = false
-        for byte in s.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-            needsEscape = true
-            break
-        }
-        guard needsEscape else {
-            out += s
-            out += "\""
-            return
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        JSONStringLiteral.write(s, into: &out)
     }
 }
 

@@ -1,3 +1,5 @@
+import JITServeCore
+
 /// A request body written as JSON text, field by field, in the order given (no Foundation
 /// encoder: bodies are built for every call of a run).
 struct JSONText {
@@ -27,21 +29,9 @@ struct JSONText {
 
     /// `value` as a JSON string literal.
     static func quoted(_ value: String) -> String {
-        var out = "\""
+        var out = ""
         out.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONStringLiteral.write(value, into: &out)
+        return out
     }
 }
