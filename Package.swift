@@ -26,6 +26,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        // The ext_proc endpoint picker (`jitserve route --ext-proc`): gRPC over HTTP/2 with the
+        // code generated once by scripts/generate_ext_proc.sh and committed.
+        // Already built for Hummingbird; named so the gateway's client to its replicas can use it.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
     ],
     targets: [
         .target(name: "JITServeCore", swiftSettings: optimised),
@@ -72,11 +80,31 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // `jitserve route`: the transport around a JITServeRouter policy — endpoint discovery and
+        // /metrics scraping, Envoy's ext_proc endpoint picker over gRPC, and a plain HTTP reverse
+        // proxy. Kept apart so JITServeRouter stays free of gRPC and NIO (DESIGN §2).
+        .target(
+            name: "JITServeGateway",
+            dependencies: [
+                "JITServeCore", "JITServeRouter", "JITServeHTTP",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["Generated/README.md"]
+        ),
         .executableTarget(
             name: "jitserve",
             dependencies: [
                 "JITServeCore", "JITServePrediction", "JITServeScheduling", "JITServeEngine",
                 "JITServeSetup", "JITServeSimulation", "JITServeCPU", "JITServeHTTP", "JITServeRouter",
+                "JITServeGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,6 +120,10 @@ let package = Package(
         .testTarget(name: "JITServeCPUTests", dependencies: ["JITServeCPU"]),
         .testTarget(name: "JITServeHTTPTests", dependencies: ["JITServeHTTP"]),
         .testTarget(name: "JITServeRouterTests", dependencies: ["JITServeRouter"]),
+        .testTarget(
+            name: "JITServeGatewayTests",
+            dependencies: ["JITServeGateway", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         // The command-line tool's own wiring (serve and simulate build the same JITServe).
         .testTarget(name: "jitserveTests", dependencies: ["jitserve"]),
     ]

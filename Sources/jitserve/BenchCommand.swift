@@ -16,6 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchLatencyModelCommand.self,
             BenchCPUCommand.self,
             BenchHTTPCommand.self,
+            BenchRouteCommand.self,
         ],
         // `jitserve bench --recipe paper …` runs the paper's evaluation.
         defaultSubcommand: BenchPaperCommand.self
