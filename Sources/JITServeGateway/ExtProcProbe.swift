@@ -109,10 +109,15 @@ public struct ExtProcProbe: Sendable {
             for await _ in done { break }
         }, onResponse: { response in
             defer { finish.finish() }
-            for try await message in response.messages {
-                if let answer = Self.answer(message, started: started) { return answer }
+            // Once answered, close the request side (as Envoy does when the request is done) and
+            // let the picker end the stream with its status, rather than cancel it mid-flight.
+            var found: Answer?
+            for try await message in response.messages where found == nil {
+                found = Self.answer(message, started: started)
+                if found != nil { finish.finish() }
             }
-            throw RPCError(code: .unavailable, message: "the picker closed the stream without an answer")
+            guard let found else { throw RPCError(code: .unavailable, message: "the picker closed the stream without an answer") }
+            return found
         })
     }
 
