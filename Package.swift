@@ -31,6 +31,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         // Already built for Hummingbird; named here for the load generator's HTTP client.
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // The ext_proc endpoint picker (`jitserve route --ext-proc`): gRPC over HTTP/2 with the
+        // code generated once by scripts/generate_ext_proc.sh and committed.
+        // Already built for Hummingbird; named so the gateway's client to its replicas can use it.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
     ],
     targets: [
         .target(name: "JITServeCore", swiftSettings: optimised),
@@ -90,6 +98,24 @@ let package = Package(
         .target(
             name: "JITServeLoad",
             dependencies: ["JITServeCore", "JITServeSimulation", "JITServeHTTPClient"]
+        // `jitserve route`: the transport around a JITServeRouter policy — endpoint discovery and
+        // /metrics scraping, Envoy's ext_proc endpoint picker over gRPC, and a plain HTTP reverse
+        // proxy. Kept apart so JITServeRouter stays free of gRPC and NIO (DESIGN §2).
+        .target(
+            name: "JITServeGateway",
+            dependencies: [
+                "JITServeCore", "JITServeRouter", "JITServeHTTP",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["Generated/README.md"]
         ),
         .executableTarget(
             name: "jitserve",
@@ -97,6 +123,7 @@ let package = Package(
                 "JITServeCore", "JITServePrediction", "JITServeScheduling", "JITServeEngine",
                 "JITServeSetup", "JITServeSimulation", "JITServeCPU", "JITServeHTTP", "JITServeRouter",
                 "JITServeHTTPClient", "JITServeLoad",
+                "JITServeGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -114,6 +141,10 @@ let package = Package(
         .testTarget(name: "JITServeRouterTests", dependencies: ["JITServeRouter"]),
         .testTarget(name: "JITServeHTTPClientTests", dependencies: ["JITServeHTTPClient"]),
         .testTarget(name: "JITServeLoadTests", dependencies: ["JITServeLoad"]),
+        .testTarget(
+            name: "JITServeGatewayTests",
+            dependencies: ["JITServeGateway", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         // The command-line tool's own wiring (serve and simulate build the same JITServe).
         .testTarget(name: "jitserveTests", dependencies: ["jitserve"]),
     ]

@@ -26,6 +26,10 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case shuttingDown
     /// The engine failed while serving the request.
     case engineFailure(String)
+    /// A router (`jitserve route`) has no replica ready to take the request.
+    case noReplicaReady(reason: String)
+    /// A router's replicas all failed before answering (refused, closed, or unavailable).
+    case upstreamFailed(String)
 
     /// The HTTP status this error maps to.
     public var status: Int {
@@ -36,7 +40,8 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .bodyTooLarge: 413
         case .overloaded, .sloUnattainable: 429
         case .engineFailure: 500
-        case .notReady, .shuttingDown: 503
+        case .upstreamFailed: 502
+        case .notReady, .shuttingDown, .noReplicaReady: 503
         }
     }
 
@@ -47,8 +52,8 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
             "invalid_request_error"
         case .unauthorized: "authentication_error"
         case .overloaded, .sloUnattainable: "rate_limit_error"
-        case .notReady, .shuttingDown: "service_unavailable"
-        case .engineFailure: "server_error"
+        case .notReady, .shuttingDown, .noReplicaReady: "service_unavailable"
+        case .engineFailure, .upstreamFailed: "server_error"
         }
     }
 
@@ -78,6 +83,8 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notReady: "model_loading"
         case .shuttingDown: "shutting_down"
         case .engineFailure: "engine_failure"
+        case .noReplicaReady: "no_replica_ready"
+        case .upstreamFailed: "upstream_failed"
         }
     }
 
@@ -85,7 +92,7 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     public var retryAfterSeconds: Int? {
         switch self {
         case .overloaded(_, let s), .sloUnattainable(_, let s): s
-        case .notReady, .shuttingDown: 1
+        case .notReady, .shuttingDown, .noReplicaReady: 1
         default: nil
         }
     }
@@ -106,6 +113,8 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notReady: "the model is still loading"
         case .shuttingDown: "the server is shutting down"
         case .engineFailure(let message): "engine failure: \(message)"
+        case .noReplicaReady(let reason): "no replica is ready: \(reason)"
+        case .upstreamFailed(let reason): "no replica could take the request: \(reason)"
         }
     }
 

@@ -21,6 +21,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchLiveCommand.self,
             BenchWorkflowsCommand.self,
             BenchServeCPUCommand.self,
+            BenchRouteCommand.self,
         ],
         // `jitserve bench --recipe paper …` runs the paper's evaluation.
         defaultSubcommand: BenchPaperCommand.self

@@ -19,6 +19,7 @@ struct JITServeCommand: AsyncParsableCommand {
             PredictorCommand.self,
             ModelCommand.self,
             GenerateCommand.self,
+            RouteCommand.self,
         ]
     )
 }

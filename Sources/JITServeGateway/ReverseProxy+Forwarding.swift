@@ -1,0 +1,186 @@
+import Hummingbird
+import JITServeCore
+import JITServeHTTP
+import JITServeRouter
+
+extension ReverseProxy {
+    /// Headers that describe one connection, not the request (RFC 9110 §7.6.1), plus the ones
+    /// the client sets itself.
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
+        "content-length", "proxy-authorization", "proxy-authenticate",
+    ]
+
+    func forward(_ request: Request, path: String) async throws -> Response {
+        var request = request
+        let body = try await collect(&request)
+        let headers = request.headers
+        let lookup: (String) -> String? = { name in headers.first { $0.name.canonicalName == name }?.value }
+        let reading = try reader.read(method: request.method.rawValue, path: path, header: lookup, body: body, now: picker.now())
+        let subset = lookup(GAIEProtocol.subsetKey).map { ExtProcExchange.endpointSet($0.split(separator: ",").map(String.init)) }
+        let (routed, outcome) = await picker.pick(reading.request, isFinalCall: reading.isFinalCall, subset: subset)
+        let order: [String]
+        switch outcome {
+        case .shed(let retryAfter):
+            counters.shed.add(1, ordering: .relaxed)
+            throw JITServeHTTP.HTTPError.sloUnattainable(
+                reason: "no replica can serve this request within its SLO", retryAfterSeconds: ExtProcExchange.seconds(retryAfter))
+        case .noneReady:
+            counters.noneReady.add(1, ordering: .relaxed)
+            throw JITServeHTTP.HTTPError.noReplicaReady(reason: subset == nil ? "no replica's /metrics answered" : "none of the subset is ready")
+        case .route(let endpoints):
+            order = endpoints
+        }
+        let forwardedHeaders = headers.compactMap { field -> (name: String, value: String)? in
+            Self.hopByHop.contains(field.name.canonicalName) ? nil : (field.name.canonicalName, field.value)
+        }
+        let requestBody = request.body
+        if !reading.isStream {
+            // The whole exchange watches the client: one that hangs up while the replica works
+            // closes the connection to it.
+            do {
+                return try await requestBody.consumeWithCancellationOnInboundClose { _ in
+                    let (endpoint, response) = try await open(order, id: routed.id, method: request.method.rawValue, path: path,
+                                                              headers: forwardedHeaders, body: body)
+                    var scanner = UsageScanner()
+                    let bytes: [UInt8]
+                    do {
+                        bytes = try await response.collect(limit: 64 << 20)
+                    } catch {
+                        counters.broken.add(1, ordering: .relaxed)
+                        await picker.finish(routed.id, outputTokenCount: nil)
+                        throw JITServeHTTP.HTTPError.upstreamFailed("replica \(endpoint) cut its response off: \(error)")
+                    }
+                    scanner.scan(bytes)
+                    scanner.finish()
+                    await picker.finish(routed.id, outputTokenCount: scanner.completionTokens)
+                    var fields = Self.responseHeaders(response, endpoint: endpoint)
+                    fields[.connection] = "close"
+                    return Response(status: .init(code: response.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                }
+            } catch is CancellationError {
+                counters.cancelled.add(1, ordering: .relaxed)
+                await picker.finish(routed.id, outputTokenCount: nil)
+                return Response(status: .init(code: 499))
+            }
+        }
+        let (endpoint, response) = try await open(order, id: routed.id, method: request.method.rawValue, path: path,
+                                                  headers: forwardedHeaders, body: body)
+        var fields = Self.responseHeaders(response, endpoint: endpoint)
+        fields[.connection] = "close"
+        let isEventStream = response.header("content-type")?.hasPrefix("text/event-stream") ?? false
+        return Response(
+            status: .init(code: response.status), headers: fields,
+            body: ResponseBody { writer in
+                var scanner = UsageScanner()
+                var cutOff: (any Error)?
+                do {
+                    try await requestBody.consumeWithCancellationOnInboundClose { _ in
+                        var chunks = response.body.makeAsyncIterator()
+                        while true {
+                            // A failure reading the replica (closed, reset, timed out) cuts the
+                            // stream off; one writing to the client means the client went away.
+                            let chunk: UpstreamResponse.Chunk?
+                            do {
+                                chunk = try await chunks.next()
+                            } catch is CancellationError {
+                                throw CancellationError()
+                            } catch {
+                                cutOff = error
+                                break
+                            }
+                            guard let chunk else { break }
+                            scanner.scan(chunk.bytes)
+                            try await writer.write(ByteBuffer(bytes: chunk.bytes))
+                        }
+                        try Task.checkCancellation()
+                    }
+                } catch {
+                    // The client went away (or its connection failed): let the replica know.
+                    response.cancel()
+                    counters.cancelled.add(1, ordering: .relaxed)
+                    await picker.finish(routed.id, outputTokenCount: nil)
+                    throw error
+                }
+                if let cutOff {
+                    counters.broken.add(1, ordering: .relaxed)
+                    await picker.finish(routed.id, outputTokenCount: nil)
+                    if isEventStream {
+                        let error = JITServeHTTP.HTTPError.upstreamFailed("replica \(endpoint) ended the stream early: \(cutOff)")
+                        try await writer.write(ByteBuffer(string: ResponseRenderer.errorFrame(error)))
+                        try await writer.write(ByteBuffer(string: ResponseRenderer.done))
+                    }
+                    try await writer.finish(nil)
+                    return
+                }
+                scanner.finish()
+                await picker.finish(routed.id, outputTokenCount: scanner.completionTokens)
+                try await writer.finish(nil)
+            })
+    }
+
+    /// Opens the exchange on the first endpoint of `order` that answers, moving the request's
+    /// assumed load along; throws `HTTPError.upstreamFailed` when none does.
+    func open(
+        _ order: [String], id: JITServeCore.RequestID, method: String, path: String, headers: [(name: String, value: String)], body: [UInt8]
+    ) async throws -> (endpoint: String, response: UpstreamResponse) {
+        var failures: [String] = []
+        for (attempt, endpoint) in order.enumerated() {
+            if attempt > 0 {
+                counters.retried.add(1, ordering: .relaxed)
+                await picker.served(id, at: endpoint)
+            }
+            do {
+                let address = try EndpointAddress(parsing: endpoint)
+                let response = try await client.send(
+                    UpstreamRequest(method: method, endpoint: address, path: path, headers: headers, body: body),
+                    timeout: requestTimeout)
+                if response.status == 503, attempt + 1 < order.count {
+                    response.cancel()
+                    failures.append("\(endpoint) answered 503")
+                    continue
+                }
+                counters.forwarded.add(1, ordering: .relaxed)
+                return (endpoint, response)
+            } catch let error as GatewayError {
+                switch error {
+                case .connectFailed:
+                    // Down until its next scrape succeeds, so no other request is sent there.
+                    picker.table.markDown(endpoint)
+                case .upstreamClosed(beforeHead: true), .invalidEndpoint:
+                    break
+                default:
+                    counters.upstreamFailed.add(1, ordering: .relaxed)
+                    await picker.finish(id, outputTokenCount: nil)
+                    throw JITServeHTTP.HTTPError.upstreamFailed("\(endpoint): \(error)")
+                }
+                failures.append("\(endpoint): \(error)")
+            }
+        }
+        counters.upstreamFailed.add(1, ordering: .relaxed)
+        await picker.finish(id, outputTokenCount: nil)
+        throw JITServeHTTP.HTTPError.upstreamFailed(failures.joined(separator: "; "))
+    }
+
+    /// The replica's headers minus hop-by-hop ones, plus the one naming it.
+    static func responseHeaders(_ response: UpstreamResponse, endpoint: String) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in response.headers where !hopByHop.contains(name.lowercased()) {
+            if let field = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: field, value: value)) }
+        }
+        if let name = HTTPFields.Element.Name(servedHeader) { fields[name] = endpoint }
+        return fields
+    }
+
+    /// The body, at most `maxBodyBytes` (413 beyond).
+    func collect(_ request: inout Request) async throws(JITServeHTTP.HTTPError) -> [UInt8] {
+        do {
+            let buffer = try await request.collectBody(upTo: maxBodyBytes)
+            return Array(buffer.readableBytesView)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw .bodyTooLarge(limit: maxBodyBytes)
+        } catch {
+            throw .invalidField("body", reason: "could not read the request body: \(error)")
+        }
+    }
+}
