@@ -29,15 +29,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
-        // Already built for Hummingbird; named here for the load generator's HTTP client.
-        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
-        // The ext_proc endpoint picker (`jitserve route --ext-proc`): gRPC over HTTP/2 with the
-        // code generated once by scripts/generate_ext_proc.sh and committed.
-        // Already built for Hummingbird; named so the gateway's client to its replicas can use it.
+        // Already built for Hummingbird; named here for the HTTP client (bench live, the proxy).
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
-        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.0"),
-        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.0"),
-        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.0"),
+        // The ext_proc endpoint picker (`jitserve route --ext-proc`) serves gRPC itself over
+        // plaintext HTTP/2 (h2c) on NIOHTTP2, with the protobuf code generated once by
+        // scripts/generate_ext_proc.sh and committed. grpc-swift's NIO transport was dropped: it
+        // pulls TLS (swift-nio-ssl, swift-crypto, swift-certificates) the in-cluster hop never uses.
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.36.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
     ],
     targets: [
@@ -98,6 +96,7 @@ let package = Package(
         .target(
             name: "JITServeLoad",
             dependencies: ["JITServeCore", "JITServeSimulation", "JITServeHTTPClient"]
+        ),
         // `jitserve route`: the transport around a JITServeRouter policy — endpoint discovery and
         // /metrics scraping, Envoy's ext_proc endpoint picker over gRPC, and a plain HTTP reverse
         // proxy. Kept apart so JITServeRouter stays free of gRPC and NIO (DESIGN §2).
@@ -105,10 +104,9 @@ let package = Package(
             name: "JITServeGateway",
             dependencies: [
                 "JITServeCore", "JITServeRouter", "JITServeHTTP",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                "JITServeHTTPClient",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -122,8 +120,7 @@ let package = Package(
             dependencies: [
                 "JITServeCore", "JITServePrediction", "JITServeScheduling", "JITServeEngine",
                 "JITServeSetup", "JITServeSimulation", "JITServeCPU", "JITServeHTTP", "JITServeRouter",
-                "JITServeHTTPClient", "JITServeLoad",
-                "JITServeGateway",
+                "JITServeHTTPClient", "JITServeLoad", "JITServeGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -143,7 +140,7 @@ let package = Package(
         .testTarget(name: "JITServeLoadTests", dependencies: ["JITServeLoad"]),
         .testTarget(
             name: "JITServeGatewayTests",
-            dependencies: ["JITServeGateway", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["JITServeGateway", "JITServeHTTPClient", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         // The command-line tool's own wiring (serve and simulate build the same JITServe).
         .testTarget(name: "jitserveTests", dependencies: ["jitserve"]),

@@ -10,9 +10,10 @@ files, but each `_pb2` module embeds its serialized FileDescriptorProto. This sc
    `envoy.service.ext_proc.v3.ExternalProcessor` and `grpc.health.v1.Health` (whole top-level
    messages, every field kept, so the wire format is untouched); validation/annotation options
    and the files that only define them are dropped;
-3. writes that FileDescriptorSet and feeds it to `protoc-gen-swift` and
-   `protoc-gen-grpc-swift-2` through protoc's plugin protocol (a CodeGeneratorRequest on stdin),
-   so no `protoc` is needed;
+3. writes that FileDescriptorSet and feeds it to `protoc-gen-swift` through protoc's plugin
+   protocol (a CodeGeneratorRequest on stdin), so no `protoc` is needed. Only the messages are
+   generated: the picker serves the two services with its own small gRPC server
+   (Sources/JITServeGateway/GRPC/), so no grpc-swift service stubs are needed;
 4. writes the generated files into the output folder (everything there is replaced).
 
 Protobuf's well-known types (google/protobuf/*.proto) are not generated: SwiftProtobuf has them.
@@ -238,7 +239,6 @@ def run_plugin(plugin, files, to_generate, parameter):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--protoc-gen-swift", required=True)
-    parser.add_argument("--protoc-gen-grpc-swift", required=True)
     parser.add_argument("--out", required=True, type=pathlib.Path, help="folder for the generated .swift files")
     parser.add_argument("--descriptor-set", type=pathlib.Path, help="also write the pruned FileDescriptorSet here")
     args = parser.parse_args()
@@ -255,10 +255,6 @@ def main():
 
     outputs = []
     outputs += run_plugin(args.protoc_gen_swift, pruned, to_generate, "Visibility=Internal,FileNaming=PathToUnderscores")
-    services = [p.name for p in pruned if p.service]
-    outputs += run_plugin(
-        args.protoc_gen_grpc_swift, pruned, services,
-        "Visibility=Internal,FileNaming=PathToUnderscores,Server=true,Client=true")
 
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*.swift"):

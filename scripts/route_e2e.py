@@ -187,6 +187,17 @@ def ext_proc_checks(args, replicas):
         check("ext_proc: unknown health service refused", False)
     except grpc.RpcError as error:
         check("ext_proc: unknown health service is NOT_FOUND", error.code() == grpc.StatusCode.NOT_FOUND, str(error.code()))
+    watch = health.Watch(health_pb2.HealthCheckRequest(service="readiness"), timeout=5)
+    first = next(watch)
+    watch.cancel()
+    check("ext_proc: health Watch streams the readiness status", first.status == health_pb2.HealthCheckResponse.SERVING, str(first))
+    nope = channel.unary_unary("/envoy.service.ext_proc.v3.ExternalProcessor/Nope",
+                               request_serializer=lambda b: b, response_deserializer=lambda b: b)
+    try:
+        nope(b"", timeout=5)
+        check("ext_proc: an unknown method is refused", False)
+    except grpc.RpcError as error:
+        check("ext_proc: an unknown method is UNIMPLEMENTED", error.code() == grpc.StatusCode.UNIMPLEMENTED, str(error.code()))
 
     stub = ext_proc_grpc.ExternalProcessorStub(channel)
     body = json.dumps({"model": "llama-3.1-8b", "messages": [{"role": "user", "content": "Route me."}], "max_tokens": 6}).encode()

@@ -1,7 +1,4 @@
 import Foundation
-import GRPCCore
-import GRPCNIOTransportHTTP2Posix
-import GRPCProtobuf
 import SwiftProtobuf
 
 /// A minimal ext_proc client that plays Envoy for one request at a time — sends its headers and
@@ -52,9 +49,8 @@ public struct ExtProcProbe: Sendable {
 
     /// Sends each request on its own stream over one connection, `concurrency` at a time.
     public func send(_ requests: [Request], concurrency: Int = 1) async throws -> [Answer] {
-        let transport = try HTTP2ClientTransport.Posix(target: .ipv4(address: host, port: port), transportSecurity: .plaintext)
-        return try await withGRPCClient(transport: transport) { client in
-            let service = Envoy_Service_ExtProc_V3_ExternalProcessor.Client(wrapping: client)
+        let connection = try await GRPCClientConnection.connect(host: host, port: port)
+        do {
             var answers = [Answer?](repeating: nil, count: requests.count)
             try await withThrowingTaskGroup(of: (Int, Answer).self) { group in
                 var next = 0
@@ -62,7 +58,7 @@ public struct ExtProcProbe: Sendable {
                     let index = next
                     next += 1
                     let request = requests[index]
-                    group.addTask { (index, try await Self.exchange(request, service: service)) }
+                    group.addTask { (index, try await Self.exchange(request, on: connection)) }
                 }
                 while next < min(max(1, concurrency), requests.count) { start() }
                 while let (index, answer) = try await group.next() {
@@ -70,13 +66,15 @@ public struct ExtProcProbe: Sendable {
                     if next < requests.count { start() }
                 }
             }
+            await connection.close()
             return answers.compactMap { $0 }
+        } catch {
+            await connection.close()
+            throw error
         }
     }
 
-    static func exchange<T: ClientTransport>(
-        _ request: Request, service: Envoy_Service_ExtProc_V3_ExternalProcessor.Client<T>
-    ) async throws -> Answer {
+    static func exchange(_ request: Request, on connection: GRPCClientConnection) async throws -> Answer {
         let started = ContinuousClock.now
         var headersMessage = Envoy_Service_ExtProc_V3_ProcessingRequest()
         var headers = Envoy_Service_ExtProc_V3_HttpHeaders()
@@ -102,23 +100,22 @@ public struct ExtProcProbe: Sendable {
         body.endOfStream = true
         bodyMessage.requestBody = body
         let messages = request.body.isEmpty ? [headersMessage] : [headersMessage, bodyMessage]
-        let (done, finish) = AsyncStream<Void>.makeStream()
-        return try await service.process(requestProducer: { writer in
-            for message in messages { try await writer.write(message) }
-            // Keep the stream open until the answer is in, as Envoy does while the request runs.
-            for await _ in done { break }
-        }, onResponse: { response in
-            defer { finish.finish() }
-            // Once answered, close the request side (as Envoy does when the request is done) and
-            // let the picker end the stream with its status, rather than cancel it mid-flight.
+        return try await connection.call(path: "/\(GAIEProtocol.extProcService)/Process") { call in
+            // Send everything, keeping the stream open until the answer is in (as Envoy does
+            // while the request runs); once answered, close the request side, as Envoy does
+            // when the request is done, and let the picker end the stream with its status.
+            for message in messages { try await call.send(message) }
             var found: Answer?
-            for try await message in response.messages where found == nil {
+            while found == nil, let message = try await call.next(Envoy_Service_ExtProc_V3_ProcessingResponse.self) {
                 found = Self.answer(message, started: started)
-                if found != nil { finish.finish() }
             }
-            guard let found else { throw RPCError(code: .unavailable, message: "the picker closed the stream without an answer") }
+            guard let found else {
+                throw GatewayError.rpcFailed(.unavailable, message: "the picker closed the stream without an answer")
+            }
+            try await call.closeRequests()
+            while try await call.next(Envoy_Service_ExtProc_V3_ProcessingResponse.self) != nil {}
             return found
-        })
+        }
     }
 
     /// The answer a response carries, if it is the decision (not a bare "continue").

@@ -1,6 +1,3 @@
-import GRPCCore
-import GRPCNIOTransportHTTP2Posix
-
 /// The ext_proc endpoint picker's gRPC server (`jitserve route --ext-proc PORT`): Envoy's
 /// External Processing service and gRPC health on one plaintext HTTP/2 port (an in-cluster hop
 /// from the gateway, as GAIE deploys its picker).
@@ -20,34 +17,21 @@ public struct ExtProcServer: Sendable {
         self.maxBodyBytes = maxBodyBytes
     }
 
+    /// The calls served: ext_proc `Process` and health `Check`/`Watch`/`List`.
+    var router: GRPCCallRouter {
+        var router = GRPCCallRouter()
+        router.register(
+            service: ExtProcHandler.service, method: ExtProcHandler.method,
+            ExtProcHandler(picker: picker, reader: reader, maxBodyBytes: maxBodyBytes))
+        HealthHandler(table: picker.table).register(in: &router)
+        return router
+    }
+
     /// Serves until the task is cancelled; `onListening` gets the bound port (useful with port 0).
     /// - Throws: `GatewayError.listenFailed` when the port cannot be bound.
     public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        let address: GRPCNIOTransportHTTP2Posix.SocketAddress =
-            host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
-        let transport = HTTP2ServerTransport.Posix(address: address, transportSecurity: .plaintext)
-        let server = GRPCServer(
-            transport: transport,
-            services: [
-                ExternalProcessorService(picker: picker, reader: reader, maxBodyBytes: maxBodyBytes),
-                PickerHealthService(table: picker.table),
-            ])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            group.addTask {
-                do {
-                    let bound = try await transport.listeningAddress
-                    onListening(bound.ipv4?.port ?? bound.ipv6?.port ?? port)
-                } catch {
-                    throw GatewayError.listenFailed(address: "\(host):\(port)", reason: "\(error)")
-                }
-            }
-            try await withTaskCancellationHandler {
-                try await group.next()
-                try await group.next()
-            } onCancel: {
-                server.beginGracefulShutdown()
-            }
-        }
+        // A body chunk message carries at most the body limit plus its envelope.
+        let server = GRPCServer(router: router, host: host, port: port, maxMessageBytes: maxBodyBytes + (64 << 10))
+        try await server.run(onListening: onListening)
     }
 }

@@ -11,18 +11,16 @@ public enum GatewayError: Error, Equatable, Sendable, CustomStringConvertible {
     case noEndpoints(source: String)
     /// A listener could not be started.
     case listenFailed(address: String, reason: String)
-    /// No connection to a replica could be made (refused, unreachable, timed out): nothing
-    /// reached it, so the request may go to a fallback.
+    /// No connection to the picker's gRPC server could be made (the probe's error; the proxy's
+    /// connections to replicas fail with the HTTP client's own errors).
     case connectFailed(endpoint: String, reason: String)
-    /// The replica closed the connection before its response head (`beforeHead`) or before the
-    /// response's end.
-    case upstreamClosed(beforeHead: Bool)
-    /// The exchange with a replica outlived its limit; the connection was closed.
-    case upstreamTimedOut(Duration)
-    /// A replica's response body was larger than the gateway reads (a `/metrics` page).
-    case upstreamBodyTooLarge(limit: Int)
     /// A replica answered a scrape with something other than 200.
     case unexpectedStatus(Int, path: String)
+    /// A gRPC call ended with a status other than OK: raised by a handler of the picker's gRPC
+    /// server (sent to the peer as `grpc-status`/`grpc-message`), or read by its probe.
+    case rpcFailed(GRPCStatusCode, message: String)
+    /// The gRPC peer broke the protocol (no `:status 200`, a stream cut mid-message, …).
+    case rpcProtocolViolation(String)
 
     public var description: String {
         switch self {
@@ -31,11 +29,9 @@ public enum GatewayError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noEndpoints(let source): "\(source) names no endpoint"
         case .listenFailed(let address, let reason): "cannot listen on \(address): \(reason)"
         case .connectFailed(let endpoint, let reason): "cannot connect to \(endpoint): \(reason)"
-        case .upstreamClosed(let beforeHead):
-            beforeHead ? "the replica closed the connection before responding" : "the replica closed the connection mid-response"
-        case .upstreamTimedOut(let limit): "no complete response from the replica within \(limit)"
-        case .upstreamBodyTooLarge(let limit): "the replica's response is larger than \(limit) bytes"
         case .unexpectedStatus(let status, let path): "the replica answered \(path) with HTTP \(status)"
+        case .rpcFailed(let code, let message): "gRPC status \(code): \(message)"
+        case .rpcProtocolViolation(let what): "gRPC protocol violation: \(what)"
         }
     }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import JITServeCore
 import JITServeHTTP
+import JITServeHTTPClient
 import JITServeRouter
 
 extension ReverseProxy {
@@ -31,9 +32,10 @@ extension ReverseProxy {
         case .route(let endpoints):
             order = endpoints
         }
+        // One connection per exchange: closing it is how a cancellation reaches the replica.
         let forwardedHeaders = headers.compactMap { field -> (name: String, value: String)? in
             Self.hopByHop.contains(field.name.canonicalName) ? nil : (field.name.canonicalName, field.value)
-        }
+        } + [(name: "Connection", value: "close")]
         let requestBody = request.body
         if !reading.isStream {
             // The whole exchange watches the client: one that hangs up while the replica works
@@ -45,7 +47,7 @@ extension ReverseProxy {
                     var scanner = UsageScanner()
                     let bytes: [UInt8]
                     do {
-                        bytes = try await response.collect(limit: 64 << 20)
+                        bytes = try await response.collect(limit: 64 << 20).bytes
                     } catch {
                         counters.broken.add(1, ordering: .relaxed)
                         await picker.finish(routed.id, outputTokenCount: nil)
@@ -80,7 +82,7 @@ extension ReverseProxy {
                         while true {
                             // A failure reading the replica (closed, reset, timed out) cuts the
                             // stream off; one writing to the client means the client went away.
-                            let chunk: UpstreamResponse.Chunk?
+                            let chunk: HTTPBodyChunk?
                             do {
                                 chunk = try await chunks.next()
                             } catch is CancellationError {
@@ -123,7 +125,7 @@ extension ReverseProxy {
     /// assumed load along; throws `HTTPError.upstreamFailed` when none does.
     func open(
         _ order: [String], id: JITServeCore.RequestID, method: String, path: String, headers: [(name: String, value: String)], body: [UInt8]
-    ) async throws -> (endpoint: String, response: UpstreamResponse) {
+    ) async throws -> (endpoint: String, response: StreamingHTTPResponse) {
         var failures: [String] = []
         for (attempt, endpoint) in order.enumerated() {
             if attempt > 0 {
@@ -133,7 +135,7 @@ extension ReverseProxy {
             do {
                 let address = try EndpointAddress(parsing: endpoint)
                 let response = try await client.send(
-                    UpstreamRequest(method: method, endpoint: address, path: path, headers: headers, body: body),
+                    HTTPClientRequest(method: method, host: address.host, port: address.port, path: path, headers: headers, body: body),
                     timeout: requestTimeout)
                 if response.status == 503, attempt + 1 < order.count {
                     response.cancel()
@@ -143,11 +145,16 @@ extension ReverseProxy {
                 counters.forwarded.add(1, ordering: .relaxed)
                 return (endpoint, response)
             } catch let error as GatewayError {
+                // An endpoint that is not an address: skip it.
+                failures.append("\(endpoint): \(error)")
+            } catch let error as HTTPClientError {
+                // Nothing reached the replica (refused) or it answered nothing (closed before the
+                // head): the request is still unstarted and may go to the next fallback.
                 switch error {
                 case .connectFailed:
                     // Down until its next scrape succeeds, so no other request is sent there.
                     picker.table.markDown(endpoint)
-                case .upstreamClosed(beforeHead: true), .invalidEndpoint:
+                case .connectionClosed(beforeHead: true):
                     break
                 default:
                     counters.upstreamFailed.add(1, ordering: .relaxed)
@@ -163,7 +170,7 @@ extension ReverseProxy {
     }
 
     /// The replica's headers minus hop-by-hop ones, plus the one naming it.
-    static func responseHeaders(_ response: UpstreamResponse, endpoint: String) -> HTTPFields {
+    static func responseHeaders(_ response: StreamingHTTPResponse, endpoint: String) -> HTTPFields {
         var fields = HTTPFields()
         for (name, value) in response.headers where !hopByHop.contains(name.lowercased()) {
             if let field = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: field, value: value)) }

@@ -1,6 +1,7 @@
 import Hummingbird
 import JITServeCore
 import JITServeHTTP
+import JITServeHTTPClient
 import Logging
 
 /// `jitserve route --listen`: an OpenAI-compatible reverse proxy in front of the replicas, with
@@ -15,7 +16,9 @@ import Logging
 public struct ReverseProxy: Sendable {
     public let picker: Picker
     public let reader: RoutingRequestReader
-    public let client: UpstreamClient
+    /// The client to the replicas (one connection per exchange, so closing it is how a
+    /// cancelled request reaches the replica).
+    public let client: any StreamingHTTPClient
     public let host: String
     public let port: Int
     public let maxBodyBytes: Int
@@ -28,7 +31,7 @@ public struct ReverseProxy: Sendable {
     public static let servedHeader = GAIEProtocol.servedKey
 
     public init(
-        picker: Picker, reader: RoutingRequestReader, client: UpstreamClient, host: String = "127.0.0.1", port: Int,
+        picker: Picker, reader: RoutingRequestReader, client: any StreamingHTTPClient, host: String = "127.0.0.1", port: Int,
         maxBodyBytes: Int = 4 << 20, requestTimeout: Duration? = nil
     ) {
         self.picker = picker

@@ -54,7 +54,8 @@ public struct RoutingRequestReader: Sendable {
         let parsed = try GenerationRequest.parse(body, endpoint: endpoint)
         let headerSLO = try SLOSpec.parse(headers: header)
         let slo = try parsed.slo.filling(from: headerSLO).resolve(default: defaultSLO) { name in
-            workflows.start(name, now: now)
+            let entry = workflows.start(name, now: now)
+            return (entry.id, entry.startedAt)
         }
         var isFinal = ["true", "1", "yes"].contains(header(Self.finalCallHeader)?.trimmingWhitespace.lowercased() ?? "")
         if !isFinal, slo.workflowID != nil, case .bool(true)? = (try? JSONValue.parse(body))?["slo"]?["final"] {

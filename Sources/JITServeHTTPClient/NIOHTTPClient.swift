@@ -78,7 +78,8 @@ public final class NIOHTTPClient: StreamingHTTPClient {
             channel.close(promise: nil)
         }
         return StreamingHTTPResponse(
-            status: Int(responseHead.status.code), headers: responseHead.headers.map { ($0.name, $0.value) }, body: body)
+            status: Int(responseHead.status.code), headers: responseHead.headers.map { ($0.name, $0.value) }, body: body,
+            cancel: { channel.close(promise: nil) })
     }
 
     static func nanoseconds(_ d: Duration) -> Int64 {

@@ -40,11 +40,19 @@ public struct StreamingHTTPResponse: Sendable {
     public var headers: [(name: String, value: String)]
     /// The body, chunk by chunk. Stop iterating (or cancel the task) to close the connection.
     public var body: AsyncThrowingStream<HTTPBodyChunk, any Error>
+    /// Closes the connection now (the server sees its client go away): for a caller that
+    /// drops a response without reading it, such as a proxy skipping a replica's 503, or
+    /// whose own client hung up while it waits elsewhere.
+    public let cancel: @Sendable () -> Void
 
-    public init(status: Int, headers: [(name: String, value: String)], body: AsyncThrowingStream<HTTPBodyChunk, any Error>) {
+    public init(
+        status: Int, headers: [(name: String, value: String)], body: AsyncThrowingStream<HTTPBodyChunk, any Error>,
+        cancel: @escaping @Sendable () -> Void = {}
+    ) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.cancel = cancel
     }
 
     /// The first header named `name` (case-insensitive).
@@ -60,7 +68,10 @@ public struct StreamingHTTPResponse: Sendable {
         for try await chunk in body {
             bytes.append(contentsOf: chunk.bytes)
             last = chunk.receivedAt
-            if bytes.count > limit { throw HTTPClientError.bodyTooLarge(limit: limit) }
+            if bytes.count > limit {
+                cancel()
+                throw HTTPClientError.bodyTooLarge(limit: limit)
+            }
         }
         return (bytes, last)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JITServeCore
 import JITServeGateway
+import JITServeHTTPClient
 import JITServeRouter
 import JITServeSetup
 
@@ -64,7 +65,7 @@ struct BenchRouteCommand: AsyncParsableCommand {
         let address = EndpointAddress(host: "127.0.0.1", port: server.port)
         let table = EndpointTable([address])
         let clock = WallClock()
-        let client = UpstreamClient()
+        let client = NIOHTTPClient(connectTimeout: .seconds(2))
         let picker = Picker(router: try RouterBuilder(name: router, lengths: settings).makeRouter(), table: table, clock: clock)
         let reader = RoutingRequestReader(defaultSLO: .latency(ttft: .seconds(10), tbt: .seconds(1)))
         let proxy = ReverseProxy(picker: picker, reader: reader, client: client, host: "127.0.0.1", port: 0)
@@ -87,10 +88,10 @@ struct BenchRouteCommand: AsyncParsableCommand {
         func stream(port: Int) async throws -> [Double] {
             let sent = ContinuousClock.now
             let response = try await client.send(
-                UpstreamRequest(method: "POST", endpoint: EndpointAddress(host: "127.0.0.1", port: port), path: "/v1/completions",
-                                headers: [("content-type", "application/json")], body: body), timeout: .seconds(60))
+                HTTPClientRequest(method: "POST", host: "127.0.0.1", port: port, path: "/v1/completions",
+                                  headers: [("content-type", "application/json")], body: body), timeout: .seconds(60))
             guard response.status == 200 else { throw ValidationError("HTTP \(response.status) from port \(port)") }
-            var decoder = SSEEventSplitter()
+            var decoder = SSEDecoder()
             var delays: [Double] = []
             for try await chunk in response.body {
                 for event in decoder.feed(chunk.bytes) where event.contains("\"text\"") && !event.contains("\"text\":\"\"") {

@@ -4,6 +4,7 @@ import Foundation
 import JITServeCore
 import JITServeGateway
 import JITServeHTTP
+import JITServeHTTPClient
 import JITServeRouter
 import JITServeSetup
 
@@ -118,7 +119,7 @@ struct RouteCommand: AsyncParsableCommand {
         let builder = try RouterBuilder(name: router, lengths: try lengths.lengths(servedModel: servedModel))
         let picker = Picker(router: builder.makeRouter(), table: table, maxEndpoints: maxEndpoints, clock: clock)
         let reader = RoutingRequestReader(defaultSLO: try SLOSpec.parseDefault(defaultSlo), defaultMaxTokens: defaultMaxTokens)
-        let client = UpstreamClient()
+        let client = NIOHTTPClient(connectTimeout: .seconds(2))
         let scraper = MetricsScraper(
             table: table, source: source, fetcher: HTTPMetricsFetcher(client: client),
             interval: .milliseconds(Int64(scrapeIntervalMs.rounded())), timeout: .milliseconds(Int64(scrapeTimeoutMs.rounded())),

@@ -1,5 +1,6 @@
 import Hummingbird
 import JITServeCore
+import JITServeHTTPClient
 import JITServeRouter
 import Synchronization
 import Testing
@@ -42,7 +43,7 @@ import Testing
 
     /// A proxy over `endpoints` (all marked ready, the first least loaded so it is picked first).
     func withProxy(
-        _ endpoints: [String], ready: Bool = true, _ body: (ReverseProxy, Int, UpstreamClient) async throws -> Void
+        _ endpoints: [String], ready: Bool = true, _ body: (ReverseProxy, Int, NIOHTTPClient) async throws -> Void
     ) async throws {
         let table = EndpointTable(try endpoints.map { try EndpointAddress(parsing: $0) })
         for (i, name) in endpoints.enumerated() {
@@ -50,7 +51,7 @@ import Testing
                 endpoint: name, scrapedAt: Instant(seconds: 0), isReady: ready, waitingCount: i * 4, runningCount: 0,
                 kvCacheUsage: 0.1))
         }
-        let client = UpstreamClient()
+        let client = NIOHTTPClient()
         let proxy = ReverseProxy(
             picker: try GatewayFixture.picker(table: table), reader: GatewayFixture.reader, client: client, port: 0)
         let (ports, sink) = AsyncStream.makeStream(of: Int.self)
@@ -62,11 +63,11 @@ import Testing
         await client.shutdown()
     }
 
-    func post(_ client: UpstreamClient, port: Int, _ body: String) async throws -> (UpstreamResponse, String) {
-        let response = try await client.send(UpstreamRequest(
-            method: "POST", endpoint: EndpointAddress(host: "127.0.0.1", port: port), path: "/v1/chat/completions",
+    func post(_ client: NIOHTTPClient, port: Int, _ body: String) async throws -> (StreamingHTTPResponse, String) {
+        let response = try await client.send(HTTPClientRequest(
+            method: "POST", host: "127.0.0.1", port: port, path: "/v1/chat/completions",
             headers: [("content-type", "application/json")], body: Array(body.utf8)), timeout: .seconds(10))
-        return (response, String(decoding: try await response.collect(), as: UTF8.self))
+        return (response, String(decoding: try await response.collect().bytes, as: UTF8.self))
     }
 
     static let streamBody = #"{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":5,"stream":true}"#
