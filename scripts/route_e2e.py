@@ -20,9 +20,11 @@ Started by scripts/route_e2e.sh, which passes the ports. Checks, each failing th
 Prints `N passed, M failed` and the failover figures; exits non-zero on any failure.
 """
 import argparse
+import http.client
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -105,18 +107,25 @@ def proxy_checks(args, replicas):
     check("proxy: GET /v1/models forwarded", any(m.id for m in models.data))
 
     # A client that hangs up mid-stream: the replica must let the request go (no request held).
-    import httpx
+    # (The standard library's client: openai's own HTTP stack has changed package names.)
     body = {"model": "llama-3.1-8b", "messages": [{"role": "user", "content": "long"}], "max_tokens": 4000, "stream": True,
             "slo": {"kind": "deadline", "deadline_ms": 600000}}
-    with httpx.Client(timeout=30) as http:
-        with http.stream("POST", f"http://127.0.0.1:{args.proxy}/v1/chat/completions", json=body) as response:
-            served = response.headers.get("x-gateway-destination-endpoint-served")
-            lines = 0
-            for line in response.iter_lines():
-                if line.startswith("data:"):
-                    lines += 1
-                if lines >= 3:
-                    break
+    connection = http.client.HTTPConnection("127.0.0.1", args.proxy, timeout=30)
+    connection.request("POST", "/v1/chat/completions", body=json.dumps(body), headers={"content-type": "application/json"})
+    sock = connection.sock  # getresponse hands it to the response when the server says Connection: close
+    response = connection.getresponse()
+    served = response.getheader("x-gateway-destination-endpoint-served")
+    lines = 0
+    while lines < 3:
+        line = response.readline()
+        if not line:
+            break
+        if line.startswith(b"data:"):
+            lines += 1
+    # Hang up: close the socket itself (the response object would drain the body first).
+    sock.shutdown(socket.SHUT_RDWR)
+    response.close()
+    connection.close()
     port = int(served.rsplit(":", 1)[1])
     deadline = time.time() + 5
     held = held_requests(port)
