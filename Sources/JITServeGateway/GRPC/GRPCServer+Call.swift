@@ -36,43 +36,53 @@ extension GRPCServer {
                         try? await Self.end(writer, with: error)
                     }
                 }
-                if head.endStream {
-                    sink.finish()
-                    return
+                // Read until the stream closes: the request side ends at the peer's half-close,
+                // but a reset after it (a client cancelling a Watch) must still reach the handler.
+                var isRequestSideOpen = true
+                func endRequests(_ error: (any Error)? = nil) {
+                    guard isRequestSideOpen else { return }
+                    isRequestSideOpen = false
+                    sink.finish(throwing: error)
                 }
                 var decoder = GRPCFrameDecoder(maxMessageBytes: maxMessageBytes)
+                if head.endStream { endRequests() }
                 do {
                     while let frame = try await frames.next() {
+                        guard isRequestSideOpen else { continue }
                         switch frame {
                         case .data(let data):
-                            if case .byteBuffer(let buffer) = data.data {
-                                for message in try decoder.feed(buffer.readableBytesView) { sink.yield(message) }
+                            do {
+                                if case .byteBuffer(let buffer) = data.data {
+                                    for message in try decoder.feed(buffer.readableBytesView) { sink.yield(message) }
+                                }
+                            } catch {
+                                // A frame the server refuses: the handler ends the call with its
+                                // status while the rest of the stream is drained.
+                                endRequests(error)
+                                continue
                             }
-                            if data.endStream { return Self.close(sink, decoder) }
+                            if data.endStream { endRequests(Self.cutOff(decoder)) }
                         case .headers(let trailers):
-                            if trailers.endStream { return Self.close(sink, decoder) }
-                        case .rstStream(let code):
-                            return sink.finish(throwing: GatewayError.rpcFailed(.cancelled, message: "the peer reset the stream (\(code))"))
+                            if trailers.endStream { endRequests(Self.cutOff(decoder)) }
                         default:
                             break
                         }
                     }
-                    // The stream closed without a half-close: the peer went away.
-                    sink.finish(throwing: GatewayError.rpcFailed(.cancelled, message: "the stream closed before the request ended"))
+                    endRequests(GatewayError.rpcFailed(.cancelled, message: "the stream closed before the request ended"))
                 } catch {
-                    sink.finish(throwing: error)
+                    // The stream broke (reset, connection lost).
+                    endRequests(error)
                 }
+                // The stream is closed (both sides done, reset, or the connection gone): a
+                // handler still running has no one to answer.
+                group.cancelAll()
             }
         }
     }
 
-    /// The request side is over: a message cut off part-way is the peer's error.
-    private static func close(_ sink: AsyncThrowingStream<[UInt8], any Error>.Continuation, _ decoder: GRPCFrameDecoder) {
-        if decoder.hasPartialMessage {
-            sink.finish(throwing: GatewayError.rpcFailed(.internal, message: "the request ended inside a message"))
-        } else {
-            sink.finish()
-        }
+    /// The error of a request side that ends with part of a message buffered (nil: none).
+    private static func cutOff(_ decoder: GRPCFrameDecoder) -> GatewayError? {
+        decoder.hasPartialMessage ? .rpcFailed(.internal, message: "the request ended inside a message") : nil
     }
 
     /// Ends the call with the status `error` stands for.

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHPACK
 import NIOHTTP2
 import NIOPosix
 
@@ -26,7 +27,7 @@ struct GRPCServer: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: host, port: port) { connection in
-                    connection.configureAsyncHTTP2Pipeline(mode: .server) { stream in
+                    connection.configureAsyncHTTP2Pipeline(mode: .server, configuration: Self.http2Configuration) { stream in
                         stream.eventLoop.makeCompletedFuture { try StreamChannel(wrappingChannelSynchronously: stream) }
                     }
                 }
@@ -47,6 +48,20 @@ struct GRPCServer: Sendable {
             listener.close(promise: nil)
         }
     }
+
+    /// HTTP/2 settings: NIO's defaults but for the stream limit. Envoy multiplexes a worker's
+    /// ext_proc streams on one connection and keeps each open while its request runs, so NIO's
+    /// default of 100 would cap the requests in flight through one gateway worker.
+    static var http2Configuration: NIOHTTP2Handler.Configuration {
+        var configuration = NIOHTTP2Handler.Configuration()
+        configuration.connection.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: HPACKDecoder.defaultMaxHeaderListSize),
+        ]
+        return configuration
+    }
+
+    static let maxConcurrentStreams = 16_384
 
     /// Runs every call the connection opens, concurrently, until it closes.
     private func serveConnection(_ multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<StreamChannel>) async {
