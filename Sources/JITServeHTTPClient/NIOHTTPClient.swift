@@ -127,7 +127,14 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(error)
+        // A reset or broken socket is the server going away (a replica killed mid-exchange):
+        // reported as such, so that a caller can tell "nothing came back" (safe to send
+        // elsewhere) from a response cut off part-way.
+        if error is IOError || error is ChannelError {
+            fail(HTTPClientError.connectionClosed(beforeHead: state == .awaitingHead))
+        } else {
+            fail(error)
+        }
         context.close(promise: nil)
     }
 
