@@ -15,7 +15,10 @@ extension PredictorCommand {
                 rows are replayed in file order as requests to the estimator policies use, which \
                 calibrates itself from each row's true length after giving that row its bound; \
                 it is reported beside the forest alone, the prompt-agnostic baseline, and that \
-                baseline calibrated the same way (the recent lengths). Data: JSONL with prompt \
+                baseline calibrated the same way (the recent lengths), and beside two hindsight \
+                floors (bounds fitted on the rows they judge: one per application, and one per \
+                application and stratum of the forest's estimate) that show how tight a bound \
+                reading the same input could be. Data: JSONL with prompt \
                 (or prompt_tokens) and output_tokens, the ShareGPT extract, or a length log \
                 written by `serve --length-log`.
                 """

@@ -13,9 +13,11 @@ extension PredictorCommand.Eval {
         var calibration: String
         var calibrationWindow: Int
         var predictors: [OnlineLengthEvaluation]
+        /// Hindsight floors over the same rows (not predictors: fitted on the rows they judge).
+        var floor: LengthBoundFloor
 
         enum CodingKeys: String, CodingKey {
-            case data, split, rows, quantile, calibration, predictors
+            case data, split, rows, quantile, calibration, predictors, floor
             case promptText = "prompt_text"
             case calibrationWindow = "calibration_window"
         }
@@ -42,9 +44,17 @@ extension PredictorCommand.Eval {
         Console.error("replaying \(rows.count) rows through \(labels.joined(separator: ", "))…")
         var evaluations = OnlineLengthEvaluation.replay(rows: replayed, predictors: predictors, quantile: quantile, burnIn: burnIn)
         for i in evaluations.indices { evaluations[i].predictor = labels[i] }
+        // The forest's 0.75-quantile (the calibrator's anchor) stratifies the forest-informed floor.
+        let anchors = replayed.map {
+            Double(forest.distribution(promptText: $0.promptText, promptTokenCount: $0.promptTokenCount, kind: $0.kind)
+                .upperBound(quantile: options.anchorQuantile))
+        }
+        let floor = LengthBoundFloor.measure(
+            truths: rows.map(\.outputTokenCount), applications: rows.map { $0.application ?? "default" }, anchors: anchors,
+            quantile: quantile, burnIn: burnIn)
         let report = OnlineReport(
             data: data, split: split.rawValue, rows: rows.count, quantile: quantile, promptText: !dropPromptText,
-            calibration: method.rawValue, calibrationWindow: calibrationWindow, predictors: evaluations)
+            calibration: method.rawValue, calibrationWindow: calibrationWindow, predictors: evaluations, floor: floor)
         printOnline(report)
         if let json { try PredictorCommand.writeJSON(report, to: json) }
     }
@@ -66,6 +76,17 @@ extension PredictorCommand.Eval {
                   + cell(range, 13) + cell(number(e.steady.medianRatio), 14) + cell(number(e.steady.meanRatio), 12)
                   + cell(number(e.steady.pinballLoss, 2), 14) + change)
         }
+        let floor = report.floor
+        print("hindsight floors over the same rows (bounds fitted on the rows they judge, so optimistic):")
+        for (label, point) in [("constant", floor.constant), ("qrf-strata", floor.stratified)] {
+            guard let point else { continue }
+            let change = globalLoss > 0 ? String(format: "%+.0f%%", 100 * (point.pinballLoss / globalLoss - 1)) : "-"
+            print(cell(label, 12) + cell("", 14) + cell(number(point.coverage), 10) + cell("", 13) + cell(number(point.medianRatio), 14)
+                  + cell(number(point.meanRatio), 12) + cell(number(point.pinballLoss, 2), 14) + change)
+        }
+        print("  constant: one bound per application, its \(number(report.quantile, 2))-quantile (the best any prompt-agnostic bound can do); "
+              + "qrf-strata: one per application and each of \(floor.strataCount) equal-count strata of the forest's "
+              + "\(number(LengthCalibrator.Options().anchorQuantile, 2))-quantile (the best a bound reading only that can do)")
         print("refinement after the first \(burnIn) rows: coverage (rows) of the bound after g generated tokens, rows longer than g")
         print(cell("predictor", 12) + (report.predictors.first?.refinement ?? []).map { cell("g=\($0.generated)", 16) }.joined())
         for e in report.predictors {
