@@ -36,7 +36,7 @@ public struct AdmissionControl: Sendable {
     }
 
     /// - Throws: `HTTPError.overloaded` or `.sloUnattainable` (both 429 with `Retry-After`).
-    public func check(slo: SLO, promptTokenCount: Int, now: Instant, load: Load) throws(HTTPError) {
+    public func check(slo: SLO, promptTokenCount: Int, now: Instant, load: Load) throws(JITServeWire.HTTPError) {
         let iteration = max(load.iterationSeconds, 0)
         let queued = load.queuedCount
         let maxBatchedTokens = load.maxBatchedTokens
