@@ -23,6 +23,9 @@ public struct LiveBenchSummary: Encodable, Sendable {
     /// TTFT of the latency requests that got a first token (shed ones never do): what a
     /// streaming user the server admitted waited.
     public var admittedLatencyTTFT: LatencySummary
+    /// Latency requests the server admitted that never got a first token (still waiting when the
+    /// run ended, or failed): their TTFT is unbounded, so `admittedLatencyTTFT` cannot show them.
+    public var admittedLatencyWithoutFirstToken: Int
     public var unsent: Int
     public var wallSeconds: Double
 
@@ -30,6 +33,7 @@ public struct LiveBenchSummary: Encodable, Sendable {
         case url, model, errorsByClass = "errors_by_class", firstErrors = "first_errors", forcing = "length_forcing"
         case promptsExact = "prompts_exact", lengthScale = "scale_lengths", sent, unsent, wallSeconds = "wall_s"
         case admitted, serverErrors = "server_errors", shedWithoutRetryAfter = "shed_without_retry_after", admittedLatencyTTFT = "admitted_latency_ttft_s"
+        case admittedLatencyWithoutFirstToken = "admitted_latency_without_first_token"
     }
 
     /// - Parameter label: The policy's name in reports (the server's, or what the caller says).
@@ -58,6 +62,7 @@ public struct LiveBenchSummary: Encodable, Sendable {
             guard record.request.slo.kind == .latency else { return nil }
             return record.timeline.ttft?.seconds
         })
+        admittedLatencyWithoutFirstToken = result.admittedLatencyWithoutFirstTokenCount
         unsent = result.unsentCount
         wallSeconds = result.wallSeconds
     }
@@ -77,6 +82,7 @@ public struct LiveBenchSummary: Encodable, Sendable {
         try container.encode(serverErrors, forKey: .serverErrors)
         try container.encode(shedWithoutRetryAfter, forKey: .shedWithoutRetryAfter)
         try container.encode(admittedLatencyTTFT, forKey: .admittedLatencyTTFT)
+        try container.encode(admittedLatencyWithoutFirstToken, forKey: .admittedLatencyWithoutFirstToken)
         try container.encode(unsent, forKey: .unsent)
         try container.encode(wallSeconds, forKey: .wallSeconds)
     }
@@ -94,8 +100,8 @@ public struct LiveBenchSummary: Encodable, Sendable {
                      + (promptsExact ? "" : " · prompt lengths estimated (no tokenize endpoint)")
                      + String(format: " · wall %.1fs", wallSeconds))
         lines.append(String(
-            format: "admission: %d sent · %d admitted · %d shed (429; %d without Retry-After) · %d server errors (5xx) · admitted latency TTFT p50 %.3fs p99 %.3fs",
-            sent, admitted, summary.shed ?? 0, shedWithoutRetryAfter, serverErrors, admittedLatencyTTFT.p50, admittedLatencyTTFT.p99))
+            format: "admission: %d sent · %d admitted · %d shed (429; %d without Retry-After) · %d server errors (5xx) · admitted latency TTFT p50 %.3fs p99 %.3fs (%d admitted got no first token)",
+            sent, admitted, summary.shed ?? 0, shedWithoutRetryAfter, serverErrors, admittedLatencyTTFT.p50, admittedLatencyTTFT.p99, admittedLatencyWithoutFirstToken))
         for (cls, message) in firstErrors.sorted(by: { $0.key < $1.key }) {
             lines.append("  first \(cls): \(message.prefix(200))")
         }

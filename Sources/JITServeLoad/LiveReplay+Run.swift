@@ -107,7 +107,7 @@ extension LiveReplay {
                 records: records, report: report, errorsByClass: s.errors, firstErrors: s.firstErrors,
                 callCount: replay.workload.callCount, sentCount: s.sent,
                 admittedCount: s.admitted, shedCount: s.shed, shedWithoutRetryAfterCount: s.shedWithoutRetryAfter,
-                serverErrorCount: s.serverErrors,
+                serverErrorCount: s.serverErrors, admittedLatencyWithoutFirstTokenCount: s.admittedLatencyWithoutFirstToken,
                 unfinishedCount: records.filter { $0.timeline.finishedAt == nil }.count,
                 unsentCount: replay.workload.callCount - records.count, wallSeconds: wallSeconds,
                 forcing: replay.forcing, promptsExact: replay.prompts.isExact,

@@ -22,6 +22,8 @@ public struct LiveReplayResult: Sendable {
     /// Of `shedCount`, answers without a positive integer `Retry-After` header.
     public var shedWithoutRetryAfterCount: Int
     public var serverErrorCount: Int
+    /// Latency calls answered 200 that never received a first token.
+    public var admittedLatencyWithoutFirstTokenCount: Int
     /// Calls sent and not finished when the drain limit ended the run.
     public var unfinishedCount: Int
     /// Workflow calls whose stage was never sent (the run ended first).

@@ -16,6 +16,7 @@ final class ReplayLedger: Sendable {
         var serverErrors = 0
         /// 429s that did not say when to come back (a positive integer `Retry-After`).
         var shedWithoutRetryAfter = 0
+        var admittedLatencyWithoutFirstToken = 0
     }
 
     private let state = Mutex(State())
@@ -26,7 +27,10 @@ final class ReplayLedger: Sendable {
         state.withLock { s in
             s.records.append(record)
             if outcome.finishedAt != nil { s.finished += 1 }
-            if outcome.isAdmitted { s.admitted += 1 }
+            if outcome.isAdmitted {
+                s.admitted += 1
+                if record.request.slo.kind == .latency && outcome.tokenTimes.isEmpty { s.admittedLatencyWithoutFirstToken += 1 }
+            }
             if outcome.isShed {
                 s.shed += 1
                 if (outcome.retryAfter.flatMap { Int($0) } ?? 0) < 1 { s.shedWithoutRetryAfter += 1 }
