@@ -125,7 +125,7 @@ if [ -z "$capacity" ]; then
     echo "$reference" > "$out/reference_attainment.txt"
 fi
 overload=$(python3 -c "import sys; print(round(float(sys.argv[1]) * float(sys.argv[2]), 3))" "$capacity" "$factor")
-echo "$capacity" > "$out/capacity.txt"
+echo "$capacity" > "$out/capacity_rps.txt"
 echo "== capacity of the $executor executor: $capacity rps; overload at ${factor}x = $overload rps" >&2
 bench capacity "$capacity" "$(python3 -c "print(round(float('$baseline') * 60))")"
 bench overload "$overload" "$(python3 -c "print(round(float('$minutes') * 60))")" || true

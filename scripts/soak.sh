@@ -7,7 +7,7 @@
 #   scripts/soak.sh MINUTES [--rps RPS] [--workload azure-conv] [--executor sim|echo] [--serve-args "..."] [--bin PATH] [--out DIR]
 #
 # Without --rps it runs at 80 % of the capacity scripts/overload.sh found for the executor
-# (.build-overload/EXECUTOR/capacity.txt). Load comes from `jitserve bench live` (azure-conv: streamed chat by default). Figures
+# (.build-overload/EXECUTOR/capacity_rps.txt). Load comes from `jitserve bench live` (azure-conv: streamed chat by default). Figures
 # go to --out (default .build-soak/EXECUTOR): samples.tsv, the run's bench.json and server.log.
 # Exit status: 0 when resident memory grew < 5 % from minute 1 to the last and no request is
 # stuck, 1 otherwise, 2 on misuse.
@@ -37,7 +37,7 @@ case $executor in
     *) echo "soak.sh: --executor must be sim or echo, got '$executor'" >&2; exit 2 ;;
 esac
 if [ -z "$rps" ]; then
-    capacity_file="$root/.build-overload/$executor/capacity.txt"
+    capacity_file="$root/.build-overload/$executor/capacity_rps.txt"
     [ -f "$capacity_file" ] || { echo "soak.sh: no --rps and no $capacity_file (run scripts/overload.sh --executor $executor first)" >&2; exit 2; }
     rps=$(python3 -c "import sys; print(round(0.8 * float(open(sys.argv[1]).read()), 3))" "$capacity_file")
 fi
