@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "jitserve", targets: ["jitserve"]),
         // The parsers of untrusted input, for the libFuzzer targets in Fuzz/ (scripts/fuzz.sh).
         .library(name: "JITServeHTTP", targets: ["JITServeHTTP"]),
+        .library(name: "JITServeWire", targets: ["JITServeWire"]),
         .library(name: "JITServeCPU", targets: ["JITServeCPU"]),
     ],
     dependencies: [
@@ -73,10 +74,13 @@ let package = Package(
             dependencies: ["JITServeCore", "JITServeEngine", "COpenBLAS"],
             swiftSettings: kernels
         ),
+        // The server's wire format (JSON, request bodies, SLO headers, errors): no HTTP stack, so
+        // the fuzz targets of its parsers build in seconds.
+        .target(name: "JITServeWire", dependencies: ["JITServeCore"]),
         .target(
             name: "JITServeHTTP",
             dependencies: [
-                "JITServeCore", "JITServeEngine",
+                "JITServeCore", "JITServeEngine", "JITServeWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -136,6 +140,7 @@ let package = Package(
         ),
         .testTarget(name: "JITServeCPUTests", dependencies: ["JITServeCPU"], resources: [.copy("Fixtures")]),
         .testTarget(name: "JITServeHTTPTests", dependencies: ["JITServeHTTP"]),
+        .testTarget(name: "JITServeWireTests", dependencies: ["JITServeWire"]),
         .testTarget(name: "JITServeRouterTests", dependencies: ["JITServeRouter"]),
         .testTarget(name: "JITServeHTTPClientTests", dependencies: ["JITServeHTTPClient"]),
         .testTarget(name: "JITServeLoadTests", dependencies: ["JITServeLoad"]),

@@ -86,7 +86,7 @@ extension OpenAIServer {
                         sampling: sampling, application: application)
                     try engine.limits.validate(engineRequest)
                     try AdmissionControl(maxWaitingRequests: configuration.maxWaitingRequests).check(
-                        slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine))
+                        slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine, departuresPerSecond: metrics.departures.perSecond(at: now)))
                     let events = try engine.submit(engineRequest, options: SubmissionOptions(
                         endsWorkflow: endsWorkflow, replayedOutputTokenCount: parsed.replayOutputTokens))
                     choices.append(Choice(index: index, id: id, events: events))

@@ -84,7 +84,7 @@ public struct ResponseRenderer: Sendable {
     }
 
     /// An error inside a stream whose 200 status has already gone out.
-    public static func errorFrame(_ error: HTTPError) -> String {
+    public static func errorFrame(_ error: JITServeWire.HTTPError) -> String {
         var out = "data: "
         var body = error.body
         if case .object(var o) = body, case .object(var inner)? = o["error"] {

@@ -95,9 +95,13 @@ public final class ServerMetrics: Sendable {
         routing = RoutingGauges(registry: r, labels: model)
     }
 
+    /// Requests leaving the engine per second, for admission control's queueing-delay estimate.
+    public let departures = DepartureRate()
+
     /// Feeds one retired request (called on the engine thread).
     public func observe(_ record: RequestRecord) {
         let timeline = record.timeline
+        if let finishedAt = timeline.finishedAt { departures.record(at: finishedAt) }
         if let reason = timeline.finishReason { success[reason]?.increment() }
         if let v = timeline.ttft { ttft.record(v.seconds) }
         if let v = timeline.queueing { queueing.record(v.seconds) }

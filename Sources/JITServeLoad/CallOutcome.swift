@@ -13,6 +13,10 @@ struct CallOutcome: Sendable {
     /// The error class for the run's tally: an HTTP status (`429`), `timeout` or `transport`.
     var errorClass: String?
     var errorMessage: String?
+    /// The status of the answer's head (nil when none arrived): 200 admitted, 429 shed.
+    var status: Int?
+    /// A 429's `Retry-After` header, as sent (nil: absent or not a 429).
+    var retryAfter: String?
 
     init(sentAt: Instant) { self.sentAt = sentAt }
 
@@ -21,6 +25,16 @@ struct CallOutcome: Sendable {
         errorMessage = message
         finishReason = .rejected
         finishedAt = now
+    }
+
+    /// The server took the call in (a 200 head), whatever happened to it afterwards.
+    var isAdmitted: Bool { status == 200 }
+    /// Refused by admission control.
+    var isShed: Bool { status == 429 }
+    /// A server error: a 5xx head, or an error frame with a 5xx code inside an admitted stream.
+    var isServerError: Bool {
+        if let status, (500..<600).contains(status) { return true }
+        return isAdmitted && errorClass.flatMap(Int.init).map { (500..<600).contains($0) } == true
     }
 }
 

@@ -14,12 +14,26 @@ public struct LiveBenchSummary: Encodable, Sendable {
     public var promptsExact: Bool
     public var lengthScale: Double
     public var sent: Int
+    /// Calls the server took in (answered 200); `summary.shed` counts those answered 429.
+    public var admitted: Int
+    /// Calls ended by a server error: a 5xx answer or a 5xx error frame in an admitted stream.
+    public var serverErrors: Int
+    /// 429 answers that lacked a positive integer `Retry-After` (a server should send none).
+    public var shedWithoutRetryAfter: Int
+    /// TTFT of the latency requests that got a first token (shed ones never do): what a
+    /// streaming user the server admitted waited.
+    public var admittedLatencyTTFT: LatencySummary
+    /// Latency requests the server admitted that never got a first token (still waiting when the
+    /// run ended, or failed): their TTFT is unbounded, so `admittedLatencyTTFT` cannot show them.
+    public var admittedLatencyWithoutFirstToken: Int
     public var unsent: Int
     public var wallSeconds: Double
 
     enum CodingKeys: String, CodingKey {
         case url, model, errorsByClass = "errors_by_class", firstErrors = "first_errors", forcing = "length_forcing"
         case promptsExact = "prompts_exact", lengthScale = "scale_lengths", sent, unsent, wallSeconds = "wall_s"
+        case admitted, serverErrors = "server_errors", shedWithoutRetryAfter = "shed_without_retry_after", admittedLatencyTTFT = "admitted_latency_ttft_s"
+        case admittedLatencyWithoutFirstToken = "admitted_latency_without_first_token"
     }
 
     /// - Parameter label: The policy's name in reports (the server's, or what the caller says).
@@ -32,6 +46,7 @@ public struct LiveBenchSummary: Encodable, Sendable {
             scheduler: label, workload: replay.workload.name, hardware: "\(replay.profile.model) at \(replay.profile.url)",
             lengthPredictor: "server's", rps: rps, seed: seed, result: simulation)
         summary.addDistributions(from: simulation, workflowCallCounts: result.workflowCallCounts)
+        summary.shed = result.shedCount
         url = replay.profile.url.description
         model = replay.profile.model
         errorsByClass = result.errorsByClass
@@ -40,6 +55,14 @@ public struct LiveBenchSummary: Encodable, Sendable {
         promptsExact = result.promptsExact
         self.lengthScale = lengthScale
         sent = result.sentCount
+        admitted = result.admittedCount
+        serverErrors = result.serverErrorCount
+        shedWithoutRetryAfter = result.shedWithoutRetryAfterCount
+        admittedLatencyTTFT = LatencySummary(result.records.compactMap { record in
+            guard record.request.slo.kind == .latency else { return nil }
+            return record.timeline.ttft?.seconds
+        })
+        admittedLatencyWithoutFirstToken = result.admittedLatencyWithoutFirstTokenCount
         unsent = result.unsentCount
         wallSeconds = result.wallSeconds
     }
@@ -55,6 +78,11 @@ public struct LiveBenchSummary: Encodable, Sendable {
         try container.encode(promptsExact, forKey: .promptsExact)
         try container.encode(lengthScale, forKey: .lengthScale)
         try container.encode(sent, forKey: .sent)
+        try container.encode(admitted, forKey: .admitted)
+        try container.encode(serverErrors, forKey: .serverErrors)
+        try container.encode(shedWithoutRetryAfter, forKey: .shedWithoutRetryAfter)
+        try container.encode(admittedLatencyTTFT, forKey: .admittedLatencyTTFT)
+        try container.encode(admittedLatencyWithoutFirstToken, forKey: .admittedLatencyWithoutFirstToken)
         try container.encode(unsent, forKey: .unsent)
         try container.encode(wallSeconds, forKey: .wallSeconds)
     }
@@ -71,6 +99,9 @@ public struct LiveBenchSummary: Encodable, Sendable {
         lines.append("live: \(sent) calls sent, \(unsent) never sent · errors \(errors) · lengths forced by \(forcing)"
                      + (promptsExact ? "" : " · prompt lengths estimated (no tokenize endpoint)")
                      + String(format: " · wall %.1fs", wallSeconds))
+        lines.append(String(
+            format: "admission: %d sent · %d admitted · %d shed (429; %d without Retry-After) · %d server errors (5xx) · admitted latency TTFT p50 %.3fs p99 %.3fs (%d admitted got no first token)",
+            sent, admitted, summary.shed ?? 0, shedWithoutRetryAfter, serverErrors, admittedLatencyTTFT.p50, admittedLatencyTTFT.p99, admittedLatencyWithoutFirstToken))
         for (cls, message) in firstErrors.sorted(by: { $0.key < $1.key }) {
             lines.append("  first \(cls): \(message.prefix(200))")
         }

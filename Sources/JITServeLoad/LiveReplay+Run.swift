@@ -61,6 +61,8 @@ extension LiveReplay {
             do {
                 let response = try await replay.client.send(
                     call.httpRequest(profile: replay.profile, forcing: replay.forcing), timeout: replay.options.requestTimeout)
+                outcome.status = response.status
+                if response.status == 429 { outcome.retryAfter = response.header("retry-after") }
                 if response.status != 200 {
                     let body = (try? await response.collect().bytes) ?? []
                     outcome.fail(String(response.status), ResponseReader.errorDetail(status: response.status, body: body), at: now())
@@ -93,7 +95,7 @@ extension LiveReplay {
             let s = ledger.snapshot
             return Progress(
                 elapsedSeconds: (ContinuousClock.now - origin).seconds, windowSeconds: replay.workload.duration.seconds,
-                sent: s.sent, finished: s.finished, errors: s.errors.values.reduce(0, +))
+                sent: s.sent, finished: s.finished, errors: s.errors.values.reduce(0, +), shed: s.shed)
         }
 
         func result(wallSeconds: Double) -> LiveReplayResult {
@@ -104,6 +106,8 @@ extension LiveReplay {
             return LiveReplayResult(
                 records: records, report: report, errorsByClass: s.errors, firstErrors: s.firstErrors,
                 callCount: replay.workload.callCount, sentCount: s.sent,
+                admittedCount: s.admitted, shedCount: s.shed, shedWithoutRetryAfterCount: s.shedWithoutRetryAfter,
+                serverErrorCount: s.serverErrors, admittedLatencyWithoutFirstTokenCount: s.admittedLatencyWithoutFirstToken,
                 unfinishedCount: records.filter { $0.timeline.finishedAt == nil }.count,
                 unsentCount: replay.workload.callCount - records.count, wallSeconds: wallSeconds,
                 forcing: replay.forcing, promptsExact: replay.prompts.isExact,

@@ -53,6 +53,8 @@ public final class LiveReplay: Sendable {
         public var sent: Int
         public var finished: Int
         public var errors: Int
+        /// Of `errors`, calls answered 429.
+        public var shed: Int
     }
 
     public let workload: Workload

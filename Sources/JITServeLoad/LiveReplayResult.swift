@@ -15,6 +15,15 @@ public struct LiveReplayResult: Sendable {
     public var callCount: Int
     /// Calls sent.
     public var sentCount: Int
+    /// Calls the server took in (200), shed (429), and ended with a server error (a 5xx answer,
+    /// or a 5xx error frame inside an admitted stream).
+    public var admittedCount: Int
+    public var shedCount: Int
+    /// Of `shedCount`, answers without a positive integer `Retry-After` header.
+    public var shedWithoutRetryAfterCount: Int
+    public var serverErrorCount: Int
+    /// Latency calls answered 200 that never received a first token.
+    public var admittedLatencyWithoutFirstTokenCount: Int
     /// Calls sent and not finished when the drain limit ended the run.
     public var unfinishedCount: Int
     /// Workflow calls whose stage was never sent (the run ended first).

@@ -10,6 +10,13 @@ final class ReplayLedger: Sendable {
         var firstErrors: [String: String] = [:]
         var sent = 0
         var finished = 0
+        /// Calls answered 200, answered 429, and ended by a server error (5xx).
+        var admitted = 0
+        var shed = 0
+        var serverErrors = 0
+        /// 429s that did not say when to come back (a positive integer `Retry-After`).
+        var shedWithoutRetryAfter = 0
+        var admittedLatencyWithoutFirstToken = 0
     }
 
     private let state = Mutex(State())
@@ -20,6 +27,15 @@ final class ReplayLedger: Sendable {
         state.withLock { s in
             s.records.append(record)
             if outcome.finishedAt != nil { s.finished += 1 }
+            if outcome.isAdmitted {
+                s.admitted += 1
+                if record.request.slo.kind == .latency && outcome.tokenTimes.isEmpty { s.admittedLatencyWithoutFirstToken += 1 }
+            }
+            if outcome.isShed {
+                s.shed += 1
+                if (outcome.retryAfter.flatMap { Int($0) } ?? 0) < 1 { s.shedWithoutRetryAfter += 1 }
+            }
+            if outcome.isServerError { s.serverErrors += 1 }
             if let error = outcome.errorClass {
                 s.errors[error, default: 0] += 1
                 if s.firstErrors[error] == nil { s.firstErrors[error] = outcome.errorMessage }

@@ -98,8 +98,8 @@ struct BenchLiveCommand: AsyncParsableCommand {
     @Sendable static func showProgress(_ p: LiveReplay.Progress) {
         let inFlight = p.sent - p.finished
         Console.progress(String(
-            format: "bench live: %.0f s of %.0f s window · %d sent · %d done · %d in flight · %d errors   ",
-            p.elapsedSeconds, p.windowSeconds, p.sent, p.finished, inFlight, p.errors))
+            format: "bench live: %.0f s of %.0f s window · %d sent · %d done · %d in flight · %d errors (%d shed)   ",
+            p.elapsedSeconds, p.windowSeconds, p.sent, p.finished, inFlight, p.errors, p.shed))
     }
 
     private func replay(

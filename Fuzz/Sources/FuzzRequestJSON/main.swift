@@ -1,5 +1,5 @@
 import FuzzDriver
-import JITServeHTTP
+import JITServeWire
 
 /// A request body as a client sends it to `/v1/chat/completions` or `/v1/completions`: the JSON
 /// parser, then the OpenAI field reader on both endpoints. Any error is a clean refusal; a crash,

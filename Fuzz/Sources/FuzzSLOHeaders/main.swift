@@ -1,6 +1,6 @@
 import FuzzDriver
 import JITServeCore
-import JITServeHTTP
+import JITServeWire
 
 /// SLO headers as a client sends them: the input is read as `name: value` lines, parsed by the
 /// server's header parser and resolved against a default SLO; the same text also goes through the

@@ -1,11 +1,11 @@
 /// Typed access to one JSON object's fields, with errors that name the field's full path
 /// (`messages[2].content`, `slo.ttft_ms`). A field set to `null` reads as absent, as in OpenAI's API.
-struct FieldReader {
-    let object: JSONObject
+package struct FieldReader {
+    package let object: JSONObject
     /// Path of `object` itself; empty at the top level.
-    let path: String
+    package let path: String
 
-    init(_ value: JSONValue, path: String) throws(HTTPError) {
+    package init(_ value: JSONValue, path: String) throws(HTTPError) {
         guard case .object(let object) = value else {
             throw .invalidField(path.isEmpty ? "body" : path, reason: "expected an object, got \(value.typeName)")
         }
@@ -13,27 +13,27 @@ struct FieldReader {
         self.path = path
     }
 
-    func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    package func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// The field's value; nil when missing or null.
-    func value(_ key: String) -> JSONValue? {
+    package func value(_ key: String) -> JSONValue? {
         guard let v = object[key], v != .null else { return nil }
         return v
     }
 
-    func string(_ key: String) throws(HTTPError) -> String? {
+    package func string(_ key: String) throws(HTTPError) -> String? {
         guard let v = value(key) else { return nil }
         guard case .string(let s) = v else { throw .invalidField(name(key), reason: "expected a string, got \(v.typeName)") }
         return s
     }
 
-    func bool(_ key: String) throws(HTTPError) -> Bool? {
+    package func bool(_ key: String) throws(HTTPError) -> Bool? {
         guard let v = value(key) else { return nil }
         guard case .bool(let b) = v else { throw .invalidField(name(key), reason: "expected a boolean, got \(v.typeName)") }
         return b
     }
 
-    func int(_ key: String, in range: ClosedRange<Int>? = nil) throws(HTTPError) -> Int? {
+    package func int(_ key: String, in range: ClosedRange<Int>? = nil) throws(HTTPError) -> Int? {
         guard let v = value(key) else { return nil }
         let i: Int
         switch v {
@@ -48,7 +48,7 @@ struct FieldReader {
     }
 
     /// A number; `range` bounds it, and `excludingLower` makes the lower bound open.
-    func double(_ key: String, in range: ClosedRange<Double>? = nil, excludingLower: Bool = false) throws(HTTPError) -> Double? {
+    package func double(_ key: String, in range: ClosedRange<Double>? = nil, excludingLower: Bool = false) throws(HTTPError) -> Double? {
         guard let v = value(key) else { return nil }
         guard let d = v.doubleValue, d.isFinite else {
             throw .invalidField(name(key), reason: "expected a number, got \(v.typeName)")

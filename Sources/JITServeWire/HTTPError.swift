@@ -1,10 +1,11 @@
 import JITServeCore
-import JITServeEngine
 
 /// Every way a request to the server can fail, with the field or header at fault.
 ///
-/// Only this module maps errors to HTTP statuses (`status`) and to OpenAI's error body
-/// (`{"error": {"message", "type", "param", "code"}}`).
+/// Only this module — the server's wire half, kept apart from the HTTP stack so that its parsers
+/// build and fuzz without Hummingbird — maps errors to HTTP statuses (`status`) and to OpenAI's
+/// error body (`{"error": {"message", "type", "param", "code"}}`); `JITServeHTTP` adds the
+/// mapping of engine refusals (`HTTPError(_:promptField:)`).
 public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The body is not JSON (or not an object); `offset` is the byte where parsing failed.
     case malformedJSON(reason: String, offset: Int)
@@ -128,31 +129,5 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
                 "code": .string(code),
             ]),
         ])
-    }
-
-    /// The error an engine refusal becomes; `promptField` and `maxTokensField` name the fields
-    /// that held the prompt and the output cap.
-    public init(_ error: EngineError, promptField: String, maxTokensField: String = "max_tokens") {
-        switch error {
-        case .promptTooLong(_, let n, let max):
-            self = .promptTooLong(field: promptField, promptTokenCount: n, maxModelLength: max)
-        case .promptExceedsKVCache(_, let n, let capacity):
-            self = .promptTooLong(field: promptField, promptTokenCount: n, maxModelLength: capacity)
-        case .outputExceedsContext(_, let n, let asked, let max):
-            self = .invalidField(
-                maxTokensField,
-                reason: "the model's context is \(max) tokens; the prompt takes \(n), leaving \(max - n), "
-                    + "but \(asked) were requested")
-        case .invalidRequest(_, "promptTokenCount", _):
-            self = .invalidField(promptField, reason: "encodes to no tokens")
-        case .invalidRequest(_, "maxOutputTokens", let reason):
-            self = .invalidField(maxTokensField, reason: reason)
-        case .invalidRequest(_, _, let reason):
-            self = .invalidField(promptField, reason: reason)
-        case .shuttingDown:
-            self = .shuttingDown
-        default:
-            self = .engineFailure(error.description)
-        }
     }
 }

@@ -83,7 +83,7 @@ extension GenerationRequest {
         return sampling
     }
 
-    static func parseMessages(_ reader: FieldReader) throws(HTTPError) -> [ChatMessage] {
+    package static func parseMessages(_ reader: FieldReader) throws(HTTPError) -> [ChatMessage] {
         guard let value = reader.value("messages") else { throw .missingField("messages") }
         guard case .array(let items) = value else {
             throw .invalidField("messages", reason: "expected an array of messages, got \(value.typeName)")
@@ -155,7 +155,7 @@ extension GenerationRequest {
         }
     }
 
-    static func tokenIDs(_ items: [JSONValue], field: String) throws(HTTPError) -> [Int32] {
+    package static func tokenIDs(_ items: [JSONValue], field: String) throws(HTTPError) -> [Int32] {
         var ids: [Int32] = []
         ids.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {

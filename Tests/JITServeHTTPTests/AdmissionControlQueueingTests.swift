@@ -1,0 +1,67 @@
+import JITServeCore
+import JITServeHTTP
+import Testing
+
+/// Shedding on a predicted SLO violation: requests waiting ÷ departures per second is the wait a
+/// newcomer faces; past its TTFT (deadline, workflow time left) it is told to come back later.
+@Suite struct AdmissionControlQueueingTests {
+    let control = AdmissionControl(maxWaitingRequests: 1024)
+
+    func load(queued: Int, departures: Double?) -> AdmissionControl.Load {
+        AdmissionControl.Load(
+            queuedCount: queued, iterationSeconds: 0.02, maxBatchedTokens: 2048, maxRunning: 256,
+            departuresPerSecond: departures)
+    }
+
+    @Test func predictedWaitIsLittlesLaw() {
+        #expect(load(queued: 40, departures: 8).predictedQueueingSeconds == 5)
+        #expect(load(queued: 0, departures: nil).predictedQueueingSeconds == 0)
+        #expect(load(queued: 3, departures: nil).predictedQueueingSeconds == nil)
+    }
+
+    @Test func shedsALatencyRequestTheQueueWouldMakeLate() {
+        // 16 waiting at 8 departures/s: 2 s before it could start, past an 800 ms TTFT...
+        do {
+            try control.check(slo: .latency(ttft: .milliseconds(800), tbt: .milliseconds(80)), promptTokenCount: 500,
+                              now: .zero, load: load(queued: 16, departures: 8))
+            Issue.record("a request 2 s of queue away from an 800 ms TTFT was admitted")
+        } catch {
+            #expect(error.status == 429)
+            #expect(error.retryAfterSeconds == 2)
+        }
+        // ...but not a 3 s one, nor the same request behind 4 waiting (0.5 s).
+        #expect(throws: Never.self) {
+            try control.check(slo: .latency(ttft: .seconds(3), tbt: .milliseconds(80)), promptTokenCount: 500,
+                              now: .zero, load: load(queued: 16, departures: 8))
+        }
+        #expect(throws: Never.self) {
+            try control.check(slo: .latency(ttft: .milliseconds(800), tbt: .milliseconds(80)), promptTokenCount: 500,
+                              now: .zero, load: load(queued: 4, departures: 8))
+        }
+    }
+
+    @Test func deadlineAndWorkflowBudgetsAreTheirOwn() {
+        let queue = load(queued: 80, departures: 8)  // 10 s
+        #expect(throws: HTTPError.self) {
+            try control.check(slo: .deadline(ttlt: .seconds(9)), promptTokenCount: 100, now: .zero, load: queue)
+        }
+        #expect(throws: Never.self) {
+            try control.check(slo: .deadline(ttlt: .seconds(12)), promptTokenCount: 100, now: .zero, load: queue)
+        }
+        let workflow = CompoundSLO(
+            workflowID: WorkflowID(1), stage: 1, workflowStartedAt: Instant(seconds: 0), deadline: .seconds(30))
+        #expect(throws: HTTPError.self) {
+            try control.check(slo: .compound(workflow), promptTokenCount: 100, now: Instant(seconds: 25), load: queue)
+        }
+        #expect(throws: Never.self) {
+            try control.check(slo: .compound(workflow), promptTokenCount: 100, now: Instant(seconds: 5), load: queue)
+        }
+    }
+
+    @Test func anUnknownRateNeverSheds() {
+        #expect(throws: Never.self) {
+            try control.check(slo: .latency(ttft: .milliseconds(800), tbt: .milliseconds(80)), promptTokenCount: 500,
+                              now: .zero, load: load(queued: 500, departures: nil))
+        }
+    }
+}
