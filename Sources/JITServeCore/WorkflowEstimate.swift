@@ -43,10 +43,17 @@ public protocol WorkflowPredictor: Sendable {
     ) -> WorkflowEstimate
     /// Online feedback: a workflow finished with these calls (all of them, every stage).
     mutating func observeFinished(workflowID: WorkflowID, application: String?, slo: CompoundSLO, calls: [CallObservation])
+    /// Online feedback from a workflow still running: one of its calls finished; `calls` are
+    /// all it has finished so far, that one last. Under overload few workflows finish for a
+    /// long time, and the ones that do are the short ones: what running workflows have shown
+    /// is the evidence there is.
+    mutating func observeCallFinished(workflowID: WorkflowID, application: String?, calls: [CallObservation])
 }
 
 extension WorkflowPredictor {
     public mutating func observeFinished(
         workflowID: WorkflowID, application: String?, slo: CompoundSLO, calls: [CallObservation]
     ) {}
+
+    public mutating func observeCallFinished(workflowID: WorkflowID, application: String?, calls: [CallObservation]) {}
 }

@@ -80,6 +80,8 @@ extension EngineCore {
         workflowCalls[wf]!.calls.append(CallObservation(
             stage: slo.stage, promptTokenCount: s.request.promptTokenCount,
             outputTokenCount: s.state.generatedTokenCount, startedAt: s.request.arrivedAt, finishedAt: now))
+        workflowPredictor?.observeCallFinished(
+            workflowID: wf, application: workflowCalls[wf]!.application, calls: workflowCalls[wf]!.calls)
         workflowCalls[wf]!.heldCallCount = max(0, workflowCalls[wf]!.heldCallCount - 1)
         workflowCalls[wf]!.lastActivityAt = max(workflowCalls[wf]!.lastActivityAt, now)
         if workflowCalls[wf]!.isFinalCallSeen && workflowCalls[wf]!.heldCallCount == 0 {

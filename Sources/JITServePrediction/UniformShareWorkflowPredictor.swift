@@ -1,8 +1,9 @@
 import JITServeCore
 
 /// The per-application default (name `uniform`): a workflow is expected to have as many stages
-/// as the application's finished workflows had on average (or a configured count before any
-/// finished), each taking an equal share of the deadline. The pattern analyzer's cold start,
+/// as the application's finished workflows had on average (before any finished: what its running
+/// workflows have shown, floored by the configured count and other applications' finished
+/// workflows), each taking an equal share of the deadline. The pattern analyzer's cold start,
 /// and the baseline it is measured against.
 public struct UniformShareWorkflowPredictor: WorkflowPredictor {
     public let name = "uniform"
@@ -11,6 +12,13 @@ public struct UniformShareWorkflowPredictor: WorkflowPredictor {
         var finished = 0
         var stageSum = 0
         var outputSum = 0
+        /// Deepest stage count any workflow has been seen to reach, running ones included: a
+        /// floor on what an unfinished one will have.
+        var deepestStageCount = 0
+        /// Completed stages of running workflows (a stage is complete once a later one has
+        /// a finished call) and their output tokens.
+        var completedStageCount = 0
+        var completedStageOutputSum = 0
     }
 
     /// Stage count assumed for an application before any of its workflows has finished.
@@ -43,13 +51,36 @@ public struct UniformShareWorkflowPredictor: WorkflowPredictor {
         let current = progress.currentStageIndex
         let expected: Double
         let perStageOutput: Double
-        if let stats = statistics[key], stats.finished > 0 {
+        let stats = statistics[key] ?? Statistics()
+        if stats.finished > 0 {
             expected = Double(stats.stageSum) / Double(stats.finished)
             perStageOutput = Double(stats.outputSum) / Double(stats.stageSum)
         } else {
-            expected = Double(expectedStageCounts[key] ?? fallbackStageCount)
+            // None of the application's workflows has finished: it is assumed as deep as any of
+            // its running ones has gone and as wordy per stage as their completed stages, and —
+            // conservatively — no smaller than the workflows other applications have finished.
+            // Under overload the application whose workflows never finish is the one whose
+            // size matters most: told 4 stages of 256 tokens, a policy pursues workflows that
+            // were never going to make their deadline.
+            let pooled = statistics.values.reduce(into: Statistics()) {
+                $0.finished += $1.finished
+                $0.stageSum += $1.stageSum
+                $0.outputSum += $1.outputSum
+            }
+            var stages = Double(max(expectedStageCounts[key] ?? fallbackStageCount, stats.deepestStageCount))
             let seen = progress.completedStages.reduce(0) { $0 + $1.outputTokenCount }
-            perStageOutput = current > 0 ? Double(seen) / Double(current) : Double(fallbackStageOutputTokens)
+            var output: Double
+            if stats.completedStageCount > 0 {
+                output = Double(stats.completedStageOutputSum) / Double(stats.completedStageCount)
+            } else {
+                output = current > 0 ? Double(seen) / Double(current) : Double(fallbackStageOutputTokens)
+            }
+            if pooled.finished > 0 {
+                stages = max(stages, Double(pooled.stageSum) / Double(pooled.finished))
+                output = max(output, Double(pooled.outputSum) / Double(max(1, pooled.stageSum)))
+            }
+            expected = stages
+            perStageOutput = output
         }
         // A workflow running past the expected count is assumed to be in its last stage.
         let total = max(Double(current + 1), expected)
@@ -59,6 +90,22 @@ public struct UniformShareWorkflowPredictor: WorkflowPredictor {
             remainingStageCount: remaining,
             remainingFutureOutputTokens: Int((Double(remaining) * perStageOutput).rounded()),
             currentStageDueAt: slo.workflowStartedAt + slo.deadline * share)
+    }
+
+    public mutating func observeCallFinished(workflowID: WorkflowID, application: String?, calls: [CallObservation]) {
+        guard let last = calls.last else { return }
+        let key = application ?? "default"
+        var stats = statistics[key] ?? Statistics()
+        // Stages are counted densely, as `WorkflowProgress` counts them.
+        let stages = Set(calls.map(\.stage))
+        stats.deepestStageCount = max(stats.deepestStageCount, stages.count)
+        // The first finished call of a new stage completes the stage before it.
+        let isFirstOfStage = calls.dropLast().allSatisfy { $0.stage != last.stage }
+        if isFirstOfStage, let previous = stages.filter({ $0 < last.stage }).max() {
+            stats.completedStageCount += 1
+            stats.completedStageOutputSum += calls.reduce(0) { $0 + ($1.stage == previous ? $1.outputTokenCount : 0) }
+        }
+        statistics[key] = stats
     }
 
     public mutating func observeFinished(

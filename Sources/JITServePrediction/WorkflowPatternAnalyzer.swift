@@ -71,6 +71,10 @@ public struct WorkflowPatternAnalyzer: WorkflowPredictor {
             currentStageDueAt: slo.workflowStartedAt + slo.deadline * min(1, share / weight))
     }
 
+    public mutating func observeCallFinished(workflowID: WorkflowID, application: String?, calls: [CallObservation]) {
+        fallback.observeCallFinished(workflowID: workflowID, application: application, calls: calls)
+    }
+
     public mutating func observeFinished(
         workflowID: WorkflowID, application: String?, slo: CompoundSLO, calls: [CallObservation]
     ) {

@@ -161,6 +161,11 @@ public struct GoodputRouter: Router {
         if let outputTokenCount { lengths?.observe(request.request, outputTokenCount: outputTokenCount) }
         if case .compound(let slo) = request.slo {
             book.noteFinished(request, slo: slo, outputTokenCount: outputTokenCount, at: now)
+            // What a running workflow shows teaches the analyzer as the engine's does.
+            if outputTokenCount != nil {
+                workflows?.observeCallFinished(
+                    workflowID: slo.workflowID, application: request.application, calls: book.finishedCalls(of: slo.workflowID))
+            }
         }
     }
 

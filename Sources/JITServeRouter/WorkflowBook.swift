@@ -77,6 +77,9 @@ struct WorkflowBook: Sendable {
         running[slo.workflowID] = w
     }
 
+    /// The calls of a running workflow finished so far, in the order they finished.
+    func finishedCalls(of wf: WorkflowID) -> [CallObservation] { running[wf]?.calls ?? [] }
+
     /// Notes that one of the workflow's calls was shed.
     mutating func noteShed(_ slo: CompoundSLO, application: String?) {
         var w = running[slo.workflowID] ?? Running(application: application, slo: slo)

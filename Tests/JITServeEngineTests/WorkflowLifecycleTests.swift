@@ -11,6 +11,8 @@ import Testing
     final class RecordingAnalyzer: WorkflowPredictor, @unchecked Sendable {
         let name = "recording"
         let finished = Mutex<[WorkflowID: Int]>([:])
+        /// Per running workflow, how many calls it had finished each time one finished.
+        let progress = Mutex<[WorkflowID: [Int]]>([:])
 
         func estimate(
             workflowID: WorkflowID, application: String?, slo: CompoundSLO, completed: [CallObservation], arriving: Request
@@ -22,6 +24,10 @@ import Testing
 
         func observeFinished(workflowID: WorkflowID, application: String?, slo: CompoundSLO, calls: [CallObservation]) {
             finished.withLock { $0[workflowID] = calls.count }
+        }
+
+        func observeCallFinished(workflowID: WorkflowID, application: String?, calls: [CallObservation]) {
+            progress.withLock { $0[workflowID, default: []].append(calls.count) }
         }
     }
 
@@ -73,6 +79,8 @@ import Testing
         #expect(mapSizes(core) == [0, 0, 0])
         #expect(core.takeEndedWorkflows() == [WorkflowID(7)])
         #expect(analyzer.finished.withLock { $0 } == [WorkflowID(7): 3])
+        // Each call's end was told as it happened, before the workflow's.
+        #expect(analyzer.progress.withLock { $0 } == [WorkflowID(7): [1, 2, 3]])
     }
 
     @Test func anIdleWorkflowExpiresOnlyPastItsDeadlineAndItsLastCall() throws {
