@@ -19,6 +19,8 @@ public struct AdmissionControl: Sendable {
     public struct Load: Sendable {
         /// Requests admitted and not running (waiting for KV or a batch slot).
         public var queuedCount: Int
+        /// Requests holding a place in the engine's running set.
+        public var runningCount: Int
         /// Running average of iteration time, seconds.
         public var iterationSeconds: Double
         /// Token budget per iteration: a prompt prefills in ⌈prompt / budget⌉ iterations at best.
@@ -28,10 +30,11 @@ public struct AdmissionControl: Sendable {
         public var departuresPerSecond: Double?
 
         public init(
-            queuedCount: Int, iterationSeconds: Double, maxBatchedTokens: Int, maxRunning: Int,
+            queuedCount: Int, runningCount: Int = 0, iterationSeconds: Double, maxBatchedTokens: Int, maxRunning: Int,
             departuresPerSecond: Double? = nil
         ) {
             self.queuedCount = queuedCount
+            self.runningCount = runningCount
             self.iterationSeconds = iterationSeconds
             self.maxBatchedTokens = maxBatchedTokens
             self.maxRunning = maxRunning
@@ -43,15 +46,22 @@ public struct AdmissionControl: Sendable {
             let status = engine.status
             self.init(
                 queuedCount: max(0, status.activeRequestCount - status.stats.runningCount),
+                runningCount: status.stats.runningCount,
                 iterationSeconds: status.recentIterationSeconds,
                 maxBatchedTokens: engine.configuration.maxBatchedTokens, maxRunning: engine.configuration.maxRunning,
                 departuresPerSecond: departuresPerSecond)
         }
 
+        /// Whether requests wait for want of capacity: the running set is full, or more wait than
+        /// one full batch. Only then is the departure rate the server's capacity; on a lightly
+        /// loaded server it is the (low) arrival rate, and a momentary queue of two — a request
+        /// with `n = 3` — would read as seconds of waiting.
+        public var isSaturated: Bool { runningCount >= maxRunning || queuedCount >= maxRunning }
+
         /// Seconds a newcomer is predicted to wait for the requests queued ahead of it to start
-        /// (0 with none queued; nil when the departure rate is unknown).
+        /// (0 with none queued or capacity to spare; nil when the departure rate is unknown).
         public var predictedQueueingSeconds: Double? {
-            guard queuedCount > 0 else { return 0 }
+            guard queuedCount > 0, isSaturated else { return 0 }
             guard let rate = departuresPerSecond, rate > 0 else { return nil }
             return Double(queuedCount) / rate
         }

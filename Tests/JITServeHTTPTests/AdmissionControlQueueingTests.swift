@@ -7,9 +7,10 @@ import Testing
 @Suite struct AdmissionControlQueueingTests {
     let control = AdmissionControl(maxWaitingRequests: 1024)
 
-    func load(queued: Int, departures: Double?) -> AdmissionControl.Load {
+    /// A saturated engine (its 256 running places taken) unless `running` says otherwise.
+    func load(queued: Int, departures: Double?, running: Int = 256) -> AdmissionControl.Load {
         AdmissionControl.Load(
-            queuedCount: queued, iterationSeconds: 0.02, maxBatchedTokens: 2048, maxRunning: 256,
+            queuedCount: queued, runningCount: running, iterationSeconds: 0.02, maxBatchedTokens: 2048, maxRunning: 256,
             departuresPerSecond: departures)
     }
 
@@ -56,6 +57,20 @@ import Testing
         #expect(throws: Never.self) {
             try control.check(slo: .compound(workflow), promptTokenCount: 100, now: Instant(seconds: 5), load: queue)
         }
+    }
+
+    @Test func aServerWithCapacityToSpareNeverShedsOnItsQueue() {
+        // Three requests running of 256 places, two momentarily queued, 0.2 departures/s over the
+        // last seconds (a quiet server): 10 s by Little's law, but nothing waits for capacity.
+        let quiet = load(queued: 2, departures: 0.2, running: 3)
+        #expect(!quiet.isSaturated)
+        #expect(quiet.predictedQueueingSeconds == 0)
+        #expect(throws: Never.self) {
+            try control.check(slo: .latency(ttft: .milliseconds(800), tbt: .milliseconds(80)), promptTokenCount: 500,
+                              now: .zero, load: quiet)
+        }
+        // More waiting than one full batch is saturation too, whatever the running count says.
+        #expect(load(queued: 300, departures: 8, running: 3).isSaturated)
     }
 
     @Test func anUnknownRateNeverSheds() {
