@@ -141,7 +141,7 @@ struct BenchRouteCommand: AsyncParsableCommand {
     // MARK: part 2
 
     func decisionCost(_ settings: LengthEstimatorSettings) async throws {
-        let pool = Self.pool(endpoints)
+        let pool = BenchRouterCommand.syntheticPool(endpoints, scrapedAt: .zero)
         let table = EndpointTable(try pool.map { try EndpointAddress(parsing: $0.endpoint) })
         for snapshot in pool { table.record(snapshot) }
         let picker = Picker(router: try RouterBuilder(name: router, lengths: settings).makeRouter(), table: table)
@@ -164,23 +164,6 @@ struct BenchRouteCommand: AsyncParsableCommand {
         print(String(format: "end to end per request: p50 %.3f ms, p99 %.3f ms, mean %.3f ms; %.0f decisions/s; %d routed, %d answered at once",
                      latency.p50 * 1e3, latency.p99 * 1e3, latency.mean * 1e3, Double(answers.count) / wall, routed,
                      answers.count - routed))
-    }
-
-    /// Endpoints with pseudo-random load, as `bench router` builds them.
-    static func pool(_ count: Int) -> [ReplicaSnapshot] {
-        var random = SplitMix64(seed: 7)
-        return (0..<count).map { i in
-            let running = random.nextInt(below: 64), waiting = random.nextInt(below: 40)
-            let load = ReplicaLoad(
-                iterationSeconds: 0.015 + Double(random.nextInt(below: 135)) / 1000,
-                committedTokens: (running + waiting) * 600, pendingPrefillTokens: waiting * 1500,
-                requiredTokenRate: Double(random.nextInt(below: 30_000)),
-                minLaxitySeconds: Double(random.nextInt(below: 5000)) / 1000, lateRequestCount: random.nextInt(below: 5),
-                workflowCallCount: random.nextInt(below: 20), maxRunning: 256, maxBatchedTokens: 2048, kvCapacityTokens: 400_000)
-            return ReplicaSnapshot(
-                endpoint: "10.0.\(i / 250).\(i % 250):8000", scrapedAt: Instant(seconds: 0), waitingCount: waiting,
-                runningCount: running, kvCacheUsage: Double(random.nextInt(below: 100)) / 100, load: load)
-        }
     }
 
     /// Streams, deadline requests and workflow calls in turn, as a gateway would forward them.

@@ -36,7 +36,7 @@ struct BenchRouterCommand: ParsableCommand {
 
     func run() throws {
         let settings = try lengths.lengths(servedModel: "llama-3.1-8b")
-        let pool = makePool()
+        let pool = Self.syntheticPool(endpoints, scrapedAt: Instant(seconds: 99.99))
         print("\(endpoints) endpoints; \(repetitions) decisions per router")
         print("router           decide p50 (µs)  decide p99 (µs)   pick p50 (µs)   pick p99 (µs)")
         for name in routers.split(separator: ",").map(String.init) {
@@ -70,10 +70,11 @@ struct BenchRouterCommand: ParsableCommand {
         }
     }
 
-    /// Endpoints with pseudo-random load: queues of 0–40, KV 0–100 %, iterations of 15–150 ms.
-    private func makePool() -> [ReplicaSnapshot] {
+    /// `count` endpoints with pseudo-random load: queues of 0–40, KV 0–100 %, iterations of
+    /// 15–150 ms (also what `bench route` asks the ext_proc picker to choose among).
+    static func syntheticPool(_ count: Int, scrapedAt: Instant) -> [ReplicaSnapshot] {
         var random = SplitMix64(seed: 7)
-        return (0..<endpoints).map { i in
+        return (0..<count).map { i in
             let running = random.nextInt(below: 64), waiting = random.nextInt(below: 40)
             let load = ReplicaLoad(
                 iterationSeconds: 0.015 + Double(random.nextInt(below: 135)) / 1000,
@@ -83,7 +84,7 @@ struct BenchRouterCommand: ParsableCommand {
                 workflowCallCount: random.nextInt(below: 20), maxRunning: 256, maxBatchedTokens: 2048,
                 kvCapacityTokens: 400_000)
             return ReplicaSnapshot(
-                endpoint: "10.0.\(i / 250).\(i % 250):8000", scrapedAt: Instant(seconds: 99.99), waitingCount: waiting,
+                endpoint: "10.0.\(i / 250).\(i % 250):8000", scrapedAt: scrapedAt, waitingCount: waiting,
                 runningCount: running, kvCacheUsage: Double(random.nextInt(below: 100)) / 100, load: load)
         }
     }
