@@ -22,6 +22,8 @@
 # misuse or when the server would not start.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/loopback_server.sh
+. "$root/scripts/loopback_server.sh"
 executor=sim workload=azure-conv minutes=5 factor=10 capacity="" rates="" probe=60 baseline="" serve_args="" bin="" out=""
 usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -73,19 +75,8 @@ trap stop_server EXIT
 
 # Starts `serve` on a free loopback port; sets $url.
 start_server() {
-    local log="$out/server.log"
     # shellcheck disable=SC2086
-    "$bin" serve --executor "$executor" --host 127.0.0.1 --port 0 --shutdown-grace 2 $serve_args > "$log" 2>&1 &
-    server_pid=$!
-    local port=""
-    for _ in $(seq 1 200); do
-        port=$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$log" | head -1)
-        [ -n "$port" ] && break
-        kill -0 "$server_pid" 2>/dev/null || { echo "overload.sh: the server exited at start:" >&2; cat "$log" >&2; exit 2; }
-        sleep 0.1
-    done
-    [ -n "$port" ] || { echo "overload.sh: the server did not listen within 20 s" >&2; exit 2; }
-    url="http://127.0.0.1:$port"
+    start_loopback_server overload.sh "$bin" "$out/server.log" --executor "$executor" --shutdown-grace 2 $serve_args
     echo "== $executor server at $url ($bin serve --executor $executor $serve_args)" >&2
 }
 

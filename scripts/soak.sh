@@ -13,6 +13,8 @@
 # stuck, 1 otherwise, 2 on misuse.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/loopback_server.sh
+. "$root/scripts/loopback_server.sh"
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 case $1 in -h|--help) usage ;; esac
@@ -62,17 +64,7 @@ cleanup() {
 trap cleanup EXIT
 
 # shellcheck disable=SC2086
-"$bin" serve --executor "$executor" --host 127.0.0.1 --port 0 $serve_args > "$out/server.log" 2>&1 &
-server_pid=$!
-port=""
-for _ in $(seq 1 200); do
-    port=$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$out/server.log" | head -1)
-    [ -n "$port" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { echo "soak.sh: the server exited at start:" >&2; cat "$out/server.log" >&2; exit 2; }
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "soak.sh: the server did not listen within 20 s" >&2; exit 2; }
-url="http://127.0.0.1:$port"
+start_loopback_server soak.sh "$bin" "$out/server.log" --executor "$executor" $serve_args
 echo "== soak: $executor server at $url, $rps rps for $minutes min (pid $server_pid)" >&2
 
 # One sample: LABEL → a line of samples.tsv (RSS from /proc and from /metrics, fds, map sizes,
