@@ -33,6 +33,20 @@ from envoy.service.ext_proc.v3 import external_processor_pb2
 
 SERVICES = [".envoy.service.ext_proc.v3.ExternalProcessor", ".grpc.health.v1.Health"]
 WELL_KNOWN_PREFIX = "google/protobuf/"
+# protoc-gen-swift writes one Swift file per .proto, and external_processor.proto alone would be
+# ~1,500 lines. Its messages move, by concept, into files of their own in the same package, listed
+# dependencies first; a message's full name (so its Swift name and wire format) does not depend on
+# the file that holds it. The service and the stream's response message stay where they were.
+SPLIT = {
+    "envoy/service/ext_proc/v3/external_processor.proto": [
+        ("envoy/service/ext_proc/v3/external_processor_request.proto",
+         ["ProcessingRequest", "ProtocolConfiguration", "HttpHeaders", "HttpBody", "HttpTrailers"]),
+        ("envoy/service/ext_proc/v3/external_processor_mutation.proto",
+         ["HeaderMutation", "BodyMutation", "StreamedBodyResponse", "GrpcStatus"]),
+        ("envoy/service/ext_proc/v3/external_processor_response.proto",
+         ["HeadersResponse", "BodyResponse", "TrailersResponse", "CommonResponse", "ImmediateResponse"]),
+    ],
+}
 
 
 def collect(modules):
@@ -199,16 +213,7 @@ def prune(files, types, needed):
             strip_message(message)
         for enum in pruned.enum_type:
             strip_enum(enum)
-        # Imports: exactly the files whose types the kept ones use.
-        used = set()
-        for message in pruned.message_type:
-            used.update(types[name][0] for name in field_types(message))
-        for service in pruned.service:
-            for method in service.method:
-                used.update(types[name][0] for name in (method.input_type, method.output_type))
-        used.discard(pruned.name)
-        del pruned.dependency[:]
-        pruned.dependency.extend(sorted(used))
+        set_imports(pruned, types)
         kept.append(pruned)
     # Drop well-known files nothing imports any more.
     imported = {dependency for proto in kept for dependency in proto.dependency}
@@ -218,6 +223,50 @@ def prune(files, types, needed):
         for message in proto.message_type:
             fill_json_names(message)
     return kept
+
+
+def set_imports(proto, types):
+    """Imports exactly the files whose types `proto`'s messages and methods use."""
+    used = set()
+    for message in proto.message_type:
+        used.update(types[name][0] for name in field_types(message))
+    for service in proto.service:
+        for method in service.method:
+            used.update(types[name][0] for name in (method.input_type, method.output_type))
+    used.discard(proto.name)
+    del proto.dependency[:]
+    proto.dependency.extend(sorted(used))
+
+
+def split(files):
+    """`files` with SPLIT's messages moved into the files SPLIT names, placed before the file they
+    came from, and every file's imports recomputed."""
+    result = []
+    for proto in files:
+        for name, messages in SPLIT.get(proto.name, []):
+            part = descriptor_pb2.FileDescriptorProto()
+            part.CopyFrom(proto)
+            part.name = name
+            del part.message_type[:]
+            del part.service[:]
+            del part.enum_type[:]
+            for message in proto.message_type:
+                if message.name in messages:
+                    part.message_type.add().CopyFrom(message)
+            if len(part.message_type) != len(messages):
+                sys.exit(f"{name}: some of {messages} are not in {proto.name}")
+            result.append(part)
+        moved = {m for _, messages in SPLIT.get(proto.name, []) for m in messages}
+        if moved:
+            rest = [m for m in proto.message_type if m.name not in moved]
+            del proto.message_type[:]
+            proto.message_type.extend(rest)
+        result.append(proto)
+    types = index_types(result)
+    for proto in result:
+        if not proto.name.startswith(WELL_KNOWN_PREFIX):
+            set_imports(proto, types)
+    return result
 
 
 def run_plugin(plugin, files, to_generate, parameter):
@@ -246,7 +295,7 @@ def main():
     files = collect([external_processor_pb2, health_pb2])
     types = index_types(files)
     needed = needed_top_level(files, types)
-    pruned = prune(files, types, needed)
+    pruned = split(prune(files, types, needed))
     to_generate = [p.name for p in pruned if not p.name.startswith(WELL_KNOWN_PREFIX)]
     if args.descriptor_set:
         descriptor_set = descriptor_pb2.FileDescriptorSet()
