@@ -49,59 +49,41 @@ public struct ArtifactMix: Sendable {
     }
 
     public func make() -> Workload {
-        let root = SplitMix64(seed: seed)
-        var gaps = root.split(1)
-        var kinds = root.split(2)
-        var samples = root.split(3)
-        var tierDraws = root.split(4)
-        var requests: [TracedRequest] = []
-        var workflows: [TracedWorkflow] = []
-        var nextRequestID: UInt64 = 1
-        var nextWorkflowID: UInt64 = 1
         // Kind weights: one per call, so a workflow's weight is 1 / its mean call count.
-        let workflowWeight = 1 / meanCallsPerWorkflow
-        let totalWeight = 2 + workflowWeight
-        var now = gaps.nextExponential(rate: rate)
-        let end = duration.seconds
-        while now < end {
-            let at = Instant(seconds: now)
-            let tier = tiers.drawTier(using: &tierDraws)
-            let draw = kinds.nextUnit() * totalWeight
+        let totalWeight = 2 + 1 / meanCallsPerWorkflow
+        var mix = MixArrivals(seed: seed)
+        mix.run(rate: rate, duration: duration, tiers: tiers) { mix, at, tier in
+            let draw = mix.kinds.nextUnit() * totalWeight
             if draw < 1 {
-                let chat = sources.chatPrompts[samples.nextInt(below: sources.chatPrompts.count)]
-                requests.append(request(
-                    id: nextRequestID, at: at, prompt: chat.promptTokenCount, output: chat.outputTokenCount,
+                let chat = sources.chatPrompts[mix.samples.nextInt(below: sources.chatPrompts.count)]
+                mix.addRequest(Self.request(
+                    id: mix.takeRequestID(), at: at, prompt: chat.promptTokenCount, output: chat.outputTokenCount,
                     text: chat.text, slo: tiers.latency(tier: tier), application: "chat"))
-                nextRequestID += 1
             } else if draw < 2 {
-                let code = sources.codeLengths[samples.nextInt(below: sources.codeLengths.count)]
-                requests.append(request(
-                    id: nextRequestID, at: at, prompt: code.promptTokenCount, output: code.outputTokenCount,
+                let code = sources.codeLengths[mix.samples.nextInt(below: sources.codeLengths.count)]
+                mix.addRequest(Self.request(
+                    id: mix.takeRequestID(), at: at, prompt: code.promptTokenCount, output: code.outputTokenCount,
                     text: nil, slo: tiers.deadline(tier: tier), application: "code"))
-                nextRequestID += 1
             } else {
-                let id = WorkflowID(nextWorkflowID)
-                nextWorkflowID += 1
+                let id = mix.takeWorkflowID()
                 let spec: WorkflowSpec
                 let cap: Int
-                if samples.nextInt(below: 2) == 0 {
-                    let task = sources.treeOfThoughts[samples.nextInt(below: sources.treeOfThoughts.count)]
-                    spec = Self.treeOfThoughts(from: task, id: id, using: &samples)
+                if mix.samples.nextInt(below: 2) == 0 {
+                    let task = sources.treeOfThoughts[mix.samples.nextInt(below: sources.treeOfThoughts.count)]
+                    spec = Self.treeOfThoughts(from: task, id: id, using: &mix.samples)
                     cap = Self.treeOfThoughtsOutputCap
                 } else {
-                    var chain = sources.deepResearch[samples.nextInt(below: sources.deepResearch.count)]
-                    chain = WorkflowSpec(id: id, application: chain.application, stages: Self.capped(chain.stages, at: Self.outputCap))
-                    spec = chain
+                    let chain = sources.deepResearch[mix.samples.nextInt(below: sources.deepResearch.count)]
+                    spec = WorkflowSpec(id: id, application: chain.application, stages: Self.capped(chain.stages, at: Self.outputCap))
                     cap = Self.outputCap
                 }
-                workflows.append(TracedWorkflow(
+                mix.addWorkflow(TracedWorkflow(
                     spec: spec, arrivedAt: at,
                     deadline: tiers.workflowDeadline(tier: tier, stageCount: spec.stages.count), tier: tier,
                     maxOutputTokens: cap))
             }
-            now += gaps.nextExponential(rate: rate)
         }
-        return Workload(name: "artifact", requests: requests, workflows: workflows, duration: duration)
+        return Workload(name: "artifact", requests: mix.requests, workflows: mix.workflows, duration: duration)
     }
 
     /// A 3-thoughts × 2-rounds workflow whose generate calls are drawn (with replacement) from
@@ -131,13 +113,14 @@ public struct ArtifactMix: Sendable {
         }
     }
 
-    private func request(
+    /// A chat or deadline request, its output and `max_tokens` capped at `outputCap`.
+    static func request(
         id: UInt64, at: Instant, prompt: Int, output: Int, text: String?, slo: SLO, application: String
     ) -> TracedRequest {
         TracedRequest(
             request: Request(
                 id: RequestID(id), arrivedAt: at, promptTokenCount: prompt, promptText: text,
-                maxOutputTokens: Self.outputCap, slo: slo, application: application),
-            outputTokenCount: min(output, Self.outputCap))
+                maxOutputTokens: outputCap, slo: slo, application: application),
+            outputTokenCount: min(output, outputCap))
     }
 }

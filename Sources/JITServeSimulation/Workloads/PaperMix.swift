@@ -36,51 +36,35 @@ public struct PaperMix: Sendable {
     }
 
     public func make() -> Workload {
-        let root = SplitMix64(seed: seed)
-        var gaps = root.split(1)
-        var kinds = root.split(2)
-        var samples = root.split(3)
-        var tierDraws = root.split(4)
-        var requests: [TracedRequest] = []
-        var workflows: [TracedWorkflow] = []
-        var nextRequestID: UInt64 = 1
-        var nextWorkflowID: UInt64 = 1
-        var now = gaps.nextExponential(rate: rate)
-        let end = duration.seconds
-        while now < end {
-            let at = Instant(seconds: now)
-            let tier = tiers.drawTier(using: &tierDraws)
-            switch kinds.nextInt(below: 3) {
+        var mix = MixArrivals(seed: seed)
+        mix.run(rate: rate, duration: duration, tiers: tiers) { mix, at, tier in
+            switch mix.kinds.nextInt(below: 3) {
             case 0:
-                let chat = sources.chatPrompts[samples.nextInt(below: sources.chatPrompts.count)]
-                requests.append(Self.request(
-                    id: nextRequestID, at: at, prompt: chat.promptTokenCount, output: chat.outputTokenCount,
+                let chat = sources.chatPrompts[mix.samples.nextInt(below: sources.chatPrompts.count)]
+                mix.addRequest(Self.request(
+                    id: mix.takeRequestID(), at: at, prompt: chat.promptTokenCount, output: chat.outputTokenCount,
                     text: chat.text, slo: tiers.latency(tier: tier), application: "chat"))
-                nextRequestID += 1
             case 1:
-                let code = sources.codeLengths[samples.nextInt(below: sources.codeLengths.count)]
-                requests.append(Self.request(
-                    id: nextRequestID, at: at, prompt: code.promptTokenCount, output: code.outputTokenCount,
+                let code = sources.codeLengths[mix.samples.nextInt(below: sources.codeLengths.count)]
+                mix.addRequest(Self.request(
+                    id: mix.takeRequestID(), at: at, prompt: code.promptTokenCount, output: code.outputTokenCount,
                     text: nil, slo: tiers.deadline(tier: tier), application: "code"))
-                nextRequestID += 1
             default:
-                let id = WorkflowID(nextWorkflowID)
-                nextWorkflowID += 1
+                let id = mix.takeWorkflowID()
                 let spec: WorkflowSpec
-                if samples.nextInt(below: 2) == 0 {
-                    let shape = sources.treeOfThoughts[samples.nextInt(below: sources.treeOfThoughts.count)]
+                if mix.samples.nextInt(below: 2) == 0 {
+                    let shape = sources.treeOfThoughts[mix.samples.nextInt(below: sources.treeOfThoughts.count)]
                     spec = WorkflowSpec(id: id, application: shape.application, stages: shape.stages)
                 } else {
-                    let run = sources.metaGPT[samples.nextInt(below: sources.metaGPT.count)]
-                    spec = MetaGPTTrace.resample(run, id: id, using: &samples)
+                    let run = sources.metaGPT[mix.samples.nextInt(below: sources.metaGPT.count)]
+                    spec = MetaGPTTrace.resample(run, id: id, using: &mix.samples)
                 }
-                workflows.append(TracedWorkflow(
+                mix.addWorkflow(TracedWorkflow(
                     spec: spec, arrivedAt: at,
                     deadline: tiers.workflowDeadline(tier: tier, stageCount: spec.stages.count), tier: tier))
             }
-            now += gaps.nextExponential(rate: rate)
         }
-        return Workload(name: "paper-mix", requests: requests, workflows: workflows, duration: duration)
+        return Workload(name: "paper-mix", requests: mix.requests, workflows: mix.workflows, duration: duration)
     }
 
     /// Refuses a rate or window that cannot describe arrivals (the CLI's `--rps`, `--duration`).
