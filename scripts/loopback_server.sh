@@ -1,6 +1,22 @@
-# Sourced by scripts/overload.sh and scripts/soak.sh: starts `jitserve serve` on a free loopback
-# port and waits until it listens.
-#
+# Sourced by scripts/overload.sh and scripts/soak.sh: finds the jitserve binary, starts
+# `jitserve serve` on a free loopback port and waits until it listens.
+
+# The echo executor costs nothing unless told: model an iteration and a small batch, so that its
+# capacity is a rate this machine's client can offer ten times over.
+ECHO_SERVE_ARGS="--echo-iteration-ms 25 --max-num-seqs 16"
+
+# find_jitserve SCRIPT ROOT — keeps $bin if set, else the release build, else the debug build;
+# exits 2, naming SCRIPT, when there is none.
+find_jitserve() {
+    local script=$1 root=$2
+    if [ -z "$bin" ]; then
+        bin="$root/.build/release/jitserve"
+        [ -x "$bin" ] || bin="$root/.build/debug/jitserve"
+    fi
+    [ -x "$bin" ] || { echo "$script: no jitserve binary at $bin (swift build --product jitserve, or --bin)" >&2; exit 2; }
+}
+
+
 # start_loopback_server SCRIPT BIN LOG ARGS... — runs `BIN serve --host 127.0.0.1 --port 0 ARGS...`
 # with its output in LOG; sets server_pid and url. Exits 2, naming SCRIPT, when the server dies at
 # start or does not listen within 20 s.

@@ -45,9 +45,7 @@ while [ $# -gt 0 ]; do
 done
 case $executor in
     sim) rates=${rates:-"2 4 6 8 10 12"} ;;
-    # The echo executor costs nothing unless told: model an iteration and a small batch, so that
-    # its capacity is a rate this machine's client can offer ten times over.
-    echo) rates=${rates:-"0.5 1 1.5 2 3 4"}; serve_args=${serve_args:-"--echo-iteration-ms 25 --max-num-seqs 16"} ;;
+    echo) rates=${rates:-"0.5 1 1.5 2 3 4"}; serve_args=${serve_args:-$ECHO_SERVE_ARGS} ;;
     *) echo "overload.sh: --executor must be sim or echo, got '$executor'" >&2; exit 2 ;;
 esac
 baseline=${baseline:-$minutes}
@@ -55,11 +53,7 @@ for v in "$minutes" "$factor" "$probe" "$baseline" ${capacity:+"$capacity"} $rat
     python3 -c "import sys; v=float(sys.argv[1]); sys.exit(0 if v > 0 and v < 1e6 else 1)" "$v" 2>/dev/null \
         || { echo "overload.sh: '$v' is not a positive number" >&2; exit 2; }
 done
-if [ -z "$bin" ]; then
-    bin="$root/.build/release/jitserve"
-    [ -x "$bin" ] || bin="$root/.build/debug/jitserve"
-fi
-[ -x "$bin" ] || { echo "overload.sh: no jitserve binary at $bin (swift build --product jitserve, or --bin)" >&2; exit 2; }
+find_jitserve overload.sh "$root"
 out=${out:-"$root/.build-overload/$executor"}
 mkdir -p "$out"
 

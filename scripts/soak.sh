@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 done
 case $executor in
     sim) ;;
-    echo) serve_args=${serve_args:-"--echo-iteration-ms 25 --max-num-seqs 16"} ;;
+    echo) serve_args=${serve_args:-$ECHO_SERVE_ARGS} ;;
     *) echo "soak.sh: --executor must be sim or echo, got '$executor'" >&2; exit 2 ;;
 esac
 if [ -z "$rps" ]; then
@@ -45,11 +45,7 @@ if [ -z "$rps" ]; then
 fi
 python3 -c "import sys; sys.exit(0 if 0 < float(sys.argv[1]) < 1e6 else 1)" "$rps" 2>/dev/null \
     || { echo "soak.sh: --rps must be a positive number, got '$rps'" >&2; exit 2; }
-if [ -z "$bin" ]; then
-    bin="$root/.build/release/jitserve"
-    [ -x "$bin" ] || bin="$root/.build/debug/jitserve"
-fi
-[ -x "$bin" ] || { echo "soak.sh: no jitserve binary at $bin (swift build --product jitserve, or --bin)" >&2; exit 2; }
+find_jitserve soak.sh "$root"
 out=${out:-"$root/.build-soak/$executor"}
 mkdir -p "$out"
 
