@@ -79,4 +79,50 @@ import Testing
                               now: .zero, load: load(queued: 500, departures: nil))
         }
     }
+
+    /// A burst onto an idle server: 256 running, 300 queued, and nothing has left yet (no rate).
+    func burst(pendingPrefill: Int, running: Int = 256) -> AdmissionControl.Load {
+        AdmissionControl.Load(
+            queuedCount: 300, runningCount: running, iterationSeconds: 0.05, maxBatchedTokens: 2048, maxRunning: 256,
+            departuresPerSecond: nil, pendingPrefillTokens: pendingPrefill)
+    }
+
+    @Test func beforeAnyDepartureTheQueuedPrefillBoundsTheWait() {
+        // 300,000 prompt tokens ahead at 2,048 a 50 ms iteration: at least 147 iterations, 7.35 s.
+        let full = burst(pendingPrefill: 300_000)
+        #expect(abs((full.predictedQueueingSeconds ?? 0) - 7.35) < 1e-9)
+        // The old rule admitted on as long as no rate was known; a 0.8 s TTFT is hopeless here...
+        do {
+            try control.check(slo: .latency(ttft: .milliseconds(800), tbt: .milliseconds(80)), promptTokenCount: 500,
+                              now: .zero, load: full)
+            Issue.record("a request 7 s of queued prefill away from an 800 ms TTFT was admitted")
+        } catch {
+            #expect(error.status == 429)
+            #expect(error.retryAfterSeconds == 8)
+        }
+        // ...and so is a 5 s deadline, while a 10 s one still fits.
+        #expect(throws: HTTPError.self) {
+            try control.check(slo: .deadline(ttlt: .seconds(5)), promptTokenCount: 100, now: .zero, load: full)
+        }
+        #expect(throws: Never.self) {
+            try control.check(slo: .deadline(ttlt: .seconds(10)), promptTokenCount: 100, now: .zero, load: full)
+        }
+        // Little's law wins once a rate is known (here 300 / 100 per s = 3 s).
+        var known = full
+        known.departuresPerSecond = 100
+        #expect(known.predictedQueueingSeconds == 3)
+    }
+
+    @Test func aSmallQueuedPrefillOrSpareCapacityStillAdmits() {
+        // 4,096 tokens ahead: two iterations, 0.1 s — within an 800 ms TTFT.
+        #expect(throws: Never.self) {
+            try control.check(slo: .latency(ttft: .milliseconds(800), tbt: .milliseconds(80)), promptTokenCount: 500,
+                              now: .zero, load: burst(pendingPrefill: 4096))
+        }
+        // Not saturated (few running, fewer queued than a batch): no wait, whatever is pending.
+        let light = AdmissionControl.Load(
+            queuedCount: 10, runningCount: 12, iterationSeconds: 0.05, maxBatchedTokens: 2048, maxRunning: 256,
+            pendingPrefillTokens: 300_000)
+        #expect(light.predictedQueueingSeconds == 0)
+    }
 }
