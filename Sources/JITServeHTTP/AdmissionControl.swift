@@ -65,17 +65,18 @@ public struct AdmissionControl: Sendable {
         public var isSaturated: Bool { runningCount >= maxRunning || queuedCount >= maxRunning }
 
         /// Seconds a newcomer is predicted to wait for the requests queued ahead of it to start
-        /// (0 with none queued or capacity to spare): Little's law when the departure rate is
-        /// known, else the iterations the pending prefill needs at best (nil when neither says).
+        /// (0 with none queued): when saturated, Little's law if the departure rate is known;
+        /// otherwise the iterations the pending prefill needs at best (nil when neither says).
         public var predictedQueueingSeconds: Double? {
-            guard queuedCount > 0, isSaturated else { return 0 }
-            if let rate = departuresPerSecond, rate > 0 { return Double(queuedCount) / rate }
-            // A burst onto an idle server saturates it seconds before the first requests leave;
-            // admitting on, it once filled the queue with requests that waited minutes (measured:
-            // 522 admitted in the first 30 s of 60 req/s, 299 of them late, p99 TTFT 56 s). No
-            // iteration computes more than `maxBatchedTokens`, so the prompts ahead cannot all
-            // start sooner than this — a wait that can only be longer, never shorter.
-            guard pendingPrefillTokens > 0, maxBatchedTokens > 0, iterationSeconds > 0 else { return nil }
+            guard queuedCount > 0 else { return 0 }
+            if isSaturated, let rate = departuresPerSecond, rate > 0 { return Double(queuedCount) / rate }
+            // A burst onto an idle server queues hundreds of prompts before its running set is
+            // full or the first requests leave; admitting on, it once filled the queue with
+            // requests that waited minutes (measured: 522 admitted in the first 30 s of 60 req/s,
+            // 299 of them late, p99 TTFT 56 s). No iteration computes more than
+            // `maxBatchedTokens`, so the prompts ahead cannot all start sooner than this: a bound
+            // that cannot read a quiet server as a full one, so it needs no saturation.
+            guard pendingPrefillTokens > 0, maxBatchedTokens > 0, iterationSeconds > 0 else { return isSaturated ? nil : 0 }
             return (Double(pendingPrefillTokens) / Double(maxBatchedTokens)).rounded(.up) * iterationSeconds
         }
     }

@@ -119,10 +119,29 @@ import Testing
             try control.check(slo: .latency(ttft: .milliseconds(800), tbt: .milliseconds(80)), promptTokenCount: 500,
                               now: .zero, load: burst(pendingPrefill: 4096))
         }
-        // Not saturated (few running, fewer queued than a batch): no wait, whatever is pending.
-        let light = AdmissionControl.Load(
-            queuedCount: 10, runningCount: 12, iterationSeconds: 0.05, maxBatchedTokens: 2048, maxRunning: 256,
-            pendingPrefillTokens: 300_000)
-        #expect(light.predictedQueueingSeconds == 0)
+        // A quiet server (a few running, two queued, 1,000 prompt tokens pending): one iteration.
+        let quiet = AdmissionControl.Load(
+            queuedCount: 2, runningCount: 3, iterationSeconds: 0.05, maxBatchedTokens: 2048, maxRunning: 256,
+            departuresPerSecond: 0.2, pendingPrefillTokens: 1000)
+        #expect(quiet.predictedQueueingSeconds == 0.05)
+    }
+
+    @Test func aRampingBurstShedsBeforeTheRunningSetIsFull() {
+        // Seconds into a burst: 100 running (of 256), 150 queued (fewer than a batch), 200,000
+        // prompt tokens pending — 98 iterations, 4.9 s. The rule before counted only a full
+        // running set or a batch-sized queue as saturation and admitted every request here.
+        let ramp = AdmissionControl.Load(
+            queuedCount: 150, runningCount: 100, iterationSeconds: 0.05, maxBatchedTokens: 2048, maxRunning: 256,
+            departuresPerSecond: 0.5, pendingPrefillTokens: 200_000)
+        #expect(!ramp.isSaturated)
+        #expect(abs((ramp.predictedQueueingSeconds ?? 0) - 4.9) < 1e-9)
+        #expect(throws: HTTPError.self) {
+            try control.check(slo: .latency(ttft: .milliseconds(1600), tbt: .milliseconds(160)), promptTokenCount: 500,
+                              now: .zero, load: ramp)
+        }
+        #expect(throws: Never.self) {
+            try control.check(slo: .latency(ttft: .milliseconds(6000), tbt: .milliseconds(320)), promptTokenCount: 500,
+                              now: .zero, load: ramp)
+        }
     }
 }
