@@ -4,13 +4,16 @@
 # no 5xx, the excess shed with 429 + Retry-After, and the goodput of admitted work near what it
 # gives at capacity.
 #
-#   scripts/overload.sh [--executor sim|echo] [--workload azure-conv] [--minutes 5] [--factor 10]
+#   scripts/overload.sh [--executor sim|echo] [--workload azure-conv] [--arrivals poisson|trace] [--minutes 5] [--factor 10]
 #                       [--capacity RPS] [--rates "2 4 6 8 10 12"] [--probe-seconds 60] [--baseline-minutes M]
 #                       [--serve-args "..."] [--bin PATH] [--out DIR]
 #
 # The workload defaults to azure-conv (streamed chat requests with TTFT/TBT SLOs, the Azure 2023
 # conversation trace): every request stands alone, so shedding one costs only that one (paper-mix
-# workflows outlast a few-minute window). Capacity: the sweep runs each rate for --probe-seconds on
+# workflows outlast a few-minute window). Every run's arrivals are a constant-rate Poisson process, each
+# a request drawn from the whole trace (--arrivals poisson), so that the probes, the run at capacity
+# and the overload all serve one mix at a steady rate; --arrivals trace replays the trace's timestamps
+# rescaled to each rate (its bursts, and at each rate another stretch of the trace). Capacity: the sweep runs each rate for --probe-seconds on
 # one server; a rate is sustained while its SLO attainment stays within 90 % of the attainment at the
 # sweep's lowest rate (so a mix with requests no server can serve in time can still be measured). The
 # capacity is the highest sustained rate before the first one that is not. --capacity skips the sweep.
@@ -24,12 +27,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/loopback_server.sh
 . "$root/scripts/loopback_server.sh"
-executor=sim workload=azure-conv minutes=5 factor=10 capacity="" rates="" probe=60 baseline="" serve_args="" bin="" out=""
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+executor=sim workload=azure-conv arrivals=poisson minutes=5 factor=10 capacity="" rates="" probe=60 baseline="" serve_args="" bin="" out=""
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
         --executor) executor=$2; shift 2 ;;
         --workload) workload=$2; shift 2 ;;
+        --arrivals) arrivals=$2; shift 2 ;;
         --minutes) minutes=$2; shift 2 ;;
         --factor) factor=$2; shift 2 ;;
         --capacity) capacity=$2; shift 2 ;;
@@ -47,6 +51,10 @@ case $executor in
     sim) rates=${rates:-"2 4 6 8 10 12"} ;;
     echo) rates=${rates:-"0.5 1 1.5 2 3 4"}; serve_args=${serve_args:-$ECHO_SERVE_ARGS} ;;
     *) echo "overload.sh: --executor must be sim or echo, got '$executor'" >&2; exit 2 ;;
+esac
+case $arrivals in
+    poisson|trace) ;;
+    *) echo "overload.sh: --arrivals must be poisson or trace, got '$arrivals'" >&2; exit 2 ;;
 esac
 baseline=${baseline:-$minutes}
 for v in "$minutes" "$factor" "$probe" "$baseline" ${capacity:+"$capacity"} $rates; do
@@ -78,7 +86,7 @@ start_server() {
 bench() {
     local name=$1 rps=$2 seconds=$3
     echo "== $name: $rps rps for ${seconds}s" >&2
-    "$bin" bench live --url "$url" --workload "$workload" --rps "$rps" --duration "$seconds" --drain 30 --label "$executor" \
+    "$bin" bench live --url "$url" --workload "$workload" --rps "$rps" --arrivals "$arrivals" --duration "$seconds" --drain 30 --label "$executor" \
         --json "$out/$name.json" --requests-out "$out/$name.requests.jsonl" > "$out/$name.txt"
     if ! kill -0 "$server_pid" 2>/dev/null; then
         echo "overload.sh: the server died during $name (see $out/server.log)" >&2

@@ -4,10 +4,14 @@
 # server's workflow maps, requests held — then a table, the growth from minute 1 to the last, and
 # the requests still held once the load has drained (stuck ones: held by the server once every client has gone).
 #
-#   scripts/soak.sh MINUTES [--rps RPS] [--workload azure-conv] [--executor sim|echo] [--serve-args "..."] [--bin PATH] [--out DIR]
+#   scripts/soak.sh MINUTES [--rps RPS] [--arrivals poisson|trace] [--workload azure-conv] [--executor sim|echo]
+#                   [--serve-args "..."] [--bin PATH] [--out DIR]
 #
 # Without --rps it runs at 80 % of the capacity scripts/overload.sh found for the executor
-# (.build-overload/EXECUTOR/capacity_rps.txt). Load comes from `jitserve bench live` (azure-conv: streamed chat by default). Figures
+# (.build-overload/EXECUTOR/capacity_rps.txt). Load comes from `jitserve bench live` (azure-conv: streamed
+# chat by default), by default at one constant Poisson rate (--arrivals poisson: requests drawn from the
+# whole trace), so that a rate below capacity stays below it for the whole run; --arrivals trace
+# replays the trace's own timestamps rescaled to the mean rate, bursts and all. Figures
 # go to --out (default .build-soak/EXECUTOR): samples.tsv, the run's bench.json and server.log.
 # Exit status: 0 when resident memory grew < 5 % from minute 1 to the last and no request is
 # stuck, 1 otherwise, 2 on misuse.
@@ -15,16 +19,17 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/loopback_server.sh
 . "$root/scripts/loopback_server.sh"
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage
 case $1 in -h|--help) usage ;; esac
 minutes=$1; shift
 [[ $minutes =~ ^[0-9]+$ ]] && [ "$minutes" -ge 2 ] || { echo "soak.sh: MINUTES must be an integer ≥ 2, got '$minutes'" >&2; exit 2; }
-executor=sim workload=azure-conv rps="" serve_args="" bin="" out=""
+executor=sim workload=azure-conv arrivals=poisson rps="" serve_args="" bin="" out=""
 while [ $# -gt 0 ]; do
     case $1 in
         --rps) rps=$2; shift 2 ;;
         --workload) workload=$2; shift 2 ;;
+        --arrivals) arrivals=$2; shift 2 ;;
         --executor) executor=$2; shift 2 ;;
         --serve-args) serve_args=$2; shift 2 ;;
         --bin) bin=$2; shift 2 ;;
@@ -37,6 +42,10 @@ case $executor in
     sim) ;;
     echo) serve_args=${serve_args:-$ECHO_SERVE_ARGS} ;;
     *) echo "soak.sh: --executor must be sim or echo, got '$executor'" >&2; exit 2 ;;
+esac
+case $arrivals in
+    poisson|trace) ;;
+    *) echo "soak.sh: --arrivals must be poisson or trace, got '$arrivals'" >&2; exit 2 ;;
 esac
 if [ -z "$rps" ]; then
     capacity_file="$root/.build-overload/$executor/capacity_rps.txt"
@@ -61,7 +70,7 @@ trap cleanup EXIT
 
 # shellcheck disable=SC2086
 start_loopback_server soak.sh "$bin" "$out/server.log" --executor "$executor" $serve_args
-echo "== soak: $executor server at $url, $rps rps for $minutes min (pid $server_pid)" >&2
+echo "== soak: $executor server at $url, $rps rps ($arrivals arrivals) for $minutes min (pid $server_pid)" >&2
 
 # One sample: LABEL → a line of samples.tsv (RSS from /proc and from /metrics, fds, map sizes,
 # requests held).
@@ -89,7 +98,7 @@ print("\t".join([label, f"{int(rss_kb) / 1024:.1f}", f"{metric_rss / 2**20:.1f}"
 
 printf "minute\trss_mib\tmetrics_rss_mib\tfds\twf_calls\twf_estimates\twf_service_tokens\twf_names\theld\n" > "$out/samples.tsv"
 start=$(date +%s)
-"$bin" bench live --url "$url" --workload "$workload" --rps "$rps" --duration $((minutes * 60)) --drain 60 --label "$executor-soak" --quiet \
+"$bin" bench live --url "$url" --workload "$workload" --rps "$rps" --arrivals "$arrivals" --duration $((minutes * 60)) --drain 60 --label "$executor-soak" --quiet \
     --json "$out/bench.json" > "$out/bench.txt" 2> "$out/bench.err" &
 bench_pid=$!
 for m in $(seq 1 "$minutes"); do
@@ -105,9 +114,9 @@ bench_pid=""
 sleep 5
 sample drained | tee -a "$out/samples.tsv" >&2
 
-python3 - "$out" "$minutes" "$rps" <<'EOF'
+python3 - "$out" "$minutes" "$rps" "$arrivals" <<'EOF'
 import json, sys
-out, minutes, rps = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+out, minutes, rps, arrivals = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 rows = [line.rstrip("\n").split("\t") for line in open(f"{out}/samples.tsv")]
 head, rows = rows[0], rows[1:]
 print("  ".join(f"{h:>17}" for h in head))
@@ -118,7 +127,7 @@ growth = float(last[1]) / float(first[1]) - 1
 bench = json.load(open(f"{out}/bench.json"))
 stuck_server = int(drained[8])
 stuck_client = bench["unfinished"]
-print(f"soak: {rps} rps for {minutes} min · {bench['sent']} calls sent, {bench['admitted']} admitted, "
+print(f"soak: {rps} rps ({arrivals} arrivals) for {minutes} min · {bench['sent']} calls sent, {bench['admitted']} admitted, "
       f"{bench.get('shed') or 0} shed, {bench['server_errors']} 5xx · token goodput {bench['token_goodput']:.1f} tok/s")
 print(f"  RSS minute 1 {float(first[1]):.1f} MiB → minute {minutes} {float(last[1]):.1f} MiB: {100 * growth:+.2f} % (goal < 5 %)")
 if minutes >= 10:

@@ -29,6 +29,11 @@ struct BenchLiveCommand: AsyncParsableCommand {
     @Option(help: "The server, http://host:port (a path prefix is kept).")
     var url: String
     @OptionGroup var workload: WorkloadOptions
+    @Option(help: """
+        trace: the trace's timestamps rescaled to --rps (its bursts kept); poisson: a constant-rate Poisson \
+        process at --rps over --duration, each arrival a request drawn from the whole trace (a soak that stays below capacity).
+        """)
+    var arrivals: String = ArrivalPattern.trace.rawValue
     @Option(help: "Multiply every prompt and output length by this (e.g. 0.1 for a small CPU model).")
     var scaleLengths = 1.0
     @Option(help: "Model name to send (default: the first /v1/models lists).")
@@ -59,8 +64,24 @@ struct BenchLiveCommand: AsyncParsableCommand {
         guard lengthForcing == "auto" || LengthForcing(rawValue: lengthForcing) != nil else {
             throw ValidationError("--length-forcing must be auto, replay or max-tokens, got '\(lengthForcing)'")
         }
+        guard let pattern = ArrivalPattern(rawValue: arrivals) else {
+            throw ValidationError("--arrivals must be trace or poisson, got '\(arrivals)'")
+        }
+        if pattern == .poisson, workload.rps == nil || workload.duration == nil {
+            throw ValidationError("--arrivals poisson needs --rps and --duration")
+        }
         guard drain >= 0 else { throw ValidationError("--drain must not be negative") }
         if let requestTimeout, !(requestTimeout > 0) { throw ValidationError("--request-timeout must be positive") }
+    }
+
+    /// The workload as `simulate` builds it, or (poisson) all of its requests re-timed at one rate.
+    func makeWorkload() throws -> Workload {
+        guard ArrivalPattern(rawValue: arrivals) == .poisson, let rps = workload.rps, let duration = workload.duration else {
+            return try workload.make()
+        }
+        // The whole trace, so that the window's arrivals draw on all of its lengths before any repeat.
+        let whole = try WorkloadCatalog.make(name: workload.workload, rps: nil, duration: nil, seed: workload.seed)
+        return try whole.poissonArrivals(rate: rps, duration: .milliseconds(Int64(duration * 1000)), seed: workload.seed)
     }
 
     func parsedURL() throws -> ServerURL {
@@ -74,7 +95,7 @@ struct BenchLiveCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let key = apiKey ?? environment["JITSERVE_API_KEY"] ?? environment["OPENAI_API_KEY"]
-        let built = try workload.make().scalingLengths(by: scaleLengths)
+        let built = try makeWorkload().scalingLengths(by: scaleLengths)
         // Opened first: a path that cannot be written fails before the run, not after it.
         let requestLog = try requestsOut.map { try RequestLogFile(path: $0) }
         let client = NIOHTTPClient()
