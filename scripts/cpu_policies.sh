@@ -28,7 +28,7 @@ workload=paper-mix
 out=""
 serve_args=()
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
     case $1 in
         --bin) bin=$2; shift 2 ;;
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
         --workload) workload=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --) shift; serve_args=("$@"); break ;;
-        -h|--help) usage ;;
+        -h|--help) usage 0 ;;
         *) echo "$script: unknown option '$1'" >&2; usage ;;
     esac
 done

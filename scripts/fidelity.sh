@@ -26,7 +26,7 @@ parallel=1
 out=""
 goal=10
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
     case $1 in
         --bin) bin=$2; shift 2 ;;
@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
         --parallel) parallel=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --goal) goal=$2; shift 2 ;;
-        -h|--help) usage ;;
+        -h|--help) usage 0 ;;
         *) echo "$script: unknown option '$1'" >&2; usage ;;
     esac
 done
