@@ -18,9 +18,15 @@ public struct LengthDistribution: Hashable, Sendable {
         let firstSample: Int
         /// The expected length conditioned on nothing (NaN when every weight is 0).
         let unconditionedMean: Double
-        /// The last unconditioned `upperBound` asked for, as (quantile, bound); quantile NaN
-        /// when none yet. A memo, not state: the answer is a pure function of the samples.
-        let unconditionedBound = Mutex((quantile: Double.nan, bound: 0))
+        /// The last unconditioned `upperBound` asked for: a memo, not state (the answer is a
+        /// pure function of the samples). A sequence lock rather than a mutex: reading it is
+        /// plain loads, where a lock's atomic read-modify-write would stall the scheduler's
+        /// pass over the queue on each row's cache miss instead of overlapping them.
+        /// `memoVersion` is odd while a write is under way; `memoQuantile` holds the quantile's
+        /// bit pattern (NaN's until the first write, which no query matches).
+        let memoVersion = Atomic<UInt64>(0)
+        let memoQuantile = Atomic<UInt64>(Double.nan.bitPattern)
+        let memoBound = Atomic<Int>(0)
         let samples: [Int]
         let weights: [Double]?
         /// suffixWeight[i] = total weight of samples[i...]; suffixMass[i] = Σ weight·length over
@@ -103,10 +109,23 @@ public struct LengthDistribution: Hashable, Sendable {
     public func upperBound(quantile: Double, generated: Int = 0) -> Int {
         let storage = storage
         guard generated < storage.firstSample else { return searchUpperBound(quantile: quantile, generated: generated) }
-        let memo = storage.unconditionedBound.withLock { $0 }
-        if memo.quantile == quantile { return memo.bound }
+        // Below every sample, `generated` conditions on nothing: the answer depends on the
+        // quantile alone.
+        let version = storage.memoVersion.load(ordering: .acquiring)
+        if version & 1 == 0 {
+            let key = storage.memoQuantile.load(ordering: .relaxed), bound = storage.memoBound.load(ordering: .relaxed)
+            atomicMemoryFence(ordering: .acquiring)
+            if key == quantile.bitPattern, storage.memoVersion.load(ordering: .relaxed) == version { return bound }
+        }
         let bound = searchUpperBound(quantile: quantile, generated: generated)
-        storage.unconditionedBound.withLock { $0 = (quantile, bound) }
+        // A writer already at work (another thread, the same answer or another quantile's):
+        // skip the memo this time.
+        if version & 1 == 0, storage.memoVersion.compareExchange(expected: version, desired: version + 1, ordering: .acquiring).exchanged {
+            atomicMemoryFence(ordering: .releasing)
+            storage.memoQuantile.store(quantile.bitPattern, ordering: .relaxed)
+            storage.memoBound.store(bound, ordering: .relaxed)
+            storage.memoVersion.store(version + 2, ordering: .releasing)
+        }
         return bound
     }
 

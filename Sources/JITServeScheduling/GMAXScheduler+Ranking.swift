@@ -11,7 +11,10 @@ extension GMAXScheduler {
         statuses.reserveCapacity(candidates.capacity)
         var workflowMembers: [WorkflowID: [Int]] = [:]
 
-        for s in states {
+        // The two arrays directly, not `states[i]`: a row read through another file's
+        // subscript is copied, and retaining its distribution (an atomic increment on a
+        // line not yet in cache) serialises what would otherwise be overlapping misses.
+        for rows in [states.running, states.waiting] { for s in rows {
             let status = tracker.status(of: s, in: snapshot)
             // Remaining generation time as DESIGN §5 counts it: every token still to compute,
             // prompt included, at one per iteration. A long prompt costs the batch its budget.
@@ -34,7 +37,7 @@ extension GMAXScheduler {
                 index: candidates.count, tier: tier, density: density, laxity: status.laxity,
                 arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount))
             statuses.append(status)
-        }
+        } }
         for (wf, members) in workflowMembers {
             shareWorkflowDensity(wf, members: members, states: states, candidates: &candidates,
                                  statuses: statuses, snapshot: snapshot, tau: tau)
