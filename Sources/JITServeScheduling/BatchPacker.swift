@@ -33,18 +33,33 @@ public struct BatchPacker: Sendable {
     /// `pack(_:snapshot:)` over `states[order[0]], states[order[1]], …`: policies rank indices
     /// rather than moving whole rows around, which dominates a large queue's cost.
     public func pack(order: [Int], of states: [SequenceState], snapshot: SchedulerSnapshot) -> SchedulePlan {
+        pack(ListedRows(states: states), order: order, walkLimit: order.count, snapshot: snapshot).plan
+    }
+
+    /// `pack(order:of:snapshot:)` where `order` indexes the snapshot's running requests, then its
+    /// waiting ones (as `SnapshotRows` does), without concatenating the two, and where only the
+    /// first `walkLimit` entries of `order` are in serving order: the rest may list requests
+    /// that hold KV, in serving order among themselves and below every entry before the limit,
+    /// so that preemption victims rank as they would in the whole order. `isCut` tells that
+    /// the walk reached the limit with room left: the plan is then incomplete, and the caller
+    /// must rank further and pack again.
+    func pack(snapshotOrder order: [Int], walkLimit: Int, snapshot: SchedulerSnapshot) -> (plan: SchedulePlan, isCut: Bool) {
+        pack(SnapshotRows(snapshot), order: order, walkLimit: walkLimit, snapshot: snapshot)
+    }
+
+    private func pack<Rows: PackedRows>(
+        _ states: Rows, order: [Int], walkLimit: Int, snapshot: SchedulerSnapshot
+    ) -> (plan: SchedulePlan, isCut: Bool) {
         let budget = snapshot.budget
         // Victims in the order they are given up: unlisted holders, then listed from the back.
         // Built only when memory first runs short: most iterations never need it.
         // Indices into `snapshot.running` with their rank: sorting small pairs, not the rows.
         var victims: [(running: Int, rank: Int)]?
         func rankedVictims() -> [(running: Int, rank: Int)] {
-            var position: [RequestID: Int] = [:]
-            position.reserveCapacity(order.count)
-            for (i, k) in order.enumerated() { position[states[k].id] = i }
+            let position = states.runningRanks(in: order, running: snapshot.running)
             let running = snapshot.running
             var list: [(running: Int, rank: Int)] = []
-            for (i, s) in running.enumerated() where s.holdsKV { list.append((i, position[s.id] ?? Int.max)) }
+            for (i, s) in running.enumerated() where s.holdsKV { list.append((i, position(i))) }
             list.sort {
                 $0.rank != $1.rank ? $0.rank > $1.rank : running[$0.running].arrivedAt > running[$1.running].arrivedAt
             }
@@ -59,8 +74,13 @@ public struct BatchPacker: Sendable {
         // Preemption is rare: plain arrays beat hashing on the common path.
         var preempted: [RequestID] = []
 
+        var isCut = false
         for (rank, k) in order.enumerated() {
             if slotsLeft == 0 || tokensLeft == 0 { break }
+            if rank == walkLimit {
+                isCut = true
+                break
+            }
             let s = states[k]
             if !preempted.isEmpty && preempted.contains(s.id) { continue }
             var chunk = s.pendingTokenCount
@@ -97,6 +117,37 @@ public struct BatchPacker: Sendable {
             tokensLeft -= chunk
             slotsLeft -= 1
         }
-        return SchedulePlan(scheduled: scheduled, preempted: preempted)
+        return (SchedulePlan(scheduled: scheduled, preempted: preempted), isCut)
+    }
+}
+
+/// The rows a packing order indexes.
+private protocol PackedRows {
+    subscript(k: Int) -> SequenceState { get }
+    /// Each running request's position in `order` (by index into `running`; `Int.max` when
+    /// unlisted).
+    func runningRanks(in order: [Int], running: [SequenceState]) -> (Int) -> Int
+}
+
+/// Any rows, matched to the running requests by ID.
+private struct ListedRows: PackedRows {
+    let states: [SequenceState]
+
+    subscript(k: Int) -> SequenceState { states[k] }
+
+    func runningRanks(in order: [Int], running: [SequenceState]) -> (Int) -> Int {
+        var position: [RequestID: Int] = [:]
+        position.reserveCapacity(order.count)
+        for (i, k) in order.enumerated() { position[states[k].id] = i }
+        return { position[running[$0].id] ?? Int.max }
+    }
+}
+
+extension SnapshotRows: PackedRows {
+    /// Running requests are the first rows: their positions need no lookup by ID.
+    fileprivate func runningRanks(in order: [Int], running: [SequenceState]) -> (Int) -> Int {
+        var position = [Int](repeating: Int.max, count: running.count)
+        for (i, k) in order.enumerated() where k < running.count { position[k] = i }
+        return { position[$0] }
     }
 }

@@ -2,7 +2,7 @@ import JITServeCore
 
 extension GMAXScheduler {
     /// Every request's tier and goodput density for this iteration.
-    func rank(_ states: [SequenceState], in snapshot: SchedulerSnapshot) -> [Candidate] {
+    func rank(_ states: SnapshotRows, in snapshot: SchedulerSnapshot) -> [Candidate] {
         let tracker = SLOTracker(quantile: options.quantile, refinesBounds: options.refinement)
         let tau = max(snapshot.iterationSeconds, 1e-4)
         var candidates: [Candidate] = []
@@ -11,7 +11,10 @@ extension GMAXScheduler {
         statuses.reserveCapacity(candidates.capacity)
         var workflowMembers: [WorkflowID: [Int]] = [:]
 
-        for s in states {
+        // The two arrays directly, not `states[i]`: a row read through another file's
+        // subscript is copied, and retaining its distribution (an atomic increment on a
+        // line not yet in cache) serialises what would otherwise be overlapping misses.
+        for rows in [states.running, states.waiting] { for s in rows {
             let status = tracker.status(of: s, in: snapshot)
             // Remaining generation time as DESIGN §5 counts it: every token still to compute,
             // prompt included, at one per iteration. A long prompt costs the batch its budget.
@@ -34,7 +37,7 @@ extension GMAXScheduler {
                 index: candidates.count, tier: tier, density: density, laxity: status.laxity,
                 arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount))
             statuses.append(status)
-        }
+        } }
         for (wf, members) in workflowMembers {
             shareWorkflowDensity(wf, members: members, states: states, candidates: &candidates,
                                  statuses: statuses, snapshot: snapshot, tau: tau)
@@ -46,7 +49,7 @@ extension GMAXScheduler {
     /// remaining call (its critical path now). With top-up, when one call must run, all do —
     /// the stage ends only when its slowest call does.
     private func shareWorkflowDensity(
-        _ wf: WorkflowID, members: [Int], states: [SequenceState], candidates: inout [Candidate], statuses: [SLOStatus],
+        _ wf: WorkflowID, members: [Int], states: SnapshotRows, candidates: inout [Candidate], statuses: [SLOStatus],
         snapshot: SchedulerSnapshot, tau: Double
     ) {
         var tokens = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0)
@@ -87,7 +90,7 @@ extension GMAXScheduler {
     /// TBT guard: when iterations run longer than the tightest running stream's TBT allows,
     /// shrink the token budget and batch in proportion. Streams that can no longer keep pace
     /// do not count: shrinking the batch for them would only cost everyone throughput.
-    func applyTBTGuard(_ snapshot: inout SchedulerSnapshot, candidates: [Candidate], states: [SequenceState]) {
+    func applyTBTGuard(_ snapshot: inout SchedulerSnapshot, candidates: [Candidate], states: SnapshotRows) {
         var tightest = Double.infinity
         for c in candidates where c.index < snapshot.running.count && c.tier != .hopeless {
             let s = states[c.index]

@@ -29,7 +29,7 @@ extension GMAXScheduler {
     /// Every request of `snapshot` (running, then waiting) in the order this policy serves
     /// them before batch composition and the TBT guard.
     public func standings(_ snapshot: SchedulerSnapshot) -> [Standing] {
-        rank(snapshot.running + snapshot.waiting, in: snapshot).sorted(by: Self.servedBefore).map {
+        rank(SnapshotRows(snapshot), in: snapshot).sorted(by: Self.servedBefore).map {
             let tier: Standing.Tier = switch $0.tier {
             case .urgent: .urgent
             case .ahead: .ahead

@@ -64,31 +64,57 @@ public struct GMAXScheduler: Scheduler {
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
         var budgeted = snapshot
-        let states = budgeted.running + budgeted.waiting
-        var candidates = rank(states, in: budgeted)
+        let states = SnapshotRows(budgeted)
+        let candidates = rank(states, in: budgeted)
         if options.tbtGuard { applyTBTGuard(&budgeted, candidates: candidates, states: states) }
-        candidates.sort(by: Self.servedBefore)
+        let packer = packer(candidates, states: states, running: budgeted.running.count)
+        // Only what can run soon needs an exact rank. Batch size: the first maxRunning;
+        // grouping: the top M·k; packing: as far as its walk goes, ranking further (and packing
+        // again) in the rare iteration whose walk gets past what was ranked. The plan is the one
+        // a full sort would give (`referencePlan`).
+        var ranking = Ranking(candidates)
+        ranking.settle(budgeted.budget.maxRunning)
+        var ordered = Array(ranking.settled)
         if options.grouping {
-            candidates = group(candidates, batchSize: batchSize(candidates, states: states, budget: budgeted.budget))
+            let m = batchSize(ordered, states: states, budget: budgeted.budget)
+            ranking.settle(m * max(1, options.groupingFactor))
+            // Grouping reorders only the top M·k and keeps the rest in order, so grouping what
+            // is ranked gives the head of grouping everything.
+            ordered = group(Array(ranking.settled), batchSize: m)
         }
-        // A newcomer may only take KV from requests that can no longer meet their SLO:
-        // preempting a stream that is merely ahead makes it urgent again a moment later, and
-        // under overload that churn recomputes more than it serves. A running request that
-        // needs a block to go on may take it from any lower-ranked holder (else no one moves).
-        // Of those, only deadline and workflow calls: a late stream keeps its KV, since its
-        // later tokens can still count once it catches up and recomputing would cost more.
+        var order = ordered.map(\.index)
+        while true {
+            // Running requests not ranked yet, after the ranked ones and in order among
+            // themselves: where preemption looks for victims.
+            let unranked = ranking.candidates[ranking.settledCount...]
+                .filter { $0.index < budgeted.running.count }.sorted(by: Self.servedBefore)
+            let (plan, isCut) = packer.pack(snapshotOrder: order + unranked.map(\.index), walkLimit: order.count,
+                                            snapshot: budgeted)
+            if !isCut { return plan }
+            let from = ranking.settledCount
+            ranking.settle(max(2 * from, from + 64))
+            order += ranking.candidates[from..<ranking.settledCount].map(\.index)
+        }
+    }
+
+    /// A newcomer may only take KV from requests that can no longer meet their SLO:
+    /// preempting a stream that is merely ahead makes it urgent again a moment later, and
+    /// under overload that churn recomputes more than it serves. A running request that
+    /// needs a block to go on may take it from any lower-ranked holder (else no one moves).
+    /// Of those, only deadline and workflow calls: a late stream keeps its KV, since its
+    /// later tokens can still count once it catches up and recomputing would cost more.
+    func packer(_ candidates: [Candidate], states: SnapshotRows, running: Int) -> BatchPacker {
         let preemptible = Set(candidates.lazy.filter {
-            $0.tier == .hopeless && $0.index < budgeted.running.count && states[$0.index].kind != .latency
+            $0.tier == .hopeless && $0.index < running && states[$0.index].kind != .latency
         }.map(\.id))
-        let packer = BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
-                                 isPreemptible: { victim, claimant in claimant.holdsKV || preemptible.contains(victim.id) })
-        return packer.pack(order: candidates.map(\.index), of: states, snapshot: budgeted)
+        return BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
+                           isPreemptible: { victim, claimant in claimant.holdsKV || preemptible.contains(victim.id) })
     }
 
     /// How many of `ordered` one iteration takes before its token budget or batch cap runs out
     /// (memory aside): the M that grouping chooses a window of. The batch cap alone would let
     /// grouping reorder far past what runs, trading ranked requests for similar lengths.
-    func batchSize(_ ordered: [Candidate], states: [SequenceState], budget: BatchBudget) -> Int {
+    func batchSize(_ ordered: [Candidate], states: SnapshotRows, budget: BatchBudget) -> Int {
         var tokensLeft = budget.maxBatchedTokens, count = 0
         for c in ordered {
             if count == budget.maxRunning || tokensLeft <= 0 { break }

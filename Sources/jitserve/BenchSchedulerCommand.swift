@@ -58,6 +58,31 @@ struct BenchSchedulerCommand: ParsableCommand {
             print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %10.1f %10.1f %7d %16.2f %19.2f%%", summary.p50 * 1e6, summary.p99 * 1e6,
                          plan.scheduled.count, iteration * 1e3, 100 * summary.p50 / max(iteration, 1e-9)))
         }
+        if let forest {
+            // The engine builds the snapshot every iteration, outside what is timed above.
+            let snapshotTimes = try engineSnapshotTimes(profile: profile, forest: forest)
+            print(String(format: "engine snapshot of %d queued requests: p50 %.1f µs, p99 %.1f µs", running + waiting,
+                         snapshotTimes.p50 * 1e6, snapshotTimes.p99 * 1e6))
+        }
+    }
+
+    /// `EngineCore.snapshot(now:)` over an engine holding as many requests as the snapshot
+    /// above, all queued (the engine only admits requests to its waiting queue).
+    private func engineSnapshotTimes(profile: HardwareProfile, forest: QRFLengthPredictor) throws -> LatencySummary {
+        let engine = EngineCore(executor: SimulatedExecutor(profile: profile), scheduler: try SchedulerCatalog.make("jitserve"),
+                                configuration: self.engine.configuration(), lengthPredictor: forest)
+        for request in makeSnapshot(profile: profile, forest: forest).allRows {
+            try engine.add(Request(id: request.id, arrivedAt: request.arrivedAt, promptTokenCount: request.promptTokenCount,
+                                   maxOutputTokens: request.maxOutputTokens, slo: request.slo))
+        }
+        var times: [Double] = []
+        for _ in 0..<repetitions {
+            let started = ContinuousClock.now
+            let snapshot = engine.snapshot(now: Instant(seconds: 60))
+            times.append((ContinuousClock.now - started).seconds)
+            precondition(snapshot.waiting.count == running + waiting)
+        }
+        return LatencySummary(times)
     }
 
     /// Running requests mid-decode and waiting ones of the paper mix's three kinds, with
@@ -92,4 +117,8 @@ struct BenchSchedulerCommand: ParsableCommand {
                                 freeBlockCount: max(0, profile.kvBlockCapacity - used)),
             iterationSeconds: 0.05)
     }
+}
+
+private extension SchedulerSnapshot {
+    var allRows: [SequenceState] { running + waiting }
 }
