@@ -157,6 +157,20 @@ public struct LengthDistribution: Hashable, Sendable {
         return lo
     }
 
+    /// Probability that the output ends within `length` tokens, given that it exceeds
+    /// `generated`: the chance a request finishes if it can still produce `length − generated`
+    /// tokens. A request that has outlived every sample gets the tail rule's view (it is
+    /// halfway through), so the answer is 1 from twice what it has produced.
+    public func probability(atMost length: Int, generated: Int = 0) -> Double {
+        guard length > generated else { return 0 }
+        let samples = storage.samples, suffixWeight = storage.suffixWeight
+        let start = Self.firstIndex(in: samples, above: generated)
+        let total = suffixWeight[start]
+        if start == samples.count || total <= 0 { return length >= max(generated + 1, 2 * generated) ? 1 : 0 }
+        let end = Self.firstIndex(in: samples, above: length)
+        return (total - suffixWeight[end]) / total
+    }
+
     /// Expected length given that it exceeds `generated` (the tail rule as in `upperBound`).
     public func expectedLength(generated: Int = 0) -> Double {
         if generated < storage.firstSample, !storage.unconditionedMean.isNaN { return storage.unconditionedMean }

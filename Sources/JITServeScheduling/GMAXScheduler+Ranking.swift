@@ -29,8 +29,13 @@ extension GMAXScheduler {
             case .deadline, .compound:
                 let allowed = (status.milestoneDueAt.seconds - snapshot.now.seconds) / tau
                 let factor = onTimeFactor(allowed / status.iterationsToMilestone)
-                density = factor * (Double(s.generatedTokenCount) + status.remainingExpectedTokens) / seconds
-                tier = factor < 0.5 ? .hopeless : status.laxity < options.urgencyIterations ? .urgent : .ahead
+                // The conservative bound says when a call must start, not when to give up on it: one
+                // whose bound no longer fits is still worth its chance of finishing in time (a
+                // prompt-agnostic q0.95 bound can be several times the likely length).
+                let chance = max(factor, status.onTimeProbability)
+                density = chance * (Double(s.generatedTokenCount) + status.remainingExpectedTokens) / seconds
+                tier = chance < options.giveUpProbability ? .hopeless
+                    : status.laxity < options.urgencyIterations ? .urgent : .ahead
             }
             if let wf = s.workflowID { workflowMembers[wf, default: []].append(candidates.count) }
             candidates.append(Candidate(

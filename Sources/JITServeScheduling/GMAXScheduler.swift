@@ -19,6 +19,9 @@ public struct GMAXScheduler: Scheduler {
         public var onTimeExponent = 100
         /// Quantile of the conservative length bound.
         public var quantile = 0.95
+        /// A deadline or workflow call is given up on (hopeless) when its chance of finishing
+        /// before its milestone falls below this.
+        public var giveUpProbability = 0.5
         /// A request runs now when it could sit out fewer than this many iterations.
         public var urgencyIterations = 8.0
         /// Grouping considers the top M·k candidates for a batch of M.

@@ -18,6 +18,10 @@ public struct SLOStatus: Sendable {
     public var remainingExpectedTokens: Double
     /// Output tokens it can still earn if it runs every iteration from now.
     public var attainableTokens: Double
+    /// Deadline and workflow calls: the chance, by the length distribution, that its output ends
+    /// before its milestone if it runs every iteration from now. The bound answers "when must it
+    /// start"; this answers "is it worth running at all". 1 for streams.
+    public var onTimeProbability: Double = 1
 }
 
 /// The scheduler's feedback loop (issue 3): per request, after each iteration, how far ahead of
@@ -83,6 +87,17 @@ public struct SLOTracker: Sendable {
             status.iterationsToMilestone = toFinish
             status.laxity = (due - now) / tau - toFinish
             status.attainableTokens = status.laxity >= 0 ? Double(generated) + remainingExpected : 0
+            let decodeIterations = ((due - now) / tau - prefillIterations).rounded(.down)
+            if !(decodeIterations >= 1) {  // also NaN: no time left to reason about
+                status.onTimeProbability = 0
+            } else if Double(generated) + decodeIterations >= Double(s.maxOutputTokens) {
+                status.onTimeProbability = 1
+            } else {
+                let reachable = generated + Int(decodeIterations)
+                status.onTimeProbability = refinesBounds
+                    ? s.length.probability(atMost: reachable, generated: generated)
+                    : s.length.probability(atMost: reachable)
+            }
         }
         return status
     }

@@ -23,6 +23,22 @@ import Testing
         }
     }
 
+    @Test func probabilityOfEndingWithinALengthConditionsOnWhatWasGenerated() {
+        let d = LengthDistribution(samples: [40, 10, 30, 20])
+        #expect(d.probability(atMost: 20) == 0.5)
+        #expect(d.probability(atMost: 9) == 0)
+        #expect(d.probability(atMost: 40) == 1)
+        // Longer than 10 leaves 20, 30, 40: one of three ends by 25.
+        #expect(abs(d.probability(atMost: 25, generated: 10) - 1.0 / 3) < 1e-12)
+        // Nothing ends at or before what was already produced.
+        #expect(d.probability(atMost: 30, generated: 30) == 0)
+        // Outlived every sample: the tail rule puts the end at twice what was produced.
+        #expect(d.probability(atMost: 99, generated: 50) == 0)
+        #expect(d.probability(atMost: 100, generated: 50) == 1)
+        let weighted = LengthDistribution(samples: [10, 100], weights: [3, 1])
+        #expect(weighted.probability(atMost: 50) == 0.75)
+    }
+
     @Test func weightedQuantileFollowsTheWeights() {
         let d = LengthDistribution(samples: [10, 100], weights: [9, 1])
         #expect(d.upperBound(quantile: 0.5) == 10)

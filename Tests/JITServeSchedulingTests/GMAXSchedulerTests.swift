@@ -27,6 +27,25 @@ import Testing
         #expect(Snap.ids(PriorityScheduler.earliestDeadlineFirst().schedule(snapshot)) == [1])
     }
 
+    @Test func aCallIsGivenUpOnlyWhenItIsMoreLikelyToMissThanToMakeItsDeadline() {
+        // τ = 30 ms and 7 s left: 233 more tokens fit. Neither call's q0.95 bound (1,000) does.
+        let deadline = SLO.deadline(ttlt: .seconds(8))
+        // Nine answers in ten are 50 tokens: it finishes in time with probability 0.9.
+        var likely = Snap.seq(1, arrived: 0, prompt: 100, generated: 10, slo: deadline)
+        likely.length = LengthDistribution(samples: Array(repeating: 50, count: 9) + [1000])
+        // Nine in ten are 1,000 tokens: probability 0.1.
+        var unlikely = Snap.seq(2, arrived: 0, prompt: 100, generated: 10, slo: deadline)
+        unlikely.length = LengthDistribution(samples: [50] + Array(repeating: 1000, count: 9))
+        let patient = Snap.seq(3, arrived: 0, prompt: 100, generated: 10, slo: .deadline(ttlt: .seconds(20)), length: 300)
+        let snapshot = Snap.snapshot(running: [likely, unlikely, patient], now: 1, maxRunning: 1)
+        let tiers = Dictionary(uniqueKeysWithValues: GMAXScheduler().standings(snapshot).map { ($0.id.rawValue, $0.tier) })
+        #expect(tiers[1] == .urgent)
+        #expect(tiers[2] == .hopeless)
+        #expect(tiers[3] == .ahead)
+        // Behind its bound, the likely call runs now; given up on, it would have yielded to 3.
+        #expect(Snap.ids(GMAXScheduler().schedule(snapshot)) == [1])
+    }
+
     @Test func workflowTopUpPullsInEveryCallOfAnUrgentStage() {
         let wf = WorkflowID(3)
         let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 0, workflowStartedAt: .zero, deadline: .seconds(60)))
