@@ -71,10 +71,13 @@ public struct LengthCalibrator: Sendable {
     }
 
     /// Observations in arrival order (a ring once full).
-    private var ring: [Observation] = []
+    private(set) var ring: [Observation] = []
     private var oldest = 0
     /// Their scores, ascending: a calibrated distribution reads them in order.
     private(set) var sortedScores: [Double] = []
+    /// The ring slot of each of `sortedScores`: a refit re-sorts this order, which a small move
+    /// of the line leaves nearly sorted, instead of sorting the window afresh.
+    private var sortedSlots: [Int] = []
     /// `conformal`: log length ≈ intercept + slope · log anchor over the window. A slope below
     /// 1 says the served model's lengths follow the forest's ranking less than the forest
     /// believes (towards 0: not at all, the recent lengths alone); the scores are the
@@ -94,6 +97,7 @@ public struct LengthCalibrator: Sendable {
                                priorWeight: max(0, options.priorWeight), anchorQuantile: min(max(options.anchorQuantile, 1e-6), 1))
         ring.reserveCapacity(self.options.window)
         sortedScores.reserveCapacity(self.options.window)
+        sortedSlots.reserveCapacity(self.options.window)
     }
 
     /// Finished requests the window holds.
@@ -113,15 +117,23 @@ public struct LengthCalibrator: Sendable {
             observation = Observation(x: 0, y: level, score: level)
         }
         guard observation.score.isFinite else { return }
+        let slot: Int
         if ring.count < options.window {
+            slot = ring.count
             ring.append(observation)
         } else {
-            let evicted = ring[oldest].score
-            ring[oldest] = observation
+            slot = oldest
+            // Among equal scores, the one this slot left.
+            var i = Self.firstIndex(in: sortedScores, notBelow: ring[slot].score)
+            while sortedSlots[i] != slot { i += 1 }
+            sortedScores.remove(at: i)
+            sortedSlots.remove(at: i)
+            ring[slot] = observation
             oldest = (oldest + 1) % options.window
-            sortedScores.remove(at: Self.firstIndex(in: sortedScores, notBelow: evicted))
         }
-        sortedScores.insert(observation.score, at: Self.firstIndex(in: sortedScores, notBelow: observation.score))
+        let position = Self.firstIndex(in: sortedScores, notBelow: observation.score)
+        sortedScores.insert(observation.score, at: position)
+        sortedSlots.insert(slot, at: position)
         sinceRefit += 1
         if options.method == .conformal && (ring.count < 4 * Self.refitEvery || sinceRefit >= Self.refitEvery) { refit() }
     }
@@ -144,7 +156,34 @@ public struct LengthCalibrator: Sendable {
         slope = b
         intercept = my - b * mx
         for i in ring.indices { ring[i].score = ring[i].y - (intercept + slope * ring[i].x) }
-        sortedScores = ring.map(\.score).sorted()
+        resortSlots()
+    }
+
+    /// Re-sorts `sortedSlots` by the rescored ring. A refit moves the line a little, so the
+    /// previous order is nearly right: insertion sort fixes it in about n steps, falling back
+    /// to a full sort if the line moved far enough to need more than a full sort would cost.
+    private mutating func resortSlots() {
+        let ring = ring
+        var slots = sortedSlots
+        sortedSlots = []
+        var shifts = 0
+        let budget = 4 * slots.count
+        for k in slots.indices.dropFirst() {
+            let slot = slots[k], score = ring[slot].score
+            var j = k
+            while j > 0 && ring[slots[j - 1]].score > score {
+                slots[j] = slots[j - 1]
+                j -= 1
+            }
+            slots[j] = slot
+            shifts += k - j
+            if shifts > budget {
+                slots.sort { ring[$0].score < ring[$1].score }
+                break
+            }
+        }
+        for k in slots.indices { sortedScores[k] = ring[slots[k]].score }
+        sortedSlots = slots
     }
 
     /// `base` corrected by the requests seen so far (unchanged while there are none).
