@@ -32,7 +32,8 @@ extension GMAXScheduler {
                 // The conservative bound says when a call must start, not when to give up on it: one
                 // whose bound no longer fits is still worth its chance of finishing in time (a
                 // prompt-agnostic q0.95 bound can be several times the likely length).
-                let chance = max(factor, status.onTimeProbability)
+                let chance = factor >= 1
+                    ? 1 : max(factor, tracker.onTimeProbability(of: s, dueAt: status.milestoneDueAt, in: snapshot))
                 density = chance * (Double(s.generatedTokenCount) + status.remainingExpectedTokens) / seconds
                 tier = chance < options.giveUpProbability ? .hopeless
                     : status.laxity < options.urgencyIterations ? .urgent : .ahead

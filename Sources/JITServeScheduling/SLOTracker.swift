@@ -18,10 +18,6 @@ public struct SLOStatus: Sendable {
     public var remainingExpectedTokens: Double
     /// Output tokens it can still earn if it runs every iteration from now.
     public var attainableTokens: Double
-    /// Deadline and workflow calls: the chance, by the length distribution, that its output ends
-    /// before its milestone if it runs every iteration from now. The bound answers "when must it
-    /// start"; this answers "is it worth running at all". 1 for streams.
-    public var onTimeProbability: Double = 1
 }
 
 /// The scheduler's feedback loop (issue 3): per request, after each iteration, how far ahead of
@@ -53,9 +49,7 @@ public struct SLOTracker: Sendable {
         let expected = refinesBounds
             ? s.length.expectedLength(generated: generated) : max(Double(generated + 1), s.length.expectedLength())
         let remainingExpected = max(1, min(Double(s.maxOutputTokens), expected) - Double(generated))
-        // Prefill runs in chunks of the token budget: count its iterations, not its tokens.
-        let prefillIterations = s.pendingTokenCount > 1
-            ? (Double(s.pendingTokenCount) / Double(max(1, snapshot.budget.maxBatchedTokens))).rounded(.up) : 0
+        let prefillIterations = prefillIterations(of: s, in: snapshot)
         let toFinish = prefillIterations + Double(remainingBound)
 
         var status = SLOStatus(
@@ -87,18 +81,31 @@ public struct SLOTracker: Sendable {
             status.iterationsToMilestone = toFinish
             status.laxity = (due - now) / tau - toFinish
             status.attainableTokens = status.laxity >= 0 ? Double(generated) + remainingExpected : 0
-            let decodeIterations = ((due - now) / tau - prefillIterations).rounded(.down)
-            if !(decodeIterations >= 1) {  // also NaN: no time left to reason about
-                status.onTimeProbability = 0
-            } else if Double(generated) + decodeIterations >= Double(s.maxOutputTokens) {
-                status.onTimeProbability = 1
-            } else {
-                let reachable = generated + Int(decodeIterations)
-                status.onTimeProbability = refinesBounds
-                    ? s.length.probability(atMost: reachable, generated: generated)
-                    : s.length.probability(atMost: reachable)
-            }
         }
         return status
+    }
+
+    /// A deadline or workflow call's chance, by its length distribution, of producing its last
+    /// token by `dueAt` if it runs every iteration from now. The bound answers "when must it
+    /// start"; this answers "is it worth running at all". GMAX asks only when the bound no
+    /// longer fits: otherwise the answer cannot change its decision, and it is two binary
+    /// searches per request per iteration.
+    public func onTimeProbability(of s: SequenceState, dueAt: Instant, in snapshot: SchedulerSnapshot) -> Double {
+        let tau = max(snapshot.iterationSeconds, 1e-4)
+        let decodeIterations = ((dueAt.seconds - snapshot.now.seconds) / tau - prefillIterations(of: s, in: snapshot))
+            .rounded(.down)
+        let generated = s.generatedTokenCount
+        guard decodeIterations >= 1 else { return 0 }  // also NaN: no time left to reason about
+        if Double(generated) + decodeIterations >= Double(s.maxOutputTokens) { return 1 }
+        let reachable = generated + Int(decodeIterations)
+        return refinesBounds
+            ? s.length.probability(atMost: reachable, generated: generated)
+            : s.length.probability(atMost: reachable)
+    }
+
+    /// Prefill runs in chunks of the token budget: its iterations, not its tokens.
+    private func prefillIterations(of s: SequenceState, in snapshot: SchedulerSnapshot) -> Double {
+        s.pendingTokenCount > 1
+            ? (Double(s.pendingTokenCount) / Double(max(1, snapshot.budget.maxBatchedTokens))).rounded(.up) : 0
     }
 }
