@@ -78,6 +78,11 @@ struct ServeCommand: AsyncParsableCommand {
     var lengthLogFeaturesOnly = false
     @Option(help: "Seconds a workflow with no call running is kept past both its deadline and its last call before it is forgotten (clients that never mark a final call).")
     var workflowIdleTimeout = 30.0
+    @Option(help: ArgumentHelp(
+        "Cap glibc's malloc arenas at N (0: glibc's default of 8 per core); MALLOC_ARENA_MAX in the environment wins.",
+        discussion: "Fewer arenas keep resident memory flat over hours of serving: memory freed in one thread's arena is not reused by another's.",
+        valueName: "N"))
+    var mallocArenaMax = 2
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
@@ -90,6 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let echoStopAfter, echoStopAfter < 1 { throw ValidationError("--echo-stop-after must be at least 1") }
         guard echoIterationMs >= 0, echoIterationMs <= 10_000 else { throw ValidationError("--echo-iteration-ms must be in 0...10000") }
+        guard mallocArenaMax >= 0 else { throw ValidationError("--malloc-arena-max must not be negative") }
         guard workflowIdleTimeout >= 0, workflowIdleTimeout <= 86_400 else { throw ValidationError("--workflow-idle-timeout must be in 0...86400 seconds") }
         if lengthLogFeaturesOnly, lengthLog == nil { throw ValidationError("--length-log-features-only needs --length-log PATH") }
         if executor == .sim, maxModelLen != nil { throw ValidationError("--max-model-len applies to --executor echo and cpu only") }
@@ -122,6 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        MallocArenas.limit(to: mallocArenaMax)
         let serverConfiguration = try serverConfiguration()
         let server = OpenAIServer(configuration: serverConfiguration)
         // Opened before anything listens: a log that cannot be written fails the start.
