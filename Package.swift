@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        // Already built for Hummingbird; named here so the server can end through its graceful
+        // shutdown instead of a cancellation.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         // Already built for Hummingbird; named here for the HTTP client (bench live, the proxy).
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         // The ext_proc endpoint picker (`jitserve route --ext-proc`) serves gRPC itself over
@@ -85,6 +88,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // A small streaming HTTP/1.1 client on SwiftNIO (bench live; a proxy can use it too).

@@ -2,6 +2,7 @@ import Hummingbird
 import JITServeCore
 import JITServeEngine
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// `jitserve serve`: the OpenAI-compatible HTTP server in front of one live engine.
@@ -67,9 +68,10 @@ public final class OpenAIServer: Sendable {
         // Whichever comes first ends the wait: a signal, the caller's stop, or the server
         // stopping on its own (e.g. the port is taken; its error is rethrown below).
         let (ended, trigger) = AsyncStream<Void>.makeStream()
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let serverTask = Task {
             defer { trigger.yield(()) }
-            try await app.runService(gracefulShutdownSignals: [])
+            try await group.run()
         }
         let watcher = handleSignals ? ShutdownSignal.install() : nil
         let watcherTask = Task {
@@ -88,7 +90,17 @@ public final class OpenAIServer: Sendable {
         stopTask.cancel()
         watcher?.stopWatching()
         await shutdown()
-        serverTask.cancel()
+        // Hummingbird's graceful shutdown closes the listener and the idle connections and lets
+        // each open one finish its response, which the drain has just ended. (Cancelling the
+        // server instead works too, but logs errors on every clean stop.) A client that holds a
+        // connection open without finishing its request would keep that waiting: cut after a
+        // moment.
+        await group.triggerGracefulShutdown()
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(2))
+            serverTask.cancel()
+        }
+        defer { deadline.cancel() }
         _ = try await serverTask.value
     }
 
