@@ -40,7 +40,7 @@ def breakdown(rows):
         k["delivered_tokens"] += len(r["token_times_s"])
         if r["finish_reason"] is None or r["finish_reason"] == "cancelled":
             k["unfinished"] += 1
-        if r["finish_reason"] == "rejected":
+        if r["finish_reason"] in ("rejected", "shed"):
             k["refused"] += 1
         if r["token_times_s"]:
             k["ttft"].append(r["token_times_s"][0] - r["arrival_s"])

@@ -9,7 +9,8 @@ public enum FinishReason: String, Codable, Hashable, Sendable {
     case cancelled
     /// The engine could not serve it (e.g. a prompt larger than the whole KV cache).
     case rejected
-    /// A router refused it (HTTP 429) before any replica saw it: no replica could serve it in time.
+    /// Refused with HTTP 429 before any engine held it: by admission control (the queue is full,
+    /// or its SLO cannot be met), or by a router (no replica could serve it in time).
     case shed
 }
 

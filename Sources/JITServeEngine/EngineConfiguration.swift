@@ -24,11 +24,16 @@ public struct EngineConfiguration: Hashable, Sendable {
     /// this far in the past (`EngineCore.expireIdleWorkflows`): a client that never marks a
     /// last call cannot make the engine's workflow maps grow for good.
     public var workflowIdleTimeout: Duration
+    /// Sheds a request at arrival when the queue is full or its SLO cannot be met (nil: takes
+    /// every request). The server asks it before a request enters the live engine, the
+    /// simulator at each simulated arrival: one rule, one setting, in both worlds. Off unless
+    /// set; the commands turn it on by default (`--admission`, `--max-waiting`).
+    public var admission: AdmissionControl?
 
     public init(
         maxBatchedTokens: Int = 2048, maxRunning: Int = 256, preemptionMode: PreemptionMode = .recompute,
         iterationTimeSmoothing: Double = 0.2, rejectsOutputBeyondContext: Bool = false,
-        workflowIdleTimeout: Duration = .seconds(30)
+        workflowIdleTimeout: Duration = .seconds(30), admission: AdmissionControl? = nil
     ) {
         self.maxBatchedTokens = maxBatchedTokens
         self.maxRunning = maxRunning
@@ -36,5 +41,6 @@ public struct EngineConfiguration: Hashable, Sendable {
         self.iterationTimeSmoothing = iterationTimeSmoothing
         self.rejectsOutputBeyondContext = rejectsOutputBeyondContext
         self.workflowIdleTimeout = workflowIdleTimeout
+        self.admission = admission
     }
 }

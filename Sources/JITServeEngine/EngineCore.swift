@@ -83,9 +83,11 @@ public final class EngineCore {
     /// Recent iteration time, seconds (running average).
     public var recentIterationSeconds: Double { iterationSeconds }
 
-    /// How this engine's policy was put together: scheduler and predictors, with settings.
+    /// How this engine's policy was put together: scheduler, predictors and admission, with settings.
     public var wiring: EngineWiring {
-        EngineWiring(scheduler: scheduler, lengthPredictor: lengthPredictor, workflowPredictor: workflowPredictor)
+        EngineWiring(
+            scheduler: scheduler, lengthPredictor: lengthPredictor, workflowPredictor: workflowPredictor,
+            admission: configuration.admission)
     }
 
     /// Admits a request to the waiting queue.

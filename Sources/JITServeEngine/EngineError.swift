@@ -16,6 +16,23 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The live engine is shutting down: it takes no new requests, and ends the ones still
     /// running when the grace period runs out.
     case shuttingDown
+    /// Admission control refused the request: `waitingCount` requests already wait, at or past
+    /// the limit. A retry after `retryAfterSeconds` may find the queue shorter.
+    case overloaded(waitingCount: Int, limit: Int, retryAfterSeconds: Int)
+    /// Admission control refused the request because its SLO cannot be met: not even alone, or
+    /// not behind the queue predicted ahead of it (`reason` says which, with the figures).
+    case sloUnattainable(reason: String, retryAfterSeconds: Int)
+
+    /// True for admission control's refusals: the request was shed, not found faulty.
+    public var isShed: Bool { retryAfterSeconds != nil }
+
+    /// When a shed request may be sent again; nil for every other error.
+    public var retryAfterSeconds: Int? {
+        switch self {
+        case .overloaded(_, _, let seconds), .sloUnattainable(_, let seconds): seconds
+        default: nil
+        }
+    }
 
     public var description: String {
         switch self {
@@ -31,6 +48,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .outOfBlocks(let id, let needed, let free): "\(id): needs \(needed) KV blocks, \(free) free"
         case .executorFailed(let message): "executor failed: \(message)"
         case .shuttingDown: "the engine is shutting down"
+        case .overloaded(let waiting, let limit, _): "\(waiting) requests are waiting (limit \(limit))"
+        case .sloUnattainable(let reason, _): reason
         }
     }
 }

@@ -23,6 +23,10 @@ extension HTTPError {
             self = .invalidField(promptField, reason: reason)
         case .shuttingDown:
             self = .shuttingDown
+        case .overloaded(_, _, let retryAfter):
+            self = .overloaded(reason: error.description, retryAfterSeconds: retryAfter)
+        case .sloUnattainable(let reason, let retryAfter):
+            self = .sloUnattainable(reason: reason, retryAfterSeconds: retryAfter)
         default:
             self = .engineFailure(error.description)
         }

@@ -85,8 +85,9 @@ extension OpenAIServer {
                         promptText: Self.promptText(parsed.prompt), maxOutputTokens: maxOutputTokens, slo: slo,
                         sampling: sampling, application: application)
                     try engine.limits.validate(engineRequest)
-                    try AdmissionControl(maxWaitingRequests: configuration.maxWaitingRequests).check(
-                        slo: slo, promptTokenCount: tokens.count, now: now, load: AdmissionControl.Load(engine: engine, departuresPerSecond: metrics.departures.perSecond(at: now)))
+                    if let refusal = admissionRefusal(slo: slo, promptTokenCount: tokens.count, now: now, engine: engine) {
+                        throw refusal
+                    }
                     let events = try engine.submit(engineRequest, options: SubmissionOptions(
                         endsWorkflow: endsWorkflow, replayedOutputTokenCount: parsed.replayOutputTokens))
                     choices.append(Choice(index: index, id: id, events: events))
@@ -139,6 +140,20 @@ extension OpenAIServer {
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// The engine's admission control's refusal of a request arriving at `now`, or nil when it
+    /// is admitted (or the engine sheds nothing): the rule the simulator applies at each
+    /// simulated arrival, fed the live engine's published load and the server's departure rate.
+    func admissionRefusal(slo: SLO, promptTokenCount: Int, now: Instant, engine: LiveEngine) -> EngineError? {
+        guard let admission = engine.configuration.admission else { return nil }
+        let load = AdmissionControl.Load(engine: engine, departuresPerSecond: metrics.departures.perSecond(at: now))
+        do {
+            try admission.check(slo: slo, promptTokenCount: promptTokenCount, now: now, load: load)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// Header naming the request's application (as the body's `application`).

@@ -1,6 +1,8 @@
 import JITServeCore
 
-/// How `jitserve serve` listens and what it promises.
+/// How `jitserve serve` listens and what it promises. (Admission control — the waiting-queue
+/// cap and SLO-based shedding — is the engine's: `EngineConfiguration.admission`, so that the
+/// simulator sheds by the same setting.)
 public struct ServerConfiguration: Sendable {
     public var host: String
     /// 0 asks the system for a free port (see `OpenAIServer.boundPort`).
@@ -15,8 +17,6 @@ public struct ServerConfiguration: Sendable {
     public var defaultSLO: SLO
     /// Largest request body accepted (413 above it).
     public var maxBodyBytes: Int
-    /// Requests admitted but not yet running beyond which new ones get 429.
-    public var maxWaitingRequests: Int
     /// How long in-flight streams may run on after SIGTERM/SIGINT.
     public var shutdownGrace: Duration
     /// Output cap of a request without `max_tokens`; nil means up to the context (as vLLM).
@@ -27,7 +27,7 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8000, apiKey: String? = nil, servedModelName: String,
         modelRoot: String? = nil, defaultSLO: SLO = .latency(ttft: .milliseconds(800), tbt: .milliseconds(80)),
-        maxBodyBytes: Int = 4 << 20, maxWaitingRequests: Int = 1024, shutdownGrace: Duration = .seconds(10),
+        maxBodyBytes: Int = 4 << 20, shutdownGrace: Duration = .seconds(10),
         defaultMaxTokens: Int? = nil, requestLimits: RequestSizeLimits = RequestSizeLimits()
     ) {
         self.host = host
@@ -37,7 +37,6 @@ public struct ServerConfiguration: Sendable {
         self.modelRoot = modelRoot ?? servedModelName
         self.defaultSLO = defaultSLO
         self.maxBodyBytes = maxBodyBytes
-        self.maxWaitingRequests = maxWaitingRequests
         self.shutdownGrace = shutdownGrace
         self.defaultMaxTokens = defaultMaxTokens
         self.requestLimits = requestLimits

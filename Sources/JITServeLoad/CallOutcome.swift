@@ -7,8 +7,9 @@ struct CallOutcome: Sendable {
     var sentAt: Instant
     var tokenTimes: [Instant] = []
     var finishedAt: Instant?
-    /// `stop`/`length` from the response; `rejected` for an error answer; nil when the run
-    /// ended before the answer did.
+    /// `stop`/`length` from the response; `shed` for a 429 (admission control's refusal, as the
+    /// simulator records one); `rejected` for any other error answer; nil when the run ended
+    /// before the answer did.
     var finishReason: FinishReason?
     /// The error class for the run's tally: an HTTP status (`429`), `timeout` or `transport`.
     var errorClass: String?
@@ -23,7 +24,7 @@ struct CallOutcome: Sendable {
     mutating func fail(_ errorClass: String, _ message: String, at now: Instant) {
         self.errorClass = errorClass
         errorMessage = message
-        finishReason = .rejected
+        finishReason = isShed ? .shed : .rejected
         finishedAt = now
     }
 

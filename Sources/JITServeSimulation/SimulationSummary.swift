@@ -38,7 +38,7 @@ public struct SimulationSummary: Codable, Sendable {
     /// The router in front of the replicas, when one was chosen (absent: the default,
     /// `least-loaded`, so that earlier results read the same).
     public var router: String?
-    /// Calls the router shed (429), counted as failed; absent when none was.
+    /// Calls shed (429) by the router or by admission control, counted as failed; absent when none was.
     public var shed: Int?
     /// Attainment over the units that meet their SLO alone on an idle replica (replica search).
     public var feasibleAttainment: Double?

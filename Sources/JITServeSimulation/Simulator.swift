@@ -19,6 +19,12 @@ extension SimulatedExecutor: TraceReplayExecutor {}
 /// replicas built as their `/metrics` would show them (DESIGN §10); by default `least-loaded`:
 /// the fewest requests in flight, a workflow's calls on the replica its first call went to.
 /// A request the router sheds (429) is recorded as `.shed`: it fails its SLO.
+///
+/// Each replica's engine applies its own admission control (`EngineConfiguration.admission`)
+/// at every arrival routed to it, as `jitserve serve` does before a request enters its live
+/// engine: the same rule, from that engine's load at the simulated instant and its departure
+/// rate over the same window (`DepartureRate`, fed with the replica's simulated departures).
+/// A refused request is recorded as `.shed` too — as `bench live` records a 429.
 /// Deterministic: the same workload, policy, router and executors give the same records.
 public final class Simulator {
     public struct Options: Sendable {
@@ -53,10 +59,12 @@ public final class Simulator {
     }
 
     /// One engine with its own executor and virtual time.
-    private struct Replica {
+    struct Replica {
         let engine: EngineCore
         let executor: any TraceReplayExecutor
         let endpoint: String
+        /// Requests leaving this engine, for its admission control (as a server's metrics).
+        let departures = DepartureRate()
         var now: Double = 0
         var stalled = false
         /// The router's last view of it.
@@ -65,7 +73,7 @@ public final class Simulator {
 
     public let workload: Workload
     public let plan: WorkloadPlan
-    private var replicas: [Replica]
+    var replicas: [Replica]
     private let options: Options
 
     /// - Parameters:
@@ -93,7 +101,7 @@ public final class Simulator {
     public var engineWiring: EngineWiring { replicas[0].engine.wiring }
 
     /// Replays the workload. Requests the engine refuses (too long for the model or the KV
-    /// cache) are recorded as rejected, those the router sheds as shed.
+    /// cache) are recorded as rejected, those the router or admission control sheds as shed.
     public func run() throws -> SimulationResult {
         var records: [RequestRecord] = []
         records.reserveCapacity(workload.callCount)
@@ -133,6 +141,13 @@ public final class Simulator {
                     if let wf = request.slo.workflowID { callFinished(wf, at: arrival) }
                     continue
                 }
+                if admissionRefuses(request, on: r, at: arrival) {
+                    shedCount += 1
+                    records.append(Self.endedAtArrival(request, reason: .shed))
+                    router.didFinish(routed, at: replicas[r].endpoint, outputTokenCount: nil, now: Instant(seconds: arrival))
+                    if let wf = request.slo.workflowID { callFinished(wf, at: arrival) }
+                    continue
+                }
                 if let wf = request.slo.workflowID, !(workflowReplicas[wf]?.contains(r) ?? false) {
                     workflowReplicas[wf, default: []].append(r)
                 }
@@ -169,6 +184,7 @@ public final class Simulator {
             replicas[r].now = report.finishedAt.seconds
             for record in report.finished {
                 records.append(record)
+                if let finishedAt = record.timeline.finishedAt { replicas[r].departures.record(at: finishedAt) }
                 if options.stopsWhenNothingCanCount { lastUseful[record.request.id] = nil }
                 router.didFinish(
                     RoutingRequest(record.request), at: replicas[r].endpoint,
@@ -246,7 +262,8 @@ public struct SimulationResult: Sendable {
     public var unreleasedCallCount: Int
     /// Calls in the workload, every workflow call included.
     public var callCount: Int
-    /// Calls the router shed (429): recorded with finish reason `.shed`, failed in goodput.
+    /// Calls shed (429) by the router or by a replica's admission control: recorded with finish
+    /// reason `.shed`, failed in goodput.
     public var shedCount: Int = 0
     /// True calls per workflow: what a workflow's verdict needs to see.
     public var workflowCallCounts: [WorkflowID: Int] = [:]

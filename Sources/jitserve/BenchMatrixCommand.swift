@@ -20,7 +20,8 @@ struct BenchMatrixCommand: ParsableCommand {
             azure-conv, azure-code} × load {½, 1, 2}× the rate that saturates that cell's replica \
             (from the workload's tokens per arrival and the latency model's decode and prefill rates): \
             216 cells. Each cell's workload is built once and replayed by every policy; cells run \
-            in parallel. --quick runs 12 cells that still cover every value of every axis and every \
+            in parallel. Every policy is shed by the same admission control as `serve` \
+            (--admission off to take every request). --quick runs 12 cells that still cover every value of every axis and every \
             (workload, load) pair. Prints per cell jitserve ÷ best baseline and ÷ jitserve-oracle, \
             worst first; --json and --report DIR write every run.
             """
@@ -55,6 +56,8 @@ struct BenchMatrixCommand: ParsableCommand {
 
     @OptionGroup var lengths: PredictorOptions
 
+    @OptionGroup var admission: AdmissionOptions
+
     @Flag(help: "Print the cells and their rates without simulating.")
     var dryRun = false
 
@@ -85,7 +88,8 @@ struct BenchMatrixCommand: ParsableCommand {
             return
         }
         let runner = MatrixRunner(cells: planned, policies: names, lengths: try lengths.lengths(servedModel: "llama-3.1-8b"), duration: duration,
-                                  seed: seed, maxBatchedTokens: maxBatchedTokens, drain: drain, parallelism: jobs)
+                                  seed: seed, admission: admission.control, maxBatchedTokens: maxBatchedTokens, drain: drain,
+                                  parallelism: jobs)
         let (results, cpu) = try runner.run()
         let matrix = MatrixReport(durationSeconds: duration, seed: seed, policies: names, cells: results)
         Console.error(String(format: "matrix: done in %.1f min wall; simulations took %.1f min of CPU (%.1f min on %d idle cores)",
@@ -123,7 +127,6 @@ struct BenchMatrixCommand: ParsableCommand {
     }
 
     func engine(for cell: BenchmarkMatrix.Cell) -> EngineConfiguration {
-        EngineConfiguration(maxBatchedTokens: maxBatchedTokens, maxRunning: cell.maxRunning,
-                            preemptionMode: PreemptionMode(rawValue: cell.preemption) ?? .recompute)
+        MatrixRunner.engine(for: cell, maxBatchedTokens: maxBatchedTokens, admission: admission.control)
     }
 }

@@ -23,6 +23,8 @@ struct MatrixRunner: Sendable {
     let lengths: LengthEstimatorSettings
     let duration: Double
     let seed: UInt64
+    /// Sheds at each arrival, for every policy alike (nil: off).
+    let admission: AdmissionControl?
     let maxBatchedTokens: Int
     let drain: Double
     let parallelism: Int
@@ -80,8 +82,7 @@ struct MatrixRunner: Sendable {
         let profile = try HardwareProfile.named(model: planned.cell.model, gpu: planned.cell.gpu)
         var lengths = self.lengths
         lengths.servedModel = planned.cell.model
-        let engine = EngineConfiguration(maxBatchedTokens: maxBatchedTokens, maxRunning: planned.cell.maxRunning,
-                                         preemptionMode: PreemptionMode(rawValue: planned.cell.preemption) ?? .recompute)
+        let engine = Self.engine(for: planned.cell, maxBatchedTokens: maxBatchedTokens, admission: admission)
         let builder = try EngineBuilder(policy: policy, lengths: lengths, configuration: engine)
         let result = try Simulator(
             workload: workload, makeExecutor: { SimulatedExecutor(profile: profile) }, makeEngine: builder.makeReplayEngine,
@@ -89,6 +90,15 @@ struct MatrixRunner: Sendable {
         ).run()
         return SimulationSummary(scheduler: policy, workload: workload.name, hardware: profile.name,
                                  lengthPredictor: builder.lengthPredictorName, rps: planned.rate, seed: seed, result: result)
+    }
+
+    /// A cell's engine settings: its batch cap and preemption, the matrix's token budget and admission.
+    static func engine(
+        for cell: BenchmarkMatrix.Cell, maxBatchedTokens: Int, admission: AdmissionControl?
+    ) -> EngineConfiguration {
+        EngineConfiguration(
+            maxBatchedTokens: maxBatchedTokens, maxRunning: cell.maxRunning,
+            preemptionMode: PreemptionMode(rawValue: cell.preemption) ?? .recompute, admission: admission)
     }
 
     /// Shared between worker threads: each cell's workload while its jobs run, and every outcome.

@@ -2,8 +2,9 @@ import ArgumentParser
 import JITServeEngine
 
 /// The engine's limits, spelled as vLLM spells them, for every command that runs an engine
-/// (`serve`, `simulate`, `bench`, `generate`). The older spellings `--max-running` and
-/// `--max-batched-tokens` are accepted too.
+/// (`serve`, `simulate`, `bench`, `generate`), with admission control (`--admission`,
+/// `--max-waiting`). The older spellings `--max-running` and `--max-batched-tokens` are
+/// accepted too.
 struct EngineOptions: ParsableArguments {
     @Option(
         name: [.customLong("max-num-seqs"), .customLong("max-running")],
@@ -17,6 +18,8 @@ struct EngineOptions: ParsableArguments {
 
     @Option(help: "Preemption: recompute, or swap (to host memory where the executor has room for it, else recompute).")
     var preemption = PreemptionMode.recompute.rawValue
+
+    @OptionGroup var admission: AdmissionOptions
 
     func validate() throws {
         if let maxNumSeqs, maxNumSeqs < 1 { throw ValidationError("--max-num-seqs must be at least 1, got \(maxNumSeqs)") }
@@ -35,6 +38,7 @@ struct EngineOptions: ParsableArguments {
         configuration.maxRunning = maxNumSeqs ?? defaults.maxRunning
         configuration.maxBatchedTokens = maxNumBatchedTokens ?? defaults.maxBatchedTokens
         configuration.preemptionMode = PreemptionMode(rawValue: preemption) ?? defaults.preemptionMode
+        configuration.admission = admission.control
         return configuration
     }
 }

@@ -47,8 +47,8 @@ final class HTTPBenchServer: Sendable {
     /// Starts a server whose echo executor models `iteration` per iteration (zero: no cost).
     static func start(iteration: Duration, maxModelLength: Int, keepsRecords: Bool = true) async throws -> HTTPBenchServer {
         let records = RecordStore(keepsRecords: keepsRecords)
-        let configuration = ServerConfiguration(
-            host: "127.0.0.1", port: 0, servedModelName: "echo", maxWaitingRequests: 100_000)
+        // No admission control (the engine configuration sets none): every request is served.
+        let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, servedModelName: "echo")
         return try await start(configuration: configuration, records: records) { server in
             let metrics = server.metrics
             let executor = EchoExecutor(maxModelLength: maxModelLength, kvBlockCapacity: 16_384, iterationTime: iteration)

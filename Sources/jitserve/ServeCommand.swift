@@ -51,8 +51,6 @@ struct ServeCommand: AsyncParsableCommand {
     var maxModelLen: Int?
     @Option(help: "Output cap when a request sets no max_tokens (default: 256 for sim, the context otherwise).")
     var defaultMaxTokens: Int?
-    @Option(help: "Requests waiting beyond which new ones get 429.")
-    var maxWaiting = 1024
     @Option(help: "Largest request body, bytes (413 above).")
     var maxBodyBytes = 4 << 20
     @Option(help: "Seconds in-flight streams may run on after SIGTERM/SIGINT.")
@@ -87,7 +85,6 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty") }
-        guard maxWaiting >= 1 else { throw ValidationError("--max-waiting must be at least 1") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
         if let maxModelLen, maxModelLen < 2 { throw ValidationError("--max-model-len must be at least 2") }
@@ -123,7 +120,7 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, apiKey: apiKey ?? ProcessInfo.processInfo.environment["JITSERVE_API_KEY"],
             servedModelName: servedModelName ?? modelName, modelRoot: modelName,
             defaultSLO: try SLOSpec.parseDefault(defaultSlo), maxBodyBytes: maxBodyBytes,
-            maxWaitingRequests: maxWaiting, shutdownGrace: .milliseconds(Int64(shutdownGrace * 1000)),
+            shutdownGrace: .milliseconds(Int64(shutdownGrace * 1000)),
             defaultMaxTokens: defaultMaxTokens ?? (executor == .sim ? 256 : nil))
     }
 

@@ -46,6 +46,15 @@ import Testing
         #expect(HTTPError(EngineError.executorFailed("boom"), promptField: "prompt").status == 500)
     }
 
+    @Test func admissionRefusalsBecome429WithRetryAfter() {
+        let full = HTTPError(EngineError.overloaded(waitingCount: 12, limit: 10, retryAfterSeconds: 4), promptField: "prompt")
+        #expect(full == .overloaded(reason: "12 requests are waiting (limit 10)", retryAfterSeconds: 4))
+        #expect(full.status == 429 && full.type == "rate_limit_error")
+        let late = HTTPError(EngineError.sloUnattainable(reason: "too late", retryAfterSeconds: 2), promptField: "prompt")
+        #expect(late == .sloUnattainable(reason: "too late", retryAfterSeconds: 2))
+        #expect(late.status == 429 && late.retryAfterSeconds == 2)
+    }
+
     @Test func theEnginesValidationNamesTheClientsField() {
         let id = RequestID(1)
         let tooMany = HTTPError(

@@ -39,6 +39,14 @@ import Testing
         #expect(s.errors["429"] == 2)
     }
 
+    /// A 429 ends as the simulator records a call its admission control refuses: `.shed`.
+    @Test func a429IsRecordedAsShedAndOtherErrorsAsRejected() {
+        #expect(outcome(status: 429, error: "429", retryAfter: "2").finishReason == .shed)
+        #expect(outcome(status: 503, error: "503").finishReason == .rejected)
+        #expect(outcome(status: 200, tokens: 1, error: "500").finishReason == .rejected)
+        #expect(outcome(status: nil, error: "transport").finishReason == .rejected)
+    }
+
     @Test func admittedLatencyCallsWithoutATokenAreCountedOnlyForLatency() {
         let ledger = ReplayLedger()
         ledger.record(record(1), outcome: outcome(status: 200))

@@ -1,10 +1,13 @@
+import JITServeEngine
 import JITServeHTTP
+import JITServeSimulation
 import Testing
 
 @testable import jitserve
 
 /// `serve` and `simulate` must run the same JITServe (DESIGN §2): the same scheduler, told the
-/// same predictors with the same settings. Fails if either command's wiring drifts.
+/// same predictors with the same settings, behind the same admission control. Fails if either
+/// command's wiring drifts.
 @Suite struct WiringTests {
     func servedWiring(_ arguments: [String]) throws -> String {
         // The served model is part of the calibration key: serve the model the simulation models.
@@ -32,6 +35,33 @@ import Testing
         #expect(served == (try simulatedWiring(["--scheduler", "jitserve"])))
         #expect(served.contains("GMAXScheduler") && served.contains("ApplicationLengthPredictor"))
         #expect(served.contains("QRFLengthPredictor") && served.contains("WorkflowPatternAnalyzer"))
+    }
+
+    @Test(arguments: [[], ["--admission", "off"], ["--max-waiting", "7"], ["--admission", "on", "--max-waiting", "64"]])
+    func servedAndSimulatedAdmissionAreWiredAlike(options: [String]) throws {
+        let served = try servedWiring(options)
+        #expect(served == (try simulatedWiring(options)))
+        let expected = options.contains("off") ? "admission off" : "maxWaitingRequests=\(options.last.flatMap(Int.init) ?? 1024)"
+        #expect(served.contains(expected))
+    }
+
+    /// `bench` (the paper recipe) and `bench matrix` shed by the same default rule, and take the
+    /// same spelling to turn it off.
+    @Test func benchAndMatrixShedAsServeDoes() throws {
+        let standard = AdmissionControl(maxWaitingRequests: AdmissionControl.defaultMaxWaitingRequests)
+        let bench = try BenchPaperCommand.parseAsRoot([]) as! BenchPaperCommand
+        #expect(bench.engineConfiguration().admission == standard)
+        let benchOff = try BenchPaperCommand.parseAsRoot(["--admission", "off"]) as! BenchPaperCommand
+        #expect(benchOff.engineConfiguration().admission == nil)
+        let cell = BenchmarkMatrix.quickCells[0]
+        let matrix = try BenchMatrixCommand.parseAsRoot(["--quick"]) as! BenchMatrixCommand
+        #expect(matrix.engine(for: cell).admission == standard)
+        let matrixOff = try BenchMatrixCommand.parseAsRoot(["--quick", "--admission", "off", "--max-waiting", "9"]) as! BenchMatrixCommand
+        #expect(matrixOff.engine(for: cell).admission == nil)
+        let matrixCap = try BenchMatrixCommand.parseAsRoot(["--max-waiting", "9"]) as! BenchMatrixCommand
+        #expect(matrixCap.engine(for: cell).admission == AdmissionControl(maxWaitingRequests: 9))
+        #expect(throws: (any Error).self) { try ServeCommand.parseAsRoot(["--admission", "maybe"]) }
+        #expect(throws: (any Error).self) { try SimulateCommand.parseAsRoot(["--max-waiting", "0"]) }
     }
 
     @Test func bothSpellingsOfTheEngineLimitsWork() throws {

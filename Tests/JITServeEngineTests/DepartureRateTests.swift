@@ -1,5 +1,5 @@
 import JITServeCore
-import JITServeHTTP
+import JITServeEngine
 import Testing
 
 /// The departure rate admission control divides the queue by.

@@ -1,5 +1,5 @@
 import JITServeCore
-import JITServeHTTP
+import JITServeEngine
 import Testing
 
 /// Shedding on a predicted SLO violation: requests waiting ÷ departures per second is the wait a
@@ -27,7 +27,7 @@ import Testing
                               now: .zero, load: load(queued: 16, departures: 8))
             Issue.record("a request 2 s of queue away from an 800 ms TTFT was admitted")
         } catch {
-            #expect(error.status == 429)
+            #expect(error.isShed)
             #expect(error.retryAfterSeconds == 2)
         }
         // ...but not a 3 s one, nor the same request behind 4 waiting (0.5 s).
@@ -43,7 +43,7 @@ import Testing
 
     @Test func deadlineAndWorkflowBudgetsAreTheirOwn() {
         let queue = load(queued: 80, departures: 8)  // 10 s
-        #expect(throws: HTTPError.self) {
+        #expect(throws: EngineError.self) {
             try control.check(slo: .deadline(ttlt: .seconds(9)), promptTokenCount: 100, now: .zero, load: queue)
         }
         #expect(throws: Never.self) {
@@ -51,7 +51,7 @@ import Testing
         }
         let workflow = CompoundSLO(
             workflowID: WorkflowID(1), stage: 1, workflowStartedAt: Instant(seconds: 0), deadline: .seconds(30))
-        #expect(throws: HTTPError.self) {
+        #expect(throws: EngineError.self) {
             try control.check(slo: .compound(workflow), promptTokenCount: 100, now: Instant(seconds: 25), load: queue)
         }
         #expect(throws: Never.self) {
@@ -97,11 +97,11 @@ import Testing
                               now: .zero, load: full)
             Issue.record("a request 7 s of queued prefill away from an 800 ms TTFT was admitted")
         } catch {
-            #expect(error.status == 429)
+            #expect(error.isShed)
             #expect(error.retryAfterSeconds == 8)
         }
         // ...and so is a 5 s deadline, while a 10 s one still fits.
-        #expect(throws: HTTPError.self) {
+        #expect(throws: EngineError.self) {
             try control.check(slo: .deadline(ttlt: .seconds(5)), promptTokenCount: 100, now: .zero, load: full)
         }
         #expect(throws: Never.self) {
@@ -135,7 +135,7 @@ import Testing
             departuresPerSecond: 0.5, pendingPrefillTokens: 200_000)
         #expect(!ramp.isSaturated)
         #expect(abs((ramp.predictedQueueingSeconds ?? 0) - 4.9) < 1e-9)
-        #expect(throws: HTTPError.self) {
+        #expect(throws: EngineError.self) {
             try control.check(slo: .latency(ttft: .milliseconds(1600), tbt: .milliseconds(160)), promptTokenCount: 500,
                               now: .zero, load: ramp)
         }
