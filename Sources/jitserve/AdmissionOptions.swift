@@ -3,19 +3,24 @@ import JITServeEngine
 
 /// Admission control, spelled alike for every command that runs an engine: `serve` sheds with
 /// 429 + `Retry-After`, `simulate` and `bench` record the same request as shed at its simulated
-/// arrival. On by default everywhere, with the same queue cap.
+/// arrival. The same default everywhere (basic), with the same queue cap.
 struct AdmissionOptions: ParsableArguments {
     /// `--admission` values.
     enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case on, off
+        /// Every request is taken (as vLLM does).
+        case off
+        /// The queue cap, and SLOs that the prompt's prefill alone would miss.
+        case basic
+        /// `basic`, and the queueing delay predicted from the queue and the departure rate.
+        case predictive
     }
 
     @Option(help: ArgumentHelp(
-        "Admission control: on sheds a request at arrival when --max-waiting requests already wait, when its SLO cannot be met even alone, or when the queue ahead is predicted to outlast it; off takes every request (as vLLM does).",
-        valueName: "on|off"))
-    var admission: Mode = .on
+        "Admission control: basic sheds a request at arrival when --max-waiting requests already wait or when its SLO cannot be met even alone; predictive also sheds when the queue ahead is predicted to outlast its SLO (for a server expecting overload: it reads the queue as first-come-first-served and sheds work jitserve would start at once); off takes every request (as vLLM does).",
+        valueName: "off|basic|predictive"))
+    var admission: Mode = .basic
 
-    @Option(help: "With --admission on: requests waiting beyond which new ones are shed (429 from serve).")
+    @Option(help: "Requests waiting beyond which new ones are shed (429 from serve); not with --admission off.")
     var maxWaiting = AdmissionControl.defaultMaxWaitingRequests
 
     func validate() throws {
@@ -24,6 +29,10 @@ struct AdmissionOptions: ParsableArguments {
 
     /// The rule these options ask for (nil: off).
     var control: AdmissionControl? {
-        admission == .on ? AdmissionControl(maxWaitingRequests: maxWaiting) : nil
+        switch admission {
+        case .off: nil
+        case .basic: AdmissionControl(maxWaitingRequests: maxWaiting)
+        case .predictive: AdmissionControl(maxWaitingRequests: maxWaiting, predictsQueueingDelay: true)
+        }
     }
 }

@@ -5,7 +5,7 @@ import Testing
 /// Shedding on a predicted SLO violation: requests waiting ÷ departures per second is the wait a
 /// newcomer faces; past its TTFT (deadline, workflow time left) it is told to come back later.
 @Suite struct AdmissionControlQueueingTests {
-    let control = AdmissionControl(maxWaitingRequests: 1024)
+    let control = AdmissionControl(maxWaitingRequests: 1024, predictsQueueingDelay: true)
 
     /// A saturated engine (its 256 running places taken) unless `running` says otherwise.
     func load(queued: Int, departures: Double?, running: Int = 256) -> AdmissionControl.Load {
@@ -18,6 +18,20 @@ import Testing
         #expect(load(queued: 40, departures: 8).predictedQueueingSeconds == 5)
         #expect(load(queued: 0, departures: nil).predictedQueueingSeconds == 0)
         #expect(load(queued: 3, departures: nil).predictedQueueingSeconds == nil)
+    }
+
+    /// The default rule (`--admission basic`) leaves the predicted wait alone: a just-in-time
+    /// policy may start the newcomer at once, whatever waits.
+    @Test func onlyThePredictiveRuleShedsOnThePredictedWait() {
+        let basic = AdmissionControl(maxWaitingRequests: 1024)
+        #expect(!basic.predictsQueueingDelay)
+        let slo = SLO.latency(ttft: .milliseconds(800), tbt: .milliseconds(80))
+        #expect(throws: Never.self) {
+            try basic.check(slo: slo, promptTokenCount: 500, now: .zero, load: load(queued: 400, departures: 8))
+        }
+        #expect(throws: EngineError.self) {
+            try control.check(slo: slo, promptTokenCount: 500, now: .zero, load: load(queued: 400, departures: 8))
+        }
     }
 
     @Test func shedsALatencyRequestTheQueueWouldMakeLate() {

@@ -70,7 +70,7 @@ import Testing
         // Replays the burst by hand through an engine and the rule; the simulator must shed
         // exactly the requests the rule refuses, at each arrival in turn.
         // A queue cap out of reach: the predicted wait (the prefill queued ahead) decides.
-        let control = AdmissionControl(maxWaitingRequests: 100)
+        let control = AdmissionControl(maxWaitingRequests: 100, predictsQueueingDelay: true)
         let slo = SLO.latency(ttft: .milliseconds(100), tbt: .milliseconds(100))
         let workload = burst(12, prompt: 1500, slo: slo)
         let profile = try HardwareProfile.named(model: "llama-3.1-8b", gpu: "a100")

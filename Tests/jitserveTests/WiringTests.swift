@@ -37,12 +37,15 @@ import Testing
         #expect(served.contains("QRFLengthPredictor") && served.contains("WorkflowPatternAnalyzer"))
     }
 
-    @Test(arguments: [[], ["--admission", "off"], ["--max-waiting", "7"], ["--admission", "on", "--max-waiting", "64"]])
+    @Test(arguments: [[], ["--admission", "off"], ["--max-waiting", "7"], ["--admission", "predictive", "--max-waiting", "64"]])
     func servedAndSimulatedAdmissionAreWiredAlike(options: [String]) throws {
         let served = try servedWiring(options)
         #expect(served == (try simulatedWiring(options)))
         let expected = options.contains("off") ? "admission off" : "maxWaitingRequests=\(options.last.flatMap(Int.init) ?? 1024)"
         #expect(served.contains(expected))
+        if !options.contains("off") {
+            #expect(served.contains("predictsQueueingDelay=\(options.contains("predictive"))"))
+        }
     }
 
     /// `bench` (the paper recipe) and `bench matrix` shed by the same default rule, and take the
@@ -60,6 +63,9 @@ import Testing
         #expect(matrixOff.engine(for: cell).admission == nil)
         let matrixCap = try BenchMatrixCommand.parseAsRoot(["--max-waiting", "9"]) as! BenchMatrixCommand
         #expect(matrixCap.engine(for: cell).admission == AdmissionControl(maxWaitingRequests: 9))
+        let predictive = try BenchPaperCommand.parseAsRoot(["--admission", "predictive"]) as! BenchPaperCommand
+        #expect(predictive.engineConfiguration().admission == AdmissionControl(maxWaitingRequests: 1024, predictsQueueingDelay: true))
+        #expect(throws: (any Error).self) { try ServeCommand.parseAsRoot(["--admission", "on"]) }
         #expect(throws: (any Error).self) { try ServeCommand.parseAsRoot(["--admission", "maybe"]) }
         #expect(throws: (any Error).self) { try SimulateCommand.parseAsRoot(["--max-waiting", "0"]) }
     }
