@@ -20,7 +20,7 @@
 # Then the capacity rate runs for --baseline-minutes (default: --minutes) and FACTOR × capacity for
 # --minutes, each with a 30 s drain, and the two token goodputs are compared (the same window
 # length, so the drain counts alike in both).
-# The server runs with `--admission predictive` (shedding on the predicted queueing delay as well,
+# The server runs with `--admission predictive --max-waiting 1024` (shedding on the predicted queueing delay as well,
 # the mode for a server that expects to be overrun); --serve-args "--admission basic" measures the
 # default rule instead. Everything runs on 127.0.0.1; figures and per-request logs go to --out (default
 # .build-overload/EXECUTOR). Exit status: 0 when every goal holds, 1 when one does not, 2 on
@@ -80,7 +80,7 @@ trap stop_server EXIT
 # Starts `serve` on a free loopback port; sets $url.
 start_server() {
     # shellcheck disable=SC2086
-    start_loopback_server overload.sh "$bin" "$out/server.log" --executor "$executor" --shutdown-grace 2 --admission predictive $serve_args
+    start_loopback_server overload.sh "$bin" "$out/server.log" --executor "$executor" --shutdown-grace 2 --admission predictive --max-waiting 1024 $serve_args
     echo "== $executor server at $url ($bin serve --executor $executor $serve_args)" >&2
 }
 

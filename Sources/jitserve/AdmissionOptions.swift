@@ -16,11 +16,11 @@ struct AdmissionOptions: ParsableArguments {
     }
 
     @Option(help: ArgumentHelp(
-        "Admission control: basic sheds a request at arrival when --max-waiting requests already wait or when its SLO cannot be met even alone; predictive also sheds when the queue ahead is predicted to outlast its SLO (for a server expecting overload: it reads the queue as first-come-first-served and sheds work jitserve would start at once); off takes every request (as vLLM does).",
+        "Admission control: basic sheds a request at arrival when its SLO cannot be met even alone (a prefill longer than its TTFT, a workflow past its deadline) or when --max-waiting requests already wait; predictive also sheds when the queue ahead is predicted to outlast its SLO (for a server expecting overload: it reads the queue as first-come-first-served and sheds work jitserve would start at once); off takes every request (as vLLM does).",
         valueName: "off|basic|predictive"))
     var admission: Mode = .basic
 
-    @Option(help: "Requests waiting beyond which new ones are shed (429 from serve); not with --admission off.")
+    @Option(help: "Requests waiting beyond which new ones are shed (429 from serve; default: no cap); not with --admission off.")
     var maxWaiting = AdmissionControl.defaultMaxWaitingRequests
 
     func validate() throws {

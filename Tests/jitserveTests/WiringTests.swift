@@ -41,7 +41,7 @@ import Testing
     func servedAndSimulatedAdmissionAreWiredAlike(options: [String]) throws {
         let served = try servedWiring(options)
         #expect(served == (try simulatedWiring(options)))
-        let expected = options.contains("off") ? "admission off" : "maxWaitingRequests=\(options.last.flatMap(Int.init) ?? 1024)"
+        let expected = options.contains("off") ? "admission off" : "maxWaitingRequests=\(options.last.flatMap(Int.init) ?? Int.max)"
         #expect(served.contains(expected))
         if !options.contains("off") {
             #expect(served.contains("predictsQueueingDelay=\(options.contains("predictive"))"))
@@ -64,7 +64,7 @@ import Testing
         let matrixCap = try BenchMatrixCommand.parseAsRoot(["--max-waiting", "9"]) as! BenchMatrixCommand
         #expect(matrixCap.engine(for: cell).admission == AdmissionControl(maxWaitingRequests: 9))
         let predictive = try BenchPaperCommand.parseAsRoot(["--admission", "predictive"]) as! BenchPaperCommand
-        #expect(predictive.engineConfiguration().admission == AdmissionControl(maxWaitingRequests: 1024, predictsQueueingDelay: true))
+        #expect(predictive.engineConfiguration().admission == AdmissionControl(maxWaitingRequests: .max, predictsQueueingDelay: true))
         #expect(throws: (any Error).self) { try ServeCommand.parseAsRoot(["--admission", "on"]) }
         #expect(throws: (any Error).self) { try ServeCommand.parseAsRoot(["--admission", "maybe"]) }
         #expect(throws: (any Error).self) { try SimulateCommand.parseAsRoot(["--max-waiting", "0"]) }
