@@ -24,11 +24,16 @@ public struct EngineConfiguration: Hashable, Sendable {
     /// this far in the past (`EngineCore.expireIdleWorkflows`): a client that never marks a
     /// last call cannot make the engine's workflow maps grow for good.
     public var workflowIdleTimeout: Duration
+    /// Automatic prefix caching (vLLM's `enable_prefix_caching`): full KV blocks of finished and
+    /// running requests stay indexed by their tokens, and a request whose prompt starts with
+    /// them prefills only the rest. Only requests with token IDs take part (trace replay has
+    /// none). Off here; the command line turns it on by default.
+    public var enablePrefixCaching: Bool
 
     public init(
         maxBatchedTokens: Int = 2048, maxRunning: Int = 256, preemptionMode: PreemptionMode = .recompute,
         iterationTimeSmoothing: Double = 0.2, rejectsOutputBeyondContext: Bool = false,
-        workflowIdleTimeout: Duration = .seconds(30)
+        workflowIdleTimeout: Duration = .seconds(30), enablePrefixCaching: Bool = false
     ) {
         self.maxBatchedTokens = maxBatchedTokens
         self.maxRunning = maxRunning
@@ -36,5 +41,6 @@ public struct EngineConfiguration: Hashable, Sendable {
         self.iterationTimeSmoothing = iterationTimeSmoothing
         self.rejectsOutputBeyondContext = rejectsOutputBeyondContext
         self.workflowIdleTimeout = workflowIdleTimeout
+        self.enablePrefixCaching = enablePrefixCaching
     }
 }

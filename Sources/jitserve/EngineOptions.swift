@@ -18,6 +18,13 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Preemption: recompute, or swap (to host memory where the executor has room for it, else recompute).")
     var preemption = PreemptionMode.recompute.rawValue
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Automatic prefix caching (vLLM's spelling; on by default): keep full KV blocks indexed by their tokens and skip the prefill of a prompt prefix already cached.",
+            discussion: "Only requests with token IDs take part (a trace replay's requests have none), and never those asking for prompt log-probabilities (echo with logprobs)."))
+    var enablePrefixCaching: Bool?
+
     func validate() throws {
         if let maxNumSeqs, maxNumSeqs < 1 { throw ValidationError("--max-num-seqs must be at least 1, got \(maxNumSeqs)") }
         if let maxNumBatchedTokens, maxNumBatchedTokens < 1 {
@@ -35,6 +42,7 @@ struct EngineOptions: ParsableArguments {
         configuration.maxRunning = maxNumSeqs ?? defaults.maxRunning
         configuration.maxBatchedTokens = maxNumBatchedTokens ?? defaults.maxBatchedTokens
         configuration.preemptionMode = PreemptionMode(rawValue: preemption) ?? defaults.preemptionMode
+        configuration.enablePrefixCaching = enablePrefixCaching ?? true
         return configuration
     }
 }
