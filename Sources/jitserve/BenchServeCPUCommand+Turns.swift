@@ -10,7 +10,7 @@ extension BenchServeCPUCommand {
     /// answer, as streamed) and a new user message. Results are client by client, conversation
     /// by conversation, turn by turn.
     static func conversations(
-        streams: Int, rounds: Int, turns: Int, port: Int, clock: WallClock, requests: RequestMaker
+        streams: Int, rounds: Int, turns: Int, port: Int, clock: WallClock, requests: RequestMaker, seedBase: UInt64
     ) -> [SSEBenchClient.Result] {
         let results = SSEBenchClient.ResultSlots(count: streams * rounds * turns)
         let group = DispatchGroup()
@@ -20,7 +20,7 @@ extension BenchServeCPUCommand {
                 for round in 0..<rounds {
                     var history: [(user: String, assistant: String)] = []
                     for turn in 0..<turns {
-                        let user = requests.promptText(seed: UInt64(1 + stream * 1000 + round * 50 + turn))
+                        let user = requests.promptText(seed: seedBase + UInt64(1 + stream * 1000 + round * 50 + turn))
                         var request = requests.chat(history: history, user: user)
                         request.collectsText = true
                         let result = SSEBenchClient.stream(port: port, request: request, clock: clock, cutAfter: nil)
@@ -54,18 +54,5 @@ extension BenchServeCPUCommand {
                 turn: turn + 1, promptTokensMean: mean(prompts), cachedTokensMean: mean(cached),
                 prefilledTokensMean: mean(prefilled), ttftMillisecondsP50: median(ttfts), ttftMillisecondsMean: mean(ttfts))
         }
-    }
-
-    static func turnTable(_ rows: [Row]) -> [String] {
-        var lines = ["  per turn: streams   prefix cache   turn   prompt tokens   cached   prefilled   TTFT p50 ms   TTFT mean ms"]
-        for row in rows {
-            for turn in row.turns {
-                lines.append(String(
-                    format: "            %7d   %-12@   %4d   %13.1f   %6.1f   %9.1f   %11.0f   %12.0f",
-                    row.streams, row.prefixCaching ? "on" : "off", turn.turn, turn.promptTokensMean, turn.cachedTokensMean,
-                    turn.prefilledTokensMean, turn.ttftMillisecondsP50, turn.ttftMillisecondsMean))
-            }
-        }
-        return lines
     }
 }

@@ -188,9 +188,13 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
                 Console.error("  \(count) stream(s): served (prefix caching \(server.prefixCaching ? "on" : "off")), \(count * rounds * turns) requests…")
                 let statsBefore = bench.engine.status.stats
                 let results = turns > 1
-                    ? Self.conversations(streams: count, rounds: rounds, turns: turns, port: bench.port, clock: bench.engine.clock, requests: requests)
+                    ? Self.conversations(
+                        streams: count, rounds: rounds, turns: turns, port: bench.port, clock: bench.engine.clock,
+                        requests: requests, seedBase: UInt64(count * 100_000))
                     : SSEBenchClient.closedLoop(streams: count, rounds: rounds, port: bench.port, clock: bench.engine.clock) {
-                        stream, round in requests.make(seed: UInt64(1 + stream * 1000 + round))
+                        // New prompts at every stream count: a prompt sent before would be a
+                        // whole-prompt cache hit, which no new client gets.
+                        stream, round in requests.make(seed: UInt64(1 + count * 100_000 + stream * 1000 + round))
                     }
                 try await bench.waitIdle()
                 measured.append((server.prefixCaching, results, statsBefore, bench.engine.status.stats))
@@ -265,37 +269,6 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             row.servedSeconds > 0 ? executorSeconds / row.servedSeconds : .nan,
             iterations > 0 ? executorSeconds * 1000 / Double(iterations) : .nan,
             executorSeconds > 0 ? Double(row.servedTokens) / executorSeconds : .nan)
-    }
-
-    static func mean(_ values: [Double]) -> Double {
-        values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return .nan }
-        return values.sorted()[values.count / 2]
-    }
-
-    static func table(_ result: Result) -> String {
-        var lines = [
-            "jitserve bench serve-cpu: \(result.model), \(result.threads) threads, scheduler \(result.scheduler), KV \(result.kvCacheDtype)",
-            "  chat requests: \(result.promptTokens) random prompt tokens (+ template) → \(result.maxTokens) tokens, ignore_eos, \(result.rounds) per client"
-                + (result.turns > 1 ? ", each a conversation of \(result.turns) turns resending its history" : ""),
-            String(format: "  load average (1 min) at start %.2f, at end %.2f", result.loadAverageAtStart, result.loadAverageAtEnd),
-            "  streams   prefix cache   kernel tok/s (before/after)   served tok/s   served ÷ kernel   TTFT p50 ms   TPOT p50 ms   failed   executor busy   iteration ms   served tok per executor s   prompt tokens   cached tokens",
-        ]
-        for row in result.rows {
-            let kernel = row.kernelTokensPerSecond.map { String(format: "%.1f", $0) }.joined(separator: " / ")
-            lines.append(
-                String(format: "  %7d   %-12@   %-28@ %12.1f   %15.2f   %11.0f   %11.1f   %6d   %12.0f%%   %12.1f   %25.1f   %13.0f   %13.1f",
-                       row.streams, row.prefixCaching ? "on" : "off", kernel, row.servedTokensPerSecond, row.servedOverKernel,
-                       row.ttftMillisecondsP50, row.tpotMillisecondsP50, row.failedRequests,
-                       row.executorBusyFraction * 100, row.iterationMillisecondsMean,
-                       row.servedTokensPerExecutorSecond, row.promptTokensMean, row.cachedTokensMean))
-        }
-        lines.append("  goal: served ÷ kernel ≥ 0.85")
-        if result.turns > 1 { lines += turnTable(result.rows) }
-        return lines.joined(separator: "\n")
     }
 
     /// The 1-minute load average (/proc/loadavg; NaN elsewhere).
