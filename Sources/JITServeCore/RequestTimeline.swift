@@ -24,6 +24,9 @@ public struct RequestTimeline: Hashable, Sendable {
     public var finishedAt: Instant?
     public var finishReason: FinishReason?
     public var preemptionCount: Int
+    /// Prompt tokens whose KV the prefix cache supplied when it was last admitted before its
+    /// first token (OpenAI's `usage.prompt_tokens_details.cached_tokens`).
+    public var cachedPromptTokenCount = 0
 
     public init(arrivedAt: Instant) {
         self.arrivedAt = arrivedAt

@@ -27,13 +27,19 @@ public struct EngineConfiguration: Hashable, Sendable {
     /// Sheds a request at arrival when the queue is full or its SLO cannot be met (nil: takes
     /// every request). The server asks it before a request enters the live engine, the
     /// simulator at each simulated arrival: one rule, one setting, in both worlds. Off unless
-    /// set; the commands turn it on by default (`--admission`, `--max-waiting`).
+    /// set; the commands default to the basic rule (`--admission`, `--max-waiting`).
     public var admission: AdmissionControl?
+    /// Automatic prefix caching (vLLM's `enable_prefix_caching`): full KV blocks of finished and
+    /// running requests stay indexed by their tokens, and a request whose prompt starts with
+    /// them prefills only the rest. Only requests with token IDs take part (trace replay has
+    /// none). Off here; the command line turns it on by default.
+    public var enablePrefixCaching: Bool
 
     public init(
         maxBatchedTokens: Int = 2048, maxRunning: Int = 256, preemptionMode: PreemptionMode = .recompute,
         iterationTimeSmoothing: Double = 0.2, rejectsOutputBeyondContext: Bool = false,
-        workflowIdleTimeout: Duration = .seconds(30), admission: AdmissionControl? = nil
+        workflowIdleTimeout: Duration = .seconds(30), admission: AdmissionControl? = nil,
+        enablePrefixCaching: Bool = false
     ) {
         self.maxBatchedTokens = maxBatchedTokens
         self.maxRunning = maxRunning
@@ -42,5 +48,6 @@ public struct EngineConfiguration: Hashable, Sendable {
         self.rejectsOutputBeyondContext = rejectsOutputBeyondContext
         self.workflowIdleTimeout = workflowIdleTimeout
         self.admission = admission
+        self.enablePrefixCaching = enablePrefixCaching
     }
 }

@@ -23,6 +23,12 @@ extension EngineCore {
         var state = s.state
         state.allocatedBlockCount = blocks.deviceBlockCount(of: s.id)
         state.isSwapped = blocks.isSwapped(s.id)
+        // A request about to start (or restart after recompute) is shown with its cached
+        // prefix as computed, so every policy plans the prefill that is actually left.
+        if state.computedTokenCount == 0, state.allocatedBlockCount == 0, !state.isSwapped,
+           blocks.isPrefixCachingEnabled, s.usesPrefixCache {
+            state.computedTokenCount = blocks.cachedPrefixTokenCount(of: s.tokenIDs, limit: state.knownTokenCount - 1)
+        }
         return state
     }
 
@@ -56,11 +62,18 @@ extension EngineCore {
                   item.tokenCount <= s.state.pendingTokenCount,
                   s.scheduledInIteration != iterationNumber
             else { continue }
+            var claimed = false
             do {
                 let swappedIn = try blocks.swapIn(s.id)
                 admission.swapInBlockCount += swappedIn
+                claimed = claimCachedPrefix(s, leaving: item.tokenCount)
                 try blocks.allocate(s.id, coveringTokens: s.state.computedTokenCount + item.tokenCount)
             } catch {
+                if claimed {
+                    // Not running after all: it holds nothing while it waits.
+                    blocks.free(s.id)
+                    s.state.computedTokenCount = 0
+                }
                 continue
             }
             s.scheduledInIteration = iterationNumber
@@ -94,6 +107,23 @@ extension EngineCore {
         } catch {
             throw .executorFailed(String(describing: error))
         }
+    }
+
+    /// Starts `s` after its cached prefix, when it is about to prefill from scratch and may use
+    /// the cache: references the cached blocks, moves `computedTokenCount` past them, and
+    /// counts the lookup. At least `tokenCount` tokens (the plan's, ≥ 1) are left to compute,
+    /// so logits exist and no shared block is written. Returns true when it claimed any.
+    private func claimCachedPrefix(_ s: EngineSequence, leaving tokenCount: Int) -> Bool {
+        guard blocks.isPrefixCachingEnabled, s.usesPrefixCache, s.state.computedTokenCount == 0,
+              blocks.deviceBlockCount(of: s.id) == 0, !blocks.isSwapped(s.id)
+        else { return false }
+        let known = s.state.knownTokenCount
+        let hit = blocks.claimCachedPrefix(s.id, tokens: s.tokenIDs, limit: known - tokenCount)
+        counters.prefixCacheQueryTokenCount += known
+        counters.prefixCacheHitTokenCount += hit
+        if s.state.generatedTokenCount == 0 { s.timeline.cachedPromptTokenCount = hit }
+        s.state.computedTokenCount = hit
+        return hit > 0
     }
 
     /// Gives up `s`'s device KV by swap (when configured and host room exists) or recompute.

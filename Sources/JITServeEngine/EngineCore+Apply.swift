@@ -19,6 +19,11 @@ extension EngineCore {
 
         for (s, tokenCount) in admission.work {
             s.state.computedTokenCount += tokenCount
+            // Only when a block boundary was crossed: most iterations are decodes within a block.
+            if blocks.isPrefixCachingEnabled && !s.tokenIDs.isEmpty
+                && (s.state.computedTokenCount - tokenCount) / blocks.blockSize != s.state.computedTokenCount / blocks.blockSize {
+                blocks.cacheFullBlocks(of: s.id, tokens: s.tokenIDs, computedTokenCount: s.state.computedTokenCount)
+            }
             s.state.attainedServiceTokens += tokenCount
             if let wf = s.state.workflowID { workflowServiceTokens[wf, default: 0] += tokenCount }
             if s.timeline.firstScheduledAt == nil { s.timeline.firstScheduledAt = admission.startedAt }

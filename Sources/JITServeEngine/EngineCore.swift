@@ -56,7 +56,8 @@ public final class EngineCore {
         self.textCodec = textCodec
         blocks = KVBlockManager(
             blockSize: executor.blockSize, deviceBlockCount: executor.kvBlockCapacity,
-            hostBlockCount: configuration.preemptionMode == .swap ? executor.swapBlockCapacity : 0
+            hostBlockCount: configuration.preemptionMode == .swap ? executor.swapBlockCapacity : 0,
+            enablePrefixCaching: configuration.enablePrefixCaching
         )
         limits = RequestLimits(
             maxModelLength: executor.maxModelLength, kvCapacityTokens: executor.kvBlockCapacity * executor.blockSize,
@@ -74,11 +75,16 @@ public final class EngineCore {
         s.waitingCount = waiting.count
         s.kvUsage = blocks.usage
         s.usedBlockCount = blocks.usedBlockCount
+        s.cachedBlockCount = blocks.cachedBlockCount
         s.workflowCount = workflowCalls.count
         s.workflowEstimateCount = workflowEstimates.count
         s.workflowServiceTokenCount = workflowServiceTokens.count
         return s
     }
+
+    /// True when the block manager's accounting holds (see `KVBlockManager.checkInvariants`):
+    /// for tests and debugging, never on the iteration path.
+    public func kvBlocksAreConsistent() -> Bool { blocks.checkInvariants() }
 
     /// Recent iteration time, seconds (running average).
     public var recentIterationSeconds: Double { iterationSeconds }

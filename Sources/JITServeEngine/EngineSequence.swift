@@ -37,5 +37,8 @@ final class EngineSequence {
     }
 
     var id: RequestID { request.id }
+    /// May start after a cached prefix: it has token IDs, and it did not ask for prompt
+    /// log-probabilities (those need every prompt position computed).
+    var usesPrefixCache: Bool { !tokenIDs.isEmpty && request.sampling.promptLogprobCount == nil }
     var record: RequestRecord { RequestRecord(request: request, timeline: timeline) }
 }

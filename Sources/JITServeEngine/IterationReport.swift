@@ -24,6 +24,13 @@ public struct EngineStats: Sendable {
     /// Fraction of device KV blocks in use.
     public var kvUsage = 0.0
     public var usedBlockCount = 0
+    /// Device blocks holding a prefix-cache entry, in use or evictable.
+    public var cachedBlockCount = 0
+    /// Prefix caching, in tokens (vLLM's `prefix_cache_queries` / `prefix_cache_hits`): the
+    /// known tokens of every request looked up as it was admitted (again after a recompute
+    /// preemption), and those found cached, whose prefill was skipped.
+    public var prefixCacheQueryTokenCount = 0
+    public var prefixCacheHitTokenCount = 0
     public var preemptionCount = 0
     public var promptTokenCount = 0
     public var generationTokenCount = 0

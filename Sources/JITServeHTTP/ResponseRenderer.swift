@@ -107,7 +107,11 @@ public struct ResponseRenderer: Sendable {
             "completion_tokens": .integer(completionTokenCount),
             "total_tokens": .integer(promptTokenCount + completionTokenCount),
         ]
-        if let record { usage["jitserve"] = sloFigures(record, workflowEstimate: workflowEstimate) }
+        if let record {
+            // OpenAI's count of prompt tokens served from cache (here: the prefix cache).
+            usage["prompt_tokens_details"] = .object(["cached_tokens": .integer(record.timeline.cachedPromptTokenCount)])
+            usage["jitserve"] = sloFigures(record, workflowEstimate: workflowEstimate)
+        }
         return .object(usage)
     }
 

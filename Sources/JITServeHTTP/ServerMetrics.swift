@@ -18,6 +18,8 @@ public final class ServerMetrics: Sendable {
     private let preemptions: Counter
     private let promptTokens: Counter
     private let generationTokens: Counter
+    private let prefixCacheQueries: Counter
+    private let prefixCacheHits: Counter
     private let ttft: ValueHistogram
     private let interToken: ValueHistogram
     private let endToEnd: ValueHistogram
@@ -27,7 +29,7 @@ public final class ServerMetrics: Sendable {
     /// The `jitserve:*` load gauges routers read.
     private let routing: RoutingGauges
     /// Engine totals already added to the counters (they only move forward).
-    private let counted = Mutex<(preemptions: Int, prompt: Int, generation: Int)>((0, 0, 0))
+    private let counted = Mutex<(preemptions: Int, prompt: Int, generation: Int, cacheQueries: Int, cacheHits: Int)>((0, 0, 0, 0, 0))
 
     private struct KindCounters: Sendable {
         let requests: Counter
@@ -73,6 +75,8 @@ public final class ServerMetrics: Sendable {
         preemptions = r.makeCounter(descriptor: Self.descriptor("vllm:num_preemptions_total", "Preemptions."), labels: model)
         promptTokens = r.makeCounter(descriptor: Self.descriptor("vllm:prompt_tokens_total", "Prompt tokens admitted."), labels: model)
         generationTokens = r.makeCounter(descriptor: Self.descriptor("vllm:generation_tokens_total", "Output tokens generated."), labels: model)
+        prefixCacheQueries = r.makeCounter(descriptor: Self.descriptor("vllm:prefix_cache_queries_total", "Prefix cache queries, in tokens: known tokens of each request looked up as it was admitted."), labels: model)
+        prefixCacheHits = r.makeCounter(descriptor: Self.descriptor("vllm:prefix_cache_hits_total", "Prefix cache hits, in tokens: those whose KV was found cached and not computed again."), labels: model)
         ttft = r.makeValueHistogram(descriptor: Self.descriptor("vllm:time_to_first_token_seconds", "Time to first token, seconds."), labels: model, buckets: Self.ttftBuckets)
         interToken = r.makeValueHistogram(descriptor: Self.descriptor("vllm:inter_token_latency_seconds", "Gaps between consecutive output tokens, seconds."), labels: model, buckets: Self.interTokenBuckets)
         endToEnd = r.makeValueHistogram(descriptor: Self.descriptor("vllm:e2e_request_latency_seconds", "Arrival to finish of requests that completed, seconds."), labels: model, buckets: Self.requestBuckets)
@@ -140,6 +144,14 @@ public final class ServerMetrics: Sendable {
                 if stats.promptTokenCount > c.prompt {
                     promptTokens.increment(by: Int64(stats.promptTokenCount - c.prompt))
                     c.prompt = stats.promptTokenCount
+                }
+                if stats.prefixCacheQueryTokenCount > c.cacheQueries {
+                    prefixCacheQueries.increment(by: Int64(stats.prefixCacheQueryTokenCount - c.cacheQueries))
+                    c.cacheQueries = stats.prefixCacheQueryTokenCount
+                }
+                if stats.prefixCacheHitTokenCount > c.cacheHits {
+                    prefixCacheHits.increment(by: Int64(stats.prefixCacheHitTokenCount - c.cacheHits))
+                    c.cacheHits = stats.prefixCacheHitTokenCount
                 }
                 if stats.generationTokenCount > c.generation {
                     generationTokens.increment(by: Int64(stats.generationTokenCount - c.generation))

@@ -67,7 +67,9 @@ extension SLOsServeScheduler {
         waiting.withUnsafeBufferPointer { rows in
             for w in rows.indices {
                 // Stored fields only: a computed property here copies the row.
-                if rows[w].generatedTokenCount > 0 || rows[w].computedTokenCount > 0 || rows[w].allocatedBlockCount > 0
+                // Service attained, not tokens computed: a new request's cached prefix shows
+                // as computed, and it has not been admitted yet.
+                if rows[w].generatedTokenCount > 0 || rows[w].attainedServiceTokens > 0 || rows[w].allocatedBlockCount > 0
                     || rows[w].isSwapped || rows[w].preemptionCount > 0 {
                     stages.append(stage(of: rows[w], index: offset + w, in: snapshot, tau: tau))
                     screening[w] = .staged
@@ -110,7 +112,7 @@ extension SLOsServeScheduler {
     /// Served before (prefilled in part, decoding, preempted or swapped out): admission control
     /// decided on it already, so it is never declined — only overdue once it slips.
     static func hasStarted(_ s: SequenceState) -> Bool {
-        s.generatedTokenCount > 0 || s.computedTokenCount > 0 || s.holdsKV || s.isSwapped || s.preemptionCount > 0
+        s.generatedTokenCount > 0 || s.attainedServiceTokens > 0 || s.holdsKV || s.isSwapped || s.preemptionCount > 0
     }
 
     /// Runs the admission DP over admitted prefills and the `candidateWindow` new requests with

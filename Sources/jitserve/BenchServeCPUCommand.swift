@@ -22,7 +22,10 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             and every hop of the served path. Beside it, `bench cpu`'s measurement of N streams \
             decoding --max-tokens steps together from a prompt of the same length, once before \
             and once after the served run (the table shows their mean). The load average at \
-            start and end says how busy the machine was.
+            start and end says how busy the machine was. --prefix-caching both serves each \
+            stream count with the prefix cache off and on (two servers, between the same two \
+            kernel runs); --turns N makes each request a turn of a conversation that resends its \
+            whole history, and adds per-turn prompt, cached and prefilled tokens and TTFT.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -51,10 +54,17 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
     @Option(help: "KV cache element type: fp32 (default) or fp16.")
     var kvCacheDtype: KVCacheDataType = .float32
 
+    @Option(help: "The server's prefix caching: on (as serve's default), off, or both (two servers, each stream count served by both, side by side).")
+    var prefixCaching = "on"
+
+    @Option(help: "Turns per conversation: above 1, each request is a conversation turn that resends the whole history (earlier prompts and the server's answers) plus a new user message.")
+    var turns = 1
+
     @OptionGroup var output: OutputOptions
 
     struct Row: Codable {
         var streams: Int
+        var prefixCaching: Bool
         var kernelTokensPerSecond: [Double]
         var servedTokensPerSecond: Double
         var servedOverKernel: Double
@@ -74,6 +84,23 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         /// Output tokens per second of executor time during the served run: what the served
         /// rate would be if the engine never waited.
         var servedTokensPerExecutorSecond: Double
+        /// Mean prompt tokens per request the server's prefix cache supplied
+        /// (`usage.prompt_tokens_details.cached_tokens`).
+        var cachedTokensMean: Double
+        /// Per conversation turn (with --turns above 1).
+        var turns: [TurnRow]
+    }
+
+    /// One conversation turn over all clients: what the prompt held, what was prefilled, and
+    /// the time to its first token.
+    struct TurnRow: Codable {
+        var turn: Int
+        var promptTokensMean: Double
+        var cachedTokensMean: Double
+        /// Prompt tokens the server computed (prompt minus cached).
+        var prefilledTokensMean: Double
+        var ttftMillisecondsP50: Double
+        var ttftMillisecondsMean: Double
     }
 
     struct Result: Codable {
@@ -84,6 +111,7 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         var maxTokens: Int
         var promptTokens: Int
         var rounds: Int
+        var turns: Int
         var loadAverageAtStart: Double
         var loadAverageAtEnd: Double
         var rows: [Row]
@@ -101,6 +129,10 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         guard (1...4096).contains(promptTokens) else { throw ValidationError("--prompt-tokens must be in 1...4096") }
         guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be in 1...100") }
         guard (0...2).contains(temperature) else { throw ValidationError("--temperature must be in 0...2") }
+        guard ["on", "off", "both"].contains(prefixCaching) else {
+            throw ValidationError("--prefix-caching must be on, off or both, got '\(prefixCaching)'")
+        }
+        guard (1...32).contains(turns) else { throw ValidationError("--turns must be in 1...32") }
     }
 
     func run() async throws {
@@ -119,21 +151,30 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             Console.error("error: \(path) carries no tokenizer")
             throw ExitCode.failure
         }
-        // The server exactly as `jitserve serve` builds it, from the same options.
-        let serve = try ServeCommand.parse([
-            "--executor", "cpu", "--model", name, "--threads", String(threads), "--scheduler", scheduler,
-            "--kv-cache-dtype", kvCacheDtype.rawValue, "--port", "0",
-        ])
-        Console.error("  starting the server (\(serve.scheduler), \(threads) threads)…")
-        let bench = try await HTTPBenchServer.start(configuration: try serve.serverConfiguration()) { server in
-            try serve.makeBackend(metrics: server.metrics)
+        // The server exactly as `jitserve serve` builds it, from the same options: one per
+        // prefix-caching setting asked for, alive together so that each stream count is served
+        // by both between the same two kernel runs.
+        var servers: [(prefixCaching: Bool, bench: HTTPBenchServer, model: String)] = []
+        for caching in prefixCachingSettings {
+            let serve = try ServeCommand.parse([
+                "--executor", "cpu", "--model", name, "--threads", String(threads), "--scheduler", scheduler,
+                "--kv-cache-dtype", kvCacheDtype.rawValue, "--port", "0",
+                caching ? "--enable-prefix-caching" : "--no-enable-prefix-caching",
+            ])
+            Console.error("  starting the server (\(serve.scheduler), \(threads) threads, prefix caching \(caching ? "on" : "off"))…")
+            let bench = try await HTTPBenchServer.start(configuration: try serve.serverConfiguration()) { server in
+                try serve.makeBackend(metrics: server.metrics)
+            }
+            servers.append((caching, bench, try serve.serverConfiguration().servedModelName))
         }
-        let served = try serve.serverConfiguration().servedModelName
         let requests = RequestMaker(
-            model: served, tokenizer: tokenizer, promptTokens: promptTokens, maxTokens: maxTokens, temperature: temperature)
-        // Warm-up: first-use allocations and page faults are not the served path's cost.
-        _ = SSEBenchClient.closedLoop(streams: 1, rounds: 1, port: bench.port, clock: bench.engine.clock) { _, _ in
-            requests.make(seed: 0, maxTokens: 8)
+            model: servers[0].model, tokenizer: tokenizer, promptTokens: promptTokens, maxTokens: maxTokens,
+            temperature: temperature)
+        for server in servers {
+            // Warm-up: first-use allocations and page faults are not the served path's cost.
+            _ = SSEBenchClient.closedLoop(streams: 1, rounds: 1, port: server.bench.port, clock: server.bench.engine.clock) { _, _ in
+                requests.make(seed: 0, maxTokens: 8)
+            }
         }
 
         var rows: [Row] = []
@@ -141,27 +182,49 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         for count in streamCounts {
             Console.error("  \(count) stream(s): kernel…")
             let before = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
-            Console.error("  \(count) stream(s): served, \(count * rounds) requests…")
-            let statsBefore = bench.engine.status.stats
-            let results = SSEBenchClient.closedLoop(streams: count, rounds: rounds, port: bench.port, clock: bench.engine.clock) {
-                stream, round in requests.make(seed: UInt64(1 + stream * 1000 + round))
+            var measured: [(Bool, [SSEBenchClient.Result], EngineStats, EngineStats)] = []
+            for server in servers {
+                let bench = server.bench
+                Console.error("  \(count) stream(s): served (prefix caching \(server.prefixCaching ? "on" : "off")), \(count * rounds * turns) requests…")
+                let statsBefore = bench.engine.status.stats
+                let results = turns > 1
+                    ? Self.conversations(
+                        streams: count, rounds: rounds, turns: turns, port: bench.port, clock: bench.engine.clock,
+                        requests: requests, seedBase: UInt64(count * 100_000))
+                    : SSEBenchClient.closedLoop(streams: count, rounds: rounds, port: bench.port, clock: bench.engine.clock) {
+                        // New prompts at every stream count: a prompt sent before would be a
+                        // whole-prompt cache hit, which no new client gets.
+                        stream, round in requests.make(seed: UInt64(1 + count * 100_000 + stream * 1000 + round))
+                    }
+                try await bench.waitIdle()
+                measured.append((server.prefixCaching, results, statsBefore, bench.engine.status.stats))
             }
-            try await bench.waitIdle()
-            let statsAfter = bench.engine.status.stats
             Console.error("  \(count) stream(s): kernel again…")
             let after = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
-            var row = Self.row(streams: count, kernel: [before, after], results: results)
-            (row.executorBusyFraction, row.iterationMillisecondsMean, row.servedTokensPerExecutorSecond) =
-                Self.engineFigures(row, before: statsBefore, after: statsAfter)
-            rows.append(row)
+            for (caching, results, statsBefore, statsAfter) in measured {
+                var row = Self.row(streams: count, prefixCaching: caching, kernel: [before, after], results: results)
+                (row.executorBusyFraction, row.iterationMillisecondsMean, row.servedTokensPerExecutorSecond) =
+                    Self.engineFigures(row, before: statsBefore, after: statsAfter)
+                if turns > 1 { row.turns = Self.turnRows(results, turns: turns) }
+                rows.append(row)
+            }
         }
-        await bench.stop()
+        for server in servers { await server.bench.stop() }
         let result = Result(
             model: name, threads: threads, scheduler: scheduler, kvCacheDtype: kvCacheDtype.rawValue, maxTokens: maxTokens,
-            promptTokens: promptTokens, rounds: rounds, loadAverageAtStart: loadAtStart, loadAverageAtEnd: Self.loadAverage(),
-            rows: rows)
+            promptTokens: promptTokens, rounds: rounds, turns: turns, loadAverageAtStart: loadAtStart,
+            loadAverageAtEnd: Self.loadAverage(), rows: rows)
         print(Self.table(result))
         try output.write(result)
+    }
+
+    /// The prefix-caching settings to serve with, in the order they run.
+    var prefixCachingSettings: [Bool] {
+        switch prefixCaching {
+        case "off": [false]
+        case "both": [false, true]
+        default: [true]
+        }
     }
 
     private var kernelOptions: CPUBenchmark.Options {
@@ -170,7 +233,7 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         return options
     }
 
-    static func row(streams: Int, kernel: [Double], results: [SSEBenchClient.Result]) -> Row {
+    static func row(streams: Int, prefixCaching: Bool, kernel: [Double], results: [SSEBenchClient.Result]) -> Row {
         let good = results.filter { $0.error == nil && $0.sentAt != nil && $0.endedAt != nil }
         let tokens = good.reduce(0) { $0 + ($1.completionTokens ?? $1.tokenTimes.count) }
         let first = good.compactMap(\.sentAt).map(\.seconds).min() ?? 0
@@ -184,7 +247,7 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         }
         let kernelMean = kernel.reduce(0, +) / Double(kernel.count)
         return Row(
-            streams: streams, kernelTokensPerSecond: kernel, servedTokensPerSecond: served,
+            streams: streams, prefixCaching: prefixCaching, kernelTokensPerSecond: kernel, servedTokensPerSecond: served,
             servedOverKernel: kernelMean > 0 ? served / kernelMean : 0, ttftMillisecondsP50: median(ttfts),
             tpotMillisecondsP50: median(tpots), failedRequests: results.count - good.count,
             servedTokens: tokens, servedSeconds: max(0, last - first),
@@ -192,7 +255,8 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
                 let counts = good.compactMap(\.promptTokens)
                 return counts.isEmpty ? .nan : Double(counts.reduce(0, +)) / Double(counts.count)
             }(),
-            executorBusyFraction: .nan, iterationMillisecondsMean: .nan, servedTokensPerExecutorSecond: .nan)
+            executorBusyFraction: .nan, iterationMillisecondsMean: .nan, servedTokensPerExecutorSecond: .nan,
+            cachedTokensMean: mean(good.compactMap(\.cachedTokens).map(Double.init)), turns: [])
     }
 
     /// The engine's own account of the served run, from its counters before and after.
@@ -205,31 +269,6 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             row.servedSeconds > 0 ? executorSeconds / row.servedSeconds : .nan,
             iterations > 0 ? executorSeconds * 1000 / Double(iterations) : .nan,
             executorSeconds > 0 ? Double(row.servedTokens) / executorSeconds : .nan)
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return .nan }
-        return values.sorted()[values.count / 2]
-    }
-
-    static func table(_ result: Result) -> String {
-        var lines = [
-            "jitserve bench serve-cpu: \(result.model), \(result.threads) threads, scheduler \(result.scheduler), KV \(result.kvCacheDtype)",
-            "  chat requests: \(result.promptTokens) random prompt tokens (+ template) → \(result.maxTokens) tokens, ignore_eos, \(result.rounds) per client",
-            String(format: "  load average (1 min) at start %.2f, at end %.2f", result.loadAverageAtStart, result.loadAverageAtEnd),
-            "  streams   kernel tok/s (before/after)   served tok/s   served ÷ kernel   TTFT p50 ms   TPOT p50 ms   failed   executor busy   iteration ms   served tok per executor s   prompt tokens",
-        ]
-        for row in result.rows {
-            let kernel = row.kernelTokensPerSecond.map { String(format: "%.1f", $0) }.joined(separator: " / ")
-            lines.append(
-                String(format: "  %7d   %-28@ %12.1f   %15.2f   %11.0f   %11.1f   %6d   %12.0f%%   %12.1f   %25.1f   %13.0f",
-                       row.streams, kernel, row.servedTokensPerSecond, row.servedOverKernel,
-                       row.ttftMillisecondsP50, row.tpotMillisecondsP50, row.failedRequests,
-                       row.executorBusyFraction * 100, row.iterationMillisecondsMean,
-                       row.servedTokensPerExecutorSecond, row.promptTokensMean))
-        }
-        lines.append("  goal: served ÷ kernel ≥ 0.85")
-        return lines.joined(separator: "\n")
     }
 
     /// The 1-minute load average (/proc/loadavg; NaN elsewhere).
@@ -250,6 +289,11 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         let temperature: Double
 
         func make(seed: UInt64, maxTokens: Int? = nil) -> SSEBenchClient.Request {
+            chat(history: [], user: promptText(seed: seed), maxTokens: maxTokens)
+        }
+
+        /// About `promptTokens` tokens of new text: random token IDs, decoded.
+        func promptText(seed: UInt64) -> String {
             var random = SplitMix64(seed: seed &+ 0x5EED)
             let vocabulary = UInt64(tokenizer.vocabularySize)
             var ids: [Int32] = []
@@ -257,10 +301,23 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
                 let id = Int32(100 + random.next() % (vocabulary - 100))
                 if !tokenizer.isSpecial(id) { ids.append(id) }
             }
+            return String(decoding: ids.flatMap { tokenizer.bytes(of: $0) }, as: UTF8.self)
+        }
+
+        /// A streamed chat request: the earlier turns, then `user`.
+        func chat(history: [(user: String, assistant: String)], user: String, maxTokens: Int? = nil) -> SSEBenchClient.Request {
             var body = "{\"model\":"
             JSONValue.writeString(model, into: &body)
-            body += ",\"messages\":[{\"role\":\"user\",\"content\":"
-            JSONValue.writeString(String(decoding: ids.flatMap { tokenizer.bytes(of: $0) }, as: UTF8.self), into: &body)
+            body += ",\"messages\":["
+            for (u, a) in history {
+                body += "{\"role\":\"user\",\"content\":"
+                JSONValue.writeString(u, into: &body)
+                body += "},{\"role\":\"assistant\",\"content\":"
+                JSONValue.writeString(a, into: &body)
+                body += "},"
+            }
+            body += "{\"role\":\"user\",\"content\":"
+            JSONValue.writeString(user, into: &body)
             body += "}],\"max_tokens\":\(maxTokens ?? self.maxTokens),\"temperature\":\(temperature)"
             body += ",\"ignore_eos\":true,\"stream\":true,\"stream_options\":{\"include_usage\":true}}"
             return SSEBenchClient.Request(path: "/v1/chat/completions", body: body)

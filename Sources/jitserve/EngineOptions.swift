@@ -20,6 +20,12 @@ struct EngineOptions: ParsableArguments {
     var preemption = PreemptionMode.recompute.rawValue
 
     @OptionGroup var admission: AdmissionOptions
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Automatic prefix caching (vLLM's spelling; on by default): keep full KV blocks indexed by their tokens and skip the prefill of a prompt prefix already cached.",
+            discussion: "Only requests with token IDs take part (a trace replay's requests have none), and never those asking for prompt log-probabilities (echo with logprobs)."))
+    var enablePrefixCaching: Bool?
 
     func validate() throws {
         if let maxNumSeqs, maxNumSeqs < 1 { throw ValidationError("--max-num-seqs must be at least 1, got \(maxNumSeqs)") }
@@ -39,6 +45,7 @@ struct EngineOptions: ParsableArguments {
         configuration.maxBatchedTokens = maxNumBatchedTokens ?? defaults.maxBatchedTokens
         configuration.preemptionMode = PreemptionMode(rawValue: preemption) ?? defaults.preemptionMode
         configuration.admission = admission.control
+        configuration.enablePrefixCaching = enablePrefixCaching ?? true
         return configuration
     }
 }

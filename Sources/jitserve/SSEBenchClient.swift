@@ -1,5 +1,6 @@
 import Foundation
 import JITServeCore
+import JITServeHTTP
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -21,6 +22,11 @@ enum SSEBenchClient {
         var completionTokens: Int?
         /// `usage.prompt_tokens` of the last frame, when the request asked for usage.
         var promptTokens: Int?
+        /// `usage.prompt_tokens_details.cached_tokens` of the last frame: prompt tokens the
+        /// server's prefix cache supplied.
+        var cachedTokens: Int?
+        /// The streamed text, when the request asked to keep it (`Request.collectsText`).
+        var text = ""
         /// When the stream ended.
         var endedAt: Instant?
         var error: String?
@@ -30,6 +36,9 @@ enum SSEBenchClient {
     struct Request: Sendable {
         var path: String
         var body: String
+        /// Keep the streamed text (a multi-turn client resends it): each frame is parsed as
+        /// JSON, which the plain throughput runs skip.
+        var collectsText = false
 
         /// The echo benchmark's completion request.
         static func completion(maxTokens: Int) -> Request {
@@ -172,6 +181,14 @@ enum SSEBenchClient {
                 }
                 if let range = text.range(of: "\"prompt_tokens\":") {
                     result.promptTokens = Int(text[range.upperBound...].prefix { $0.isNumber })
+                }
+                if let range = text.range(of: "\"cached_tokens\":") {
+                    result.cachedTokens = Int(text[range.upperBound...].prefix { $0.isNumber })
+                }
+                if request.collectsText, let json = try? JSONValue.parse(Array(frame.dropFirst(6))),
+                   case .array(let choices)? = json["choices"], let first = choices.first,
+                   case .string(let piece)? = first["delta"]?["content"] ?? first["text"] {
+                    result.text += piece
                 }
                 if text.contains("\"finish_reason\":null") {
                     result.tokenTimes.append(arrived)

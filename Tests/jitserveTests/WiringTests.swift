@@ -77,4 +77,15 @@ import Testing
             #expect(command.engine.configuration().maxBatchedTokens == 99)
         }
     }
+
+    /// vLLM's spelling; on unless turned off, for every command sharing the engine options.
+    @Test func prefixCachingIsOnByDefaultAndCanBeTurnedOff() throws {
+        let serve = { (arguments: [String]) throws -> Bool in
+            try ServeCommand.parse(arguments).engine.configuration().enablePrefixCaching
+        }
+        #expect(try serve([]) && serve(["--enable-prefix-caching"]))
+        #expect(try !serve(["--no-enable-prefix-caching"]))
+        let simulate = try SimulateCommand.parseAsRoot(["--no-enable-prefix-caching"]) as! SimulateCommand
+        #expect(!simulate.engine.configuration().enablePrefixCaching)
+    }
 }

@@ -1,0 +1,84 @@
+import JITServeCore
+
+/// How far a request's full blocks have been offered to the prefix cache: `blockCount` blocks,
+/// the last of them known by entry `lastEntry` (0 before the first).
+struct PrefixChain: Sendable {
+    var blockCount = 0
+    var lastEntry: UInt64 = 0
+}
+
+extension KVBlockManager {
+    /// Blocks holding a cached entry, in use or evictable.
+    public var cachedBlockCount: Int { prefixCache.cachedBlockCount }
+
+    /// Tokens at the start of `tokens` whose KV is cached, in whole blocks and at most
+    /// `limit` tokens. Looks only; claims nothing.
+    public func cachedPrefixTokenCount(of tokens: [Int32], limit: Int) -> Int {
+        guard isPrefixCachingEnabled else { return 0 }
+        var parent: UInt64 = 0
+        let blockLimit = min(limit, tokens.count) / blockSize
+        var count = 0
+        while count < blockLimit {
+            let start = count * blockSize
+            let key = PrefixCache.Key(parent: parent, tokens: tokens[start..<(start + blockSize)])
+            guard let block = prefixCache.block(for: key) else { break }
+            parent = prefixCache.entry(of: block)
+            count += 1
+        }
+        return count * blockSize
+    }
+
+    /// Gives `id`, which holds no device blocks and is not swapped out, a reference to each
+    /// cached block at the start of `tokens` (at most `limit` tokens' worth) as the first
+    /// entries of its table; returns the tokens they cover — where its prefill starts.
+    ///
+    /// The caller keeps `limit` below the tokens it will compute, so a claimed block is full
+    /// and lies wholly before anything the request writes: shared blocks are only ever read.
+    public mutating func claimCachedPrefix(_ id: RequestID, tokens: [Int32], limit: Int) -> Int {
+        guard isPrefixCachingEnabled, deviceTables[id] == nil, !isSwapped(id) else { return 0 }
+        var chain = PrefixChain()
+        var table: [Int32] = []
+        let blockLimit = min(limit, tokens.count) / blockSize
+        while chain.blockCount < blockLimit {
+            let start = chain.blockCount * blockSize
+            let key = PrefixCache.Key(parent: chain.lastEntry, tokens: tokens[start..<(start + blockSize)])
+            guard let block = prefixCache.block(for: key) else { break }
+            if referenceCount[Int(block)] == 0 { prefixCache.unmarkEvictable(block) }
+            referenceCount[Int(block)] += 1
+            table.append(block)
+            chain.lastEntry = prefixCache.entry(of: block)
+            chain.blockCount += 1
+        }
+        guard !table.isEmpty else { return 0 }
+        deviceTables[id] = table
+        chains[id] = chain
+        return chain.blockCount * blockSize
+    }
+
+    /// Offers `id`'s newly full blocks — those wholly within its first `computedTokenCount`
+    /// tokens, whose KV is now in place — to the prefix cache. A block whose content is
+    /// cached already (another request computed the same prefix alongside) is not entered
+    /// twice; the chain continues from the cached entry.
+    public mutating func cacheFullBlocks(of id: RequestID, tokens: [Int32], computedTokenCount: Int) {
+        guard isPrefixCachingEnabled, let table = deviceTables[id] else { return }
+        let full = min(computedTokenCount, tokens.count) / blockSize
+        var chain = chains[id] ?? PrefixChain()
+        guard chain.blockCount < min(full, table.count) else { return }
+        while chain.blockCount < min(full, table.count) {
+            let start = chain.blockCount * blockSize
+            let key = PrefixCache.Key(parent: chain.lastEntry, tokens: tokens[start..<(start + blockSize)])
+            let block = table[chain.blockCount]
+            if let cached = prefixCache.block(for: key) {
+                chain.lastEntry = prefixCache.entry(of: cached)
+            } else if !prefixCache.isCached(block) {
+                chain.lastEntry = prefixCache.insert(key, block: block)
+            } else {
+                // Cannot happen (a cached block in a table was claimed under this very key);
+                // stop offering rather than index a block under two contents.
+                break
+            }
+            chain.blockCount += 1
+        }
+        chains[id] = chain
+    }
+}
