@@ -67,10 +67,10 @@ if [[ "$MODE" == cpu ]]; then
     # A relaxed default SLO: on a busy 2-core machine one CPU iteration can exceed 800 ms, and
     # admission control would rightly shed requests whose TTFT is shorter than that.
     "$BIN" serve --executor cpu --model smollm2-135m --host 127.0.0.1 --port "$MAIN_PORT" --api-key "$KEY" \
-        --default-slo latency:ttft_ms=60000,tbt_ms=5000 \
+        --default-slo latency:ttft_ms=60000,tbt_ms=5000 --admission basic \
         --max-body-bytes "$MAX_BODY" > "$LOGS/main.log" 2>&1 &
 else
-    "$BIN" serve --executor echo --host 127.0.0.1 --port "$MAIN_PORT" --api-key "$KEY" \
+    "$BIN" serve --executor echo --host 127.0.0.1 --port "$MAIN_PORT" --api-key "$KEY" --admission basic \
         --max-body-bytes "$MAX_BODY" --echo-stop-after 100 > "$LOGS/main.log" 2>&1 &
 fi
 MAIN_PID=$!
@@ -80,7 +80,7 @@ ARGS=(--base-url "http://127.0.0.1:$MAIN_PORT/v1" --api-key "$KEY" --max-body-by
 if [[ "$MODE" == echo ]]; then
     SLOW_PORT=$(free_port)
     "$BIN" serve --executor echo --host 127.0.0.1 --port "$SLOW_PORT" --api-key "$KEY" --echo-iteration-ms 20 --scheduler vllm \
-        --max-num-seqs 1 --max-waiting 1 --shutdown-grace 1 > "$LOGS/slow.log" 2>&1 &
+        --max-num-seqs 1 --admission basic --max-waiting 1 --shutdown-grace 1 > "$LOGS/slow.log" 2>&1 &
     SLOW_PID=$!
     PIDS+=("$SLOW_PID")
     wait_healthy "$SLOW_PORT" "$SLOW_PID" "$LOGS/slow.log"

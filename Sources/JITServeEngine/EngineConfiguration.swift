@@ -27,7 +27,7 @@ public struct EngineConfiguration: Hashable, Sendable {
     /// Sheds a request at arrival when the queue is full or its SLO cannot be met (nil: takes
     /// every request). The server asks it before a request enters the live engine, the
     /// simulator at each simulated arrival: one rule, one setting, in both worlds. Off unless
-    /// set; the commands default to the basic rule (`--admission`, `--max-waiting`).
+    /// set, and off by default on the command line too (`--admission`, `--max-waiting`).
     public var admission: AdmissionControl?
     /// Automatic prefix caching (vLLM's `enable_prefix_caching`): full KV blocks of finished and
     /// running requests stay indexed by their tokens, and a request whose prompt starts with

@@ -3,7 +3,7 @@ import JITServeEngine
 
 /// Admission control, spelled alike for every command that runs an engine: `serve` sheds with
 /// 429 + `Retry-After`, `simulate` and `bench` record the same request as shed at its simulated
-/// arrival. The same default everywhere (basic), with the same queue cap.
+/// arrival. The same default everywhere (off), with the same queue cap when one is asked for.
 struct AdmissionOptions: ParsableArguments {
     /// `--admission` values.
     enum Mode: String, ExpressibleByArgument, CaseIterable {
@@ -18,7 +18,7 @@ struct AdmissionOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Admission control: basic sheds a request at arrival when its SLO cannot be met even alone (a prefill longer than its TTFT, a workflow past its deadline) or when --max-waiting requests already wait; predictive also sheds when the queue ahead is predicted to outlast its SLO (for a server expecting overload: it reads the queue as first-come-first-served and sheds work jitserve would start at once); off takes every request (as vLLM does).",
         valueName: "off|basic|predictive"))
-    var admission: Mode = .basic
+    var admission: Mode = .off
 
     @Option(help: "Requests waiting beyond which new ones are shed (429 from serve; default: no cap); not with --admission off.")
     var maxWaiting = AdmissionControl.defaultMaxWaitingRequests

@@ -37,31 +37,31 @@ import Testing
         #expect(served.contains("QRFLengthPredictor") && served.contains("WorkflowPatternAnalyzer"))
     }
 
-    @Test(arguments: [[], ["--admission", "off"], ["--max-waiting", "7"], ["--admission", "predictive", "--max-waiting", "64"]])
+    @Test(arguments: [[], ["--admission", "basic"], ["--admission", "basic", "--max-waiting", "7"], ["--admission", "predictive", "--max-waiting", "64"]])
     func servedAndSimulatedAdmissionAreWiredAlike(options: [String]) throws {
         let served = try servedWiring(options)
         #expect(served == (try simulatedWiring(options)))
-        let expected = options.contains("off") ? "admission off" : "maxWaitingRequests=\(options.last.flatMap(Int.init) ?? Int.max)"
+        let expected = options.isEmpty ? "admission off" : "maxWaitingRequests=\(options.last.flatMap(Int.init) ?? Int.max)"
         #expect(served.contains(expected))
-        if !options.contains("off") {
+        if !options.isEmpty {
             #expect(served.contains("predictsQueueingDelay=\(options.contains("predictive"))"))
         }
     }
 
-    /// `bench` (the paper recipe) and `bench matrix` shed by the same default rule, and take the
-    /// same spelling to turn it off.
+    /// `bench` (the paper recipe) and `bench matrix` have the same default as serve (off) and
+    /// take the same spellings to turn a rule on.
     @Test func benchAndMatrixShedAsServeDoes() throws {
-        let standard = AdmissionControl(maxWaitingRequests: AdmissionControl.defaultMaxWaitingRequests)
+        let basic = AdmissionControl(maxWaitingRequests: AdmissionControl.defaultMaxWaitingRequests)
         let bench = try BenchPaperCommand.parseAsRoot([]) as! BenchPaperCommand
-        #expect(bench.engineConfiguration().admission == standard)
-        let benchOff = try BenchPaperCommand.parseAsRoot(["--admission", "off"]) as! BenchPaperCommand
-        #expect(benchOff.engineConfiguration().admission == nil)
+        #expect(bench.engineConfiguration().admission == nil)
+        let benchBasic = try BenchPaperCommand.parseAsRoot(["--admission", "basic"]) as! BenchPaperCommand
+        #expect(benchBasic.engineConfiguration().admission == basic)
         let cell = BenchmarkMatrix.quickCells[0]
         let matrix = try BenchMatrixCommand.parseAsRoot(["--quick"]) as! BenchMatrixCommand
-        #expect(matrix.engine(for: cell).admission == standard)
+        #expect(matrix.engine(for: cell).admission == nil)
         let matrixOff = try BenchMatrixCommand.parseAsRoot(["--quick", "--admission", "off", "--max-waiting", "9"]) as! BenchMatrixCommand
         #expect(matrixOff.engine(for: cell).admission == nil)
-        let matrixCap = try BenchMatrixCommand.parseAsRoot(["--max-waiting", "9"]) as! BenchMatrixCommand
+        let matrixCap = try BenchMatrixCommand.parseAsRoot(["--admission", "basic", "--max-waiting", "9"]) as! BenchMatrixCommand
         #expect(matrixCap.engine(for: cell).admission == AdmissionControl(maxWaitingRequests: 9))
         let predictive = try BenchPaperCommand.parseAsRoot(["--admission", "predictive"]) as! BenchPaperCommand
         #expect(predictive.engineConfiguration().admission == AdmissionControl(maxWaitingRequests: .max, predictsQueueingDelay: true))
