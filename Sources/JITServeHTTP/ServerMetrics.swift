@@ -137,26 +137,17 @@ public final class ServerMetrics: Sendable {
             waiting.set(Double(stats.waitingCount))
             kvUsage.set(stats.kvUsage)
             counted.withLock { c in
-                if stats.preemptionCount > c.preemptions {
-                    preemptions.increment(by: Int64(stats.preemptionCount - c.preemptions))
-                    c.preemptions = stats.preemptionCount
+                // The engine's totals only grow; each counter takes what it has not counted yet.
+                func advance(_ counter: Counter, _ seen: inout Int, to total: Int) {
+                    guard total > seen else { return }
+                    counter.increment(by: Int64(total - seen))
+                    seen = total
                 }
-                if stats.promptTokenCount > c.prompt {
-                    promptTokens.increment(by: Int64(stats.promptTokenCount - c.prompt))
-                    c.prompt = stats.promptTokenCount
-                }
-                if stats.prefixCacheQueryTokenCount > c.cacheQueries {
-                    prefixCacheQueries.increment(by: Int64(stats.prefixCacheQueryTokenCount - c.cacheQueries))
-                    c.cacheQueries = stats.prefixCacheQueryTokenCount
-                }
-                if stats.prefixCacheHitTokenCount > c.cacheHits {
-                    prefixCacheHits.increment(by: Int64(stats.prefixCacheHitTokenCount - c.cacheHits))
-                    c.cacheHits = stats.prefixCacheHitTokenCount
-                }
-                if stats.generationTokenCount > c.generation {
-                    generationTokens.increment(by: Int64(stats.generationTokenCount - c.generation))
-                    c.generation = stats.generationTokenCount
-                }
+                advance(preemptions, &c.preemptions, to: stats.preemptionCount)
+                advance(promptTokens, &c.prompt, to: stats.promptTokenCount)
+                advance(prefixCacheQueries, &c.cacheQueries, to: stats.prefixCacheQueryTokenCount)
+                advance(prefixCacheHits, &c.cacheHits, to: stats.prefixCacheHitTokenCount)
+                advance(generationTokens, &c.generation, to: stats.generationTokenCount)
             }
         }
         return registry.emitToString()
