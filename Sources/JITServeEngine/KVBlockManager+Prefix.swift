@@ -14,18 +14,7 @@ extension KVBlockManager {
     /// Tokens at the start of `tokens` whose KV is cached, in whole blocks and at most
     /// `limit` tokens. Looks only; claims nothing.
     public func cachedPrefixTokenCount(of tokens: [Int32], limit: Int) -> Int {
-        guard isPrefixCachingEnabled else { return 0 }
-        var parent: UInt64 = 0
-        let blockLimit = min(limit, tokens.count) / blockSize
-        var count = 0
-        while count < blockLimit {
-            let start = count * blockSize
-            let key = PrefixCache.Key(parent: parent, tokens: tokens[start..<(start + blockSize)])
-            guard let block = prefixCache.block(for: key) else { break }
-            parent = prefixCache.entry(of: block)
-            count += 1
-        }
-        return count * blockSize
+        cachedPrefix(of: tokens, limit: limit).blocks.count * blockSize
     }
 
     /// Gives `id`, which holds no device blocks and is not swapped out, a reference to each
@@ -35,24 +24,34 @@ extension KVBlockManager {
     /// The caller keeps `limit` below the tokens it will compute, so a claimed block is full
     /// and lies wholly before anything the request writes: shared blocks are only ever read.
     public mutating func claimCachedPrefix(_ id: RequestID, tokens: [Int32], limit: Int) -> Int {
-        guard isPrefixCachingEnabled, deviceTables[id] == nil, !isSwapped(id) else { return 0 }
+        guard deviceTables[id] == nil, !isSwapped(id) else { return 0 }
+        let (table, chain) = cachedPrefix(of: tokens, limit: limit)
+        guard !table.isEmpty else { return 0 }
+        for block in table {
+            if referenceCount[Int(block)] == 0 { prefixCache.unmarkEvictable(block) }
+            referenceCount[Int(block)] += 1
+        }
+        deviceTables[id] = table
+        chains[id] = chain
+        return chain.blockCount * blockSize
+    }
+
+    /// The cached blocks at the start of `tokens`, whole blocks and at most `limit` tokens, and
+    /// the chain they form (empty when caching is off).
+    private func cachedPrefix(of tokens: [Int32], limit: Int) -> (blocks: [Int32], chain: PrefixChain) {
         var chain = PrefixChain()
-        var table: [Int32] = []
+        var blocks: [Int32] = []
+        guard isPrefixCachingEnabled else { return (blocks, chain) }
         let blockLimit = min(limit, tokens.count) / blockSize
         while chain.blockCount < blockLimit {
             let start = chain.blockCount * blockSize
             let key = PrefixCache.Key(parent: chain.lastEntry, tokens: tokens[start..<(start + blockSize)])
             guard let block = prefixCache.block(for: key) else { break }
-            if referenceCount[Int(block)] == 0 { prefixCache.unmarkEvictable(block) }
-            referenceCount[Int(block)] += 1
-            table.append(block)
+            blocks.append(block)
             chain.lastEntry = prefixCache.entry(of: block)
             chain.blockCount += 1
         }
-        guard !table.isEmpty else { return 0 }
-        deviceTables[id] = table
-        chains[id] = chain
-        return chain.blockCount * blockSize
+        return (blocks, chain)
     }
 
     /// Offers `id`'s newly full blocks — those wholly within its first `computedTokenCount`
@@ -63,7 +62,6 @@ extension KVBlockManager {
         guard isPrefixCachingEnabled, let table = deviceTables[id] else { return }
         let full = min(computedTokenCount, tokens.count) / blockSize
         var chain = chains[id] ?? PrefixChain()
-        guard chain.blockCount < min(full, table.count) else { return }
         while chain.blockCount < min(full, table.count) {
             let start = chain.blockCount * blockSize
             let key = PrefixCache.Key(parent: chain.lastEntry, tokens: tokens[start..<(start + blockSize)])
