@@ -2,13 +2,20 @@ import JITServeCore
 import JITServeScheduling
 
 extension EngineCore {
-    /// Tells the analyzer a workflow has finished and frees everything the engine kept for it.
-    /// The simulation driver, which knows each workflow's shape, calls it when the last stage is
-    /// done; a live engine ends workflows itself (a call marked final, or idle expiry).
-    public func finishWorkflow(_ id: WorkflowID) {
+    /// Frees everything the engine kept for a finished workflow and, when it ran whole, teaches
+    /// the analyzer its shape. The simulation driver, which knows each workflow's shape, calls
+    /// it when the last stage is done, with `teachesAnalyzer` false when one of the workflow's
+    /// calls was shed or refused anywhere (perhaps on another replica); a live engine ends
+    /// workflows itself (a call marked final, or idle expiry).
+    ///
+    /// A workflow that lost a call shows the analyzer a truncated shape: fewer stages, less
+    /// work than such workflows really take. Learnt, that shape shrinks every live workflow's
+    /// estimated remaining work and so its stage sub-deadlines, which then come too late; under
+    /// load shedding this cost jitserve a quarter of its goodput (cap 32, 1 req/s).
+    public func finishWorkflow(_ id: WorkflowID, teachesAnalyzer: Bool = true) {
         workflowEstimates[id] = nil
         workflowServiceTokens[id] = nil
-        guard let ledger = workflowCalls.removeValue(forKey: id) else { return }
+        guard let ledger = workflowCalls.removeValue(forKey: id), teachesAnalyzer, !ledger.hasLostCall else { return }
         workflowPredictor?.observeFinished(
             workflowID: id, application: ledger.application, slo: ledger.slo, calls: ledger.calls)
     }
@@ -27,9 +34,28 @@ extension EngineCore {
         return expired
     }
 
+    /// A call of a compound workflow was refused (shed by admission control, or failing the
+    /// engine's limits) and will not run: its workflow will not teach the analyzer (see
+    /// `finishWorkflow`). An unknown workflow gets a ledger, so that its later calls know it
+    /// too, and it ends as any other (idle expiry). With `endsWorkflow`, the call was the
+    /// client's last, as in `markWorkflowFinal`. Other requests are ignored.
+    public func noteLostCall(_ request: Request, endsWorkflow: Bool) {
+        guard case .compound(let slo) = request.slo else { return }
+        let wf = slo.workflowID
+        if workflowCalls[wf] == nil, !endsWorkflow {
+            workflowCalls[wf] = WorkflowLedger(application: request.application, slo: slo, at: request.arrivedAt)
+        }
+        if workflowCalls[wf] != nil {
+            workflowCalls[wf]!.hasLostCall = true
+            workflowCalls[wf]!.lastActivityAt = max(workflowCalls[wf]!.lastActivityAt, request.arrivedAt)
+        }
+        if endsWorkflow { markWorkflowFinal(wf) }
+    }
+
     /// The client has said the workflow is over although its final call never reached the
-    /// engine (the server shed it): the workflow ends once no call of it is held. An unknown
-    /// workflow is reported ended at once, so that its name is forgotten too.
+    /// engine (the server refused it before the engine saw it): the workflow ends once no call
+    /// of it is held. An unknown workflow is reported ended at once, so that its name is
+    /// forgotten too.
     public func markWorkflowFinal(_ id: WorkflowID) {
         guard workflowCalls[id] != nil else {
             endedWorkflows.append(id)

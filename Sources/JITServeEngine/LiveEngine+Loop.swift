@@ -10,7 +10,7 @@ extension LiveEngine {
         var canProgress = true
         while true {
             var work = takeInbox()
-            if work.adds.isEmpty, work.cancels.isEmpty, work.finals.isEmpty, !work.stopping {
+            if work.adds.isEmpty, work.cancels.isEmpty, work.notices.isEmpty, !work.stopping {
                 if !core.hasWork {
                     // Idle workflows are still looked for while nothing runs.
                     if core.liveWorkflowCount > 0 {
@@ -39,6 +39,7 @@ extension LiveEngine {
                         submission.continuation.yield(.workflowEstimate(estimate))
                     }
                 } catch {
+                    core.noteLostCall(request, endsWorkflow: submission.options.endsWorkflow)
                     submission.continuation.finish(throwing: error)
                     closeStream()
                 }
@@ -47,7 +48,12 @@ extension LiveEngine {
                 guard let record = core.cancel(id, at: now) else { continue }
                 retire(record, error: nil)
             }
-            for id in work.finals { core.markWorkflowFinal(id) }
+            for notice in work.notices {
+                switch notice {
+                case .final(let id): core.markWorkflowFinal(id)
+                case .lostCall(let request, let endsWorkflow): core.noteLostCall(request, endsWorkflow: endsWorkflow)
+                }
+            }
             if !work.adds.isEmpty || !work.cancels.isEmpty { canProgress = true }
             if core.hasWork { canProgress = iterate() }
             sweepWorkflows()
@@ -69,15 +75,15 @@ extension LiveEngine {
     }
 
     /// Empties the inbox; from here on a new submit or cancel signals `wakeUp` again.
-    private func takeInbox() -> (adds: [Submission], cancels: [RequestID], finals: [WorkflowID], stopping: Bool) {
+    private func takeInbox() -> (adds: [Submission], cancels: [RequestID], notices: [WorkflowNotice], stopping: Bool) {
         inbox.withLock { inbox in
             defer {
                 inbox.adds.removeAll(keepingCapacity: true)
                 inbox.cancels.removeAll(keepingCapacity: true)
-                inbox.finalWorkflows.removeAll(keepingCapacity: true)
+                inbox.workflowNotices.removeAll(keepingCapacity: true)
                 inbox.isWakeUpPending = false
             }
-            return (inbox.adds, inbox.cancels, inbox.finalWorkflows, inbox.isStopping)
+            return (inbox.adds, inbox.cancels, inbox.workflowNotices, inbox.isStopping)
         }
     }
 

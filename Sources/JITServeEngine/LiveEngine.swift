@@ -52,11 +52,19 @@ public final class LiveEngine: @unchecked Sendable {
         var continuation: Events.Continuation
     }
 
+    /// What a client's workflow did that the engine did not see happen.
+    enum WorkflowNotice {
+        /// Its last call was refused before the engine saw it (`markWorkflowFinal`).
+        case final(WorkflowID)
+        /// One of its calls was refused (`noteLostCall`).
+        case lostCall(Request, endsWorkflow: Bool)
+    }
+
     /// Work handed to the engine thread, and the figures it publishes.
     struct Inbox {
         var adds: [Submission] = []
         var cancels: [RequestID] = []
-        var finalWorkflows: [WorkflowID] = []
+        var workflowNotices: [WorkflowNotice] = []
         /// A wake-up is pending on `wakeUp` (so a burst of submits signals it once).
         var isWakeUpPending = false
         var isDraining = false
@@ -177,7 +185,17 @@ public final class LiveEngine: @unchecked Sendable {
     /// The client marked `id`'s last call, but that call never reached the engine (it was shed
     /// or refused): the workflow ends once its calls still held have finished.
     public func markWorkflowFinal(_ id: WorkflowID) {
-        inbox.withLock { $0.finalWorkflows.append(id) }
+        inbox.withLock { $0.workflowNotices.append(.final(id)) }
+        wake()
+    }
+
+    /// `request`, a call of a workflow, was refused (admission control's 429, the engine's
+    /// limits) and will not run, so that workflow must not teach the analyzer
+    /// (`EngineCore.noteLostCall`); with `endsWorkflow` it was the client's last call. Other
+    /// requests are ignored.
+    public func noteLostCall(_ request: Request, endsWorkflow: Bool) {
+        guard request.slo.workflowID != nil else { return }
+        inbox.withLock { $0.workflowNotices.append(.lostCall(request, endsWorkflow: endsWorkflow)) }
         wake()
     }
 

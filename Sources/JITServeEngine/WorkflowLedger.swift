@@ -18,6 +18,8 @@ struct WorkflowLedger {
     var lastActivityAt: Instant
     /// A call marked as the workflow's last has arrived.
     var isFinalCallSeen = false
+    /// One of its calls was refused: what the engine saw is not the workflow's whole shape.
+    var hasLostCall = false
 
     init(application: String?, slo: CompoundSLO, at now: Instant) {
         self.application = application

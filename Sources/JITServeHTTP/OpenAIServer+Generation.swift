@@ -46,9 +46,11 @@ extension OpenAIServer {
         let application = applications.resolve(
             parsed.application ?? headerApplication, fallback: endpoint == .chat ? "chat" : "completion")
         let now = engine.now()
-        // A workflow this call registered is forgotten again if the call never reaches the
-        // engine (bad input, 429): the engine, which ends workflows, never learns of it. A final
-        // call that is refused still ends its workflow.
+        // A workflow this call registered is forgotten again if bad input stops the call before
+        // the engine: the engine, which ends workflows, never learns of it. A call the engine's
+        // limits or admission control refuse is reported to the engine instead, which ends its
+        // workflow (at once if the call was final, else when it goes idle). A final call that
+        // is refused still ends its workflow.
         var registered: WorkflowID?
         let slo = try sloSpec.resolve(default: configuration.defaultSLO) { name in
             let entry = self.workflows.start(name, now: now)
@@ -62,6 +64,8 @@ extension OpenAIServer {
         // context, KV cache, max_tokens) are the only ones; made before admission control so
         // that a request that can never run gets its 400, not a 429.
         var choices: [Choice] = []
+        // The engine was told that this workflow call was refused (and so ends the workflow).
+        var isLostCallNoted = false
         do {
             tokens = try encode(parsed.prompt, codec: backend.codec)
             // Without max_tokens, the answer may fill the context (up to the server's default cap).
@@ -84,9 +88,17 @@ extension OpenAIServer {
                         id: id, arrivedAt: now, promptTokenCount: tokens.count, promptTokenIDs: tokens,
                         promptText: Self.promptText(parsed.prompt), maxOutputTokens: maxOutputTokens, slo: slo,
                         sampling: sampling, application: application)
-                    try engine.limits.validate(engineRequest)
-                    if let refusal = admissionRefusal(slo: slo, promptTokenCount: tokens.count, now: now, engine: engine) {
-                        throw refusal
+                    do {
+                        try engine.limits.validate(engineRequest)
+                        if let refusal = admissionRefusal(slo: slo, promptTokenCount: tokens.count, now: now, engine: engine) {
+                            throw refusal
+                        }
+                    } catch {
+                        // The workflow (if any) goes on without this call: the engine must
+                        // not learn its shape as the workflow's whole.
+                        engine.noteLostCall(engineRequest, endsWorkflow: endsWorkflow)
+                        isLostCallNoted = slo.workflowID != nil
+                        throw error
                     }
                     let events = try engine.submit(engineRequest, options: SubmissionOptions(
                         endsWorkflow: endsWorkflow, replayedOutputTokenCount: parsed.replayOutputTokens))
@@ -97,7 +109,9 @@ extension OpenAIServer {
             }
         } catch {
             for choice in choices { engine.cancel(choice.id) }
-            if choices.isEmpty, let registered {
+            if isLostCallNoted {
+                // The engine ends the workflow (and so forgets its name) when it goes idle.
+            } else if choices.isEmpty, let registered {
                 workflows.forget(registered)
             } else if endsWorkflow, let workflow = slo.workflowID {
                 engine.markWorkflowFinal(workflow)

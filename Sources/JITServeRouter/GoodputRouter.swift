@@ -171,7 +171,9 @@ public struct GoodputRouter: Router {
 
     public mutating func didFinishWorkflow(_ workflow: WorkflowID) {
         ledger.forgetWorkflow(workflow)
-        guard let w = book.finish(workflow), !w.calls.isEmpty else { return }
+        // A workflow that lost a call (shed, refused) shows a shape cut short: it teaches
+        // nothing, as in the engine (`EngineCore.finishWorkflow`).
+        guard let w = book.finish(workflow), w.isComplete, !w.calls.isEmpty else { return }
         workflows?.observeFinished(workflowID: workflow, application: w.application, slo: w.slo, calls: w.calls)
     }
 }

@@ -117,10 +117,21 @@ public final class Simulator {
         // The last instant each call in flight could still earn goodput (early stop only).
         var lastUseful: [RequestID: Double] = [:]
 
+        /// Workflows one of whose calls was shed or rejected: their shape, cut short, must
+        /// teach no analyzer (`EngineCore.finishWorkflow`).
+        var lostCallWorkflows: Set<WorkflowID> = []
         func callFinished(_ wf: WorkflowID, at time: Double) {
             guard let done = arrivals.callFinished(wf, at: time) else { return }
-            for r in workflowReplicas.removeValue(forKey: done) ?? [] { replicas[r].engine.finishWorkflow(done) }
+            let isWhole = lostCallWorkflows.remove(done) == nil
+            for r in workflowReplicas.removeValue(forKey: done) ?? [] {
+                replicas[r].engine.finishWorkflow(done, teachesAnalyzer: isWhole)
+            }
             router.didFinishWorkflow(done)
+        }
+        func callLost(_ request: Request, at time: Double) {
+            guard let wf = request.slo.workflowID else { return }
+            lostCallWorkflows.insert(wf)
+            callFinished(wf, at: time)
         }
 
         while true {
@@ -138,14 +149,14 @@ public final class Simulator {
                     shedCount += 1
                     records.append(Self.endedAtArrival(request, reason: .shed))
                     // A shed call still ends its stage, so the workflow does not hang.
-                    if let wf = request.slo.workflowID { callFinished(wf, at: arrival) }
+                    callLost(request, at: arrival)
                     continue
                 }
                 if admissionRefuses(request, on: r, at: arrival) {
                     shedCount += 1
                     records.append(Self.endedAtArrival(request, reason: .shed))
                     router.didFinish(routed, at: replicas[r].endpoint, outputTokenCount: nil, now: Instant(seconds: arrival))
-                    if let wf = request.slo.workflowID { callFinished(wf, at: arrival) }
+                    callLost(request, at: arrival)
                     continue
                 }
                 if let wf = request.slo.workflowID, !(workflowReplicas[wf]?.contains(r) ?? false) {
@@ -161,7 +172,7 @@ public final class Simulator {
                     records.append(Self.endedAtArrival(request, reason: .rejected))
                     router.didFinish(routed, at: replicas[r].endpoint, outputTokenCount: nil, now: Instant(seconds: arrival))
                     // A rejected call still ends its stage, so the workflow does not hang.
-                    if let wf = request.slo.workflowID { callFinished(wf, at: arrival) }
+                    callLost(request, at: arrival)
                 }
                 if let progress = options.progress, windowEnd > 0, arrival / windowEnd - lastProgress >= 0.01 {
                     lastProgress = min(1, arrival / windowEnd)

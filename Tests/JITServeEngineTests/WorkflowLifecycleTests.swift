@@ -126,6 +126,50 @@ import Testing
         #expect(core.takeEndedWorkflows() == [WorkflowID(99)])
     }
 
+    @Test func aWorkflowThatLostACallEndsButTeachesNothing() throws {
+        let (core, executor, analyzer) = engine()
+        executor.lengths[RequestID(1)] = 3
+        executor.lengths[RequestID(3)] = 3
+        // Workflow 5 runs stage 0; its stage-1 call is refused (shed) and was its last.
+        try core.add(call(1, workflow: 5, stage: 0, at: 0))
+        _ = try drain(core)
+        core.noteLostCall(call(2, workflow: 5, stage: 1, at: 1), endsWorkflow: true)
+        #expect(mapSizes(core) == [0, 0, 0])
+        #expect(core.takeEndedWorkflows() == [WorkflowID(5)])
+        // Workflow 6 loses its first call before the engine ever saw it, then goes on.
+        core.noteLostCall(call(4, workflow: 6, stage: 0, at: 0), endsWorkflow: false)
+        #expect(core.liveWorkflowCount == 1)
+        try core.add(call(3, workflow: 6, stage: 1, at: 1), options: SubmissionOptions(endsWorkflow: true))
+        _ = try drain(core)
+        #expect(core.takeEndedWorkflows() == [WorkflowID(6)])
+        #expect(core.liveWorkflowCount == 0)
+        // Workflow 8 runs whole and is the only one learnt.
+        executor.lengths[RequestID(7)] = 2
+        try core.add(call(7, workflow: 8, stage: 0, at: 2), options: SubmissionOptions(endsWorkflow: true))
+        _ = try drain(core)
+        #expect(analyzer.finished.withLock { $0 } == [WorkflowID(8): 1])
+        // The simulation driver's say-so works the same way.
+        executor.lengths[RequestID(9)] = 2
+        try core.add(call(9, workflow: 10, stage: 0, at: 3))
+        _ = try drain(core)
+        core.finishWorkflow(WorkflowID(10), teachesAnalyzer: false)
+        #expect(core.liveWorkflowCount == 0)
+        #expect(analyzer.finished.withLock { $0 } == [WorkflowID(8): 1])
+    }
+
+    @Test func aLostCallOfAnUnknownWorkflowIsForgottenWhenIdle() throws {
+        let (core, _, analyzer) = engine(idleTimeout: .seconds(5))
+        core.noteLostCall(call(1, workflow: 12, stage: 0, at: 0, deadline: .seconds(10)), endsWorkflow: false)
+        #expect(core.expireIdleWorkflows(now: Instant(seconds: 14)).isEmpty)
+        #expect(core.expireIdleWorkflows(now: Instant(seconds: 16)) == [WorkflowID(12)])
+        #expect(core.liveWorkflowCount == 0)
+        #expect(analyzer.finished.withLock { $0 }.isEmpty)
+        // A request outside any workflow is ignored.
+        core.noteLostCall(request(2, prompt: 8), endsWorkflow: true)
+        #expect(core.liveWorkflowCount == 0)
+        #expect(core.takeEndedWorkflows() == [WorkflowID(12)])
+    }
+
     @Test func aReplayedLengthEndsTheAnswerWithoutTellingTheScheduler() throws {
         let (core, executor, _) = engine()
         executor.lengths[RequestID(1)] = 1000  // the model would go on
