@@ -68,11 +68,12 @@ extension KVBlockManager {
             let block = table[chain.blockCount]
             if let cached = prefixCache.block(for: key) {
                 chain.lastEntry = prefixCache.entry(of: cached)
-            } else if !prefixCache.isCached(block) {
-                chain.lastEntry = prefixCache.insert(key, block: block)
+            } else if !prefixCache.isCached(block), let entry = prefixCache.insert(key, block: block) {
+                chain.lastEntry = entry
             } else {
-                // Cannot happen (a cached block in a table was claimed under this very key);
-                // stop offering rather than index a block under two contents.
+                // A digest collision with another content (the block stays uncached), or a
+                // cached block in a table not claimed under this key (cannot happen): stop
+                // offering rather than index a block under two contents.
                 break
             }
             chain.blockCount += 1

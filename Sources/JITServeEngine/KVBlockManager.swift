@@ -35,7 +35,7 @@ public struct KVBlockManager: Sendable {
         freeDevice = (0..<Int32(deviceBlockCount)).reversed()
         freeHost = (0..<Int32(hostBlockCount)).reversed()
         referenceCount = Array(repeating: 0, count: deviceBlockCount)
-        prefixCache = PrefixCache(blockCount: enablePrefixCaching ? deviceBlockCount : 0)
+        prefixCache = PrefixCache(blockCount: enablePrefixCaching ? deviceBlockCount : 0, blockSize: blockSize)
     }
 
     /// Blocks a request can be given: uncached free ones plus cached ones nobody holds.

@@ -3,25 +3,50 @@
 /// recently freed first.
 ///
 /// A block is identified by its parent's entry and its own tokens, so a hit means the whole
-/// prefix up to and including that block is the same token for token. The dictionary hashes
-/// with Swift's per-process seeded SipHash and confirms every hit by comparing the tokens and
-/// the parent's entry number: a hash collision (accidental or crafted) costs a probe, never a
-/// wrong hit. Entry numbers are never reused, so a child whose parent was evicted can no longer
-/// be reached (it waits, unreachable, for eviction) and cannot be mistaken for another's child.
+/// prefix up to and including that block is the same token for token. The index is keyed by
+/// the parent's entry and a digest of the tokens under Swift's per-process seeded SipHash, and
+/// every hit is confirmed by comparing the tokens themselves: a digest collision (accidental or
+/// crafted) costs a probe and leaves that block uncached, never a wrong hit. Entry numbers are
+/// never reused, so a child whose parent was evicted can no longer be reached (it waits,
+/// unreachable, for eviction) and cannot be mistaken for another's child.
+///
+/// Its memory is fixed by the pool's size and taken at the first insertion, tokens included (one
+/// flat array, a block's worth per device block): caching a block allocates nothing. An index
+/// that grew entry by entry, with a small array per cached block, kept a long-running server's
+/// resident memory creeping up for as long as the pool took to fill (a simulated 80 GB GPU's
+/// 23 k blocks: minutes of traffic, and a few MiB of allocator churn after that).
 ///
 /// `KVBlockManager` owns reference counts; this type only knows what is cached and evictable.
 struct PrefixCache: Sendable {
-    /// A full block's identity: its parent's entry number (0 for a sequence's first block) and
-    /// its tokens. Looked up with a slice of the request's own token array (no copy); stored
-    /// with a copy of just the block's tokens.
-    struct Key: Hashable, Sendable {
+    /// A full block's identity as looked up: its parent's entry number (0 for a sequence's
+    /// first block) and its tokens, a slice of the request's own token array (no copy).
+    struct Key {
         var parent: UInt64
         var tokens: ArraySlice<Int32>
     }
 
-    private var blockByKey: [Key: Int32] = [:]
-    private var keyByBlock: [Key?]
+    /// What the index is keyed by: the parent's entry and the digest of the tokens.
+    private struct Slot: Hashable {
+        var parent: UInt64
+        var digest: Int
+
+        init(_ key: Key) {
+            var hasher = Hasher()
+            hasher.combine(key.parent)
+            key.tokens.withUnsafeBytes { hasher.combine(bytes: $0) }
+            parent = key.parent
+            digest = hasher.finalize()
+        }
+    }
+
+    private let blockSize: Int
+    private let blockCount: Int
+    private var blockBySlot: [Slot: Int32] = [:]
+    /// Per device block: where it is indexed (meaningful while its entry is not 0), its entry
+    /// number (0: not cached) and its tokens, `blockSize` each, in one array.
+    private var slotByBlock: [Slot]
     private var entryByBlock: [UInt64]
+    private var tokensByBlock: [Int32] = []
     private var nextEntry: UInt64 = 1
     // Evictable blocks (cached, held by no request) as a doubly linked list, oldest at `head`.
     private var previous: [Int32]
@@ -31,8 +56,10 @@ struct PrefixCache: Sendable {
     private var tail: Int32 = -1
     private(set) var evictableCount = 0
 
-    init(blockCount: Int) {
-        keyByBlock = Array(repeating: nil, count: blockCount)
+    init(blockCount: Int, blockSize: Int) {
+        self.blockCount = blockCount
+        self.blockSize = blockSize
+        slotByBlock = Array(repeating: Slot(Key(parent: 0, tokens: [])), count: blockCount)
         entryByBlock = Array(repeating: 0, count: blockCount)
         previous = Array(repeating: -1, count: blockCount)
         next = Array(repeating: -1, count: blockCount)
@@ -40,32 +67,54 @@ struct PrefixCache: Sendable {
     }
 
     /// Blocks holding a cached entry (in use or evictable).
-    var cachedBlockCount: Int { blockByKey.count }
+    var cachedBlockCount: Int { blockBySlot.count }
 
     /// The block cached under `key`, if any.
-    func block(for key: Key) -> Int32? { blockByKey[key] }
+    func block(for key: Key) -> Int32? {
+        guard let block = blockBySlot[Slot(key)], holds(block, key.tokens) else { return nil }
+        return block
+    }
 
     /// The entry number of what `block` holds (0 when it is not cached).
     func entry(of block: Int32) -> UInt64 { entryByBlock[Int(block)] }
 
-    func isCached(_ block: Int32) -> Bool { keyByBlock[Int(block)] != nil }
+    func isCached(_ block: Int32) -> Bool { entryByBlock[Int(block)] != 0 }
 
-    /// Records that `block` holds `key`'s tokens; returns the new entry's number. The caller
-    /// checked that `key` is not cached and `block` holds no entry.
-    mutating func insert(_ key: Key, block: Int32) -> UInt64 {
-        let stored = Key(parent: key.parent, tokens: ArraySlice(Array(key.tokens)))
+    /// Records that `block` holds `key`'s tokens; returns the new entry's number, or nil when
+    /// another content already holds `key`'s slot (a digest collision: this block stays
+    /// uncached). The caller checked that `key` is not cached and `block` holds no entry.
+    mutating func insert(_ key: Key, block: Int32) -> UInt64? {
+        precondition(key.tokens.count == blockSize)
+        let slot = Slot(key)
+        guard blockBySlot[slot] == nil else { return nil }
+        if tokensByBlock.isEmpty {
+            // Taken once, at the first block cached: engines that never see token IDs (the
+            // simulator's) never pay for it.
+            tokensByBlock = Array(repeating: 0, count: blockCount * blockSize)
+            blockBySlot.reserveCapacity(blockCount)
+        }
+        let b = Int(block)
+        tokensByBlock.withUnsafeMutableBufferPointer { all in
+            _ = UnsafeMutableBufferPointer(rebasing: all[(b * blockSize)..<((b + 1) * blockSize)]).initialize(from: key.tokens)
+        }
         let entry = nextEntry
         nextEntry += 1
-        blockByKey[stored] = block
-        keyByBlock[Int(block)] = stored
-        entryByBlock[Int(block)] = entry
+        blockBySlot[slot] = block
+        slotByBlock[b] = slot
+        entryByBlock[b] = entry
         return entry
+    }
+
+    /// Whether cached `block` holds exactly `tokens`.
+    private func holds(_ block: Int32, _ tokens: ArraySlice<Int32>) -> Bool {
+        let start = Int(block) * blockSize
+        return tokens.count == blockSize && tokensByBlock[start..<(start + blockSize)].elementsEqual(tokens)
     }
 
     /// Appends a cached block that no request holds any more to the eviction order (newest).
     mutating func markEvictable(_ block: Int32) {
         let b = Int(block)
-        precondition(keyByBlock[b] != nil && !isEvictable[b])
+        precondition(entryByBlock[b] != 0 && !isEvictable[b])
         isEvictable[b] = true
         previous[b] = tail
         next[b] = -1
@@ -91,8 +140,7 @@ struct PrefixCache: Sendable {
         guard head >= 0 else { return nil }
         let block = head
         unmarkEvictable(block)
-        if let key = keyByBlock[Int(block)] { blockByKey[key] = nil }
-        keyByBlock[Int(block)] = nil
+        if isCached(block) { blockBySlot[slotByBlock[Int(block)]] = nil }
         entryByBlock[Int(block)] = 0
         return block
     }
@@ -110,25 +158,27 @@ struct PrefixCache: Sendable {
         return order
     }
 
-    /// True when the two maps agree, every evictable block is cached, and the eviction list is
-    /// well linked and as long as its count.
+    /// True when the index and the per-block records agree (each indexed block holds the
+    /// tokens its slot was made from), every evictable block is cached, and the eviction list
+    /// is well linked and as long as its count.
     func checkInvariants() -> Bool {
-        for (key, block) in blockByKey {
-            guard Int(block) < keyByBlock.count, keyByBlock[Int(block)] == key, entryByBlock[Int(block)] != 0 else {
-                return false
-            }
+        for (slot, block) in blockBySlot {
+            let b = Int(block)
+            guard b < blockCount, entryByBlock[b] != 0, slotByBlock[b] == slot,
+                  Slot(Key(parent: slot.parent, tokens: tokensByBlock[(b * blockSize)..<((b + 1) * blockSize)])) == slot
+            else { return false }
         }
         var cached = 0
-        for b in keyByBlock.indices {
-            if let key = keyByBlock[b] {
+        for b in 0..<blockCount {
+            if entryByBlock[b] != 0 {
                 cached += 1
-                guard blockByKey[key] == Int32(b) else { return false }
-            } else if isEvictable[b] || entryByBlock[b] != 0 {
+                guard blockBySlot[slotByBlock[b]] == Int32(b) else { return false }
+            } else if isEvictable[b] {
                 return false
             }
         }
         let order = evictionOrder
-        return cached == blockByKey.count && order.count == evictableCount
+        return cached == blockBySlot.count && order.count == evictableCount
             && order.allSatisfy { isEvictable[Int($0)] }
             && isEvictable.lazy.filter { $0 }.count == evictableCount
     }
