@@ -193,8 +193,12 @@ public protocol OutputLengthPredictor: Sendable {
     mutating func distribution(for request: Request) -> LengthDistribution
     /// Online feedback: `request` finished after producing `outputTokenCount` tokens.
     mutating func observe(_ request: Request, outputTokenCount: Int)
+    /// `request` ended with no length to learn from (its client went away): whatever was kept
+    /// for it can go.
+    mutating func forget(_ request: Request)
 }
 
 extension OutputLengthPredictor {
     public mutating func observe(_ request: Request, outputTokenCount: Int) {}
+    public mutating func forget(_ request: Request) {}
 }

@@ -80,6 +80,8 @@ extension EngineCore {
         s.isFinished = true
         if reason != .cancelled {
             lengthPredictor.observe(s.request, outputTokenCount: s.state.generatedTokenCount)
+        } else {
+            lengthPredictor.forget(s.request)
         }
         if case .compound(let slo) = s.request.slo {
             noteCallRetired(s, slo: slo, at: now)

@@ -76,6 +76,16 @@ public struct ApplicationLengthPredictor: OutputLengthPredictor {
         calibrators[estimate.key, default: LengthCalibrator(options: options)].record(truth: outputTokenCount, base: estimate.base)
     }
 
+    /// A cancelled request's estimate is dropped at once: held until the ring of pending
+    /// estimates came round, every cancel kept ~100 B for 16 k requests.
+    public mutating func forget(_ request: Request) {
+        base.forget(request)
+        _ = pending.remove(request.id)
+    }
+
+    /// Estimates held for requests that have not reported back.
+    public var pendingCount: Int { pending.count }
+
     /// The calibration window `request`'s outcome would feed if it arrived now.
     public func calibrationKey(for request: Request) -> CalibrationKey {
         let source: CalibrationKey.Source = neighbourOutputs(for: request) != nil

@@ -28,6 +28,19 @@ import Testing
         #expect(predictor.distribution(for: Self.request(104, app: nil)).upperBound(quantile: 0.5) == 800)
     }
 
+    @Test func aCancelledRequestsEstimateIsDroppedAtOnce() {
+        var predictor = ApplicationLengthPredictor(base: Fixed(), servedModel: "m", calibration: .init())
+        let kept = Self.request(1, app: "chat", text: "a")
+        let cancelled = Self.request(2, app: "chat", text: "b")
+        _ = predictor.distribution(for: kept)
+        _ = predictor.distribution(for: cancelled)
+        #expect(predictor.pendingCount == 2)
+        predictor.forget(cancelled)
+        #expect(predictor.pendingCount == 1)
+        predictor.observe(kept, outputTokenCount: 40)
+        #expect(predictor.pendingCount == 0)
+    }
+
     @Test func theWindowForgetsOldLengths() {
         var predictor = ApplicationLengthPredictor(base: Fixed(), window: 8, minimumObserved: 8, neighbourCount: 8)
         for i in 0..<8 { predictor.observe(Self.request(UInt64(i), app: "code"), outputTokenCount: 10) }
