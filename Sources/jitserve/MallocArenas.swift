@@ -27,6 +27,22 @@ enum MallocArenas {
         #endif
     }
 
+    /// Gives the pages of memory freed since back to the system (glibc's `malloc_trim(0)`, which
+    /// also releases whole free pages inside the heap, not only at its top). Without it, resident
+    /// memory stays at the high-water mark of the busiest moment so far: a burst of 70 requests
+    /// in flight left a soak's RSS 4 MiB up for the rest of the run. Returns whether any memory
+    /// was released; nil where there is no `malloc_trim`.
+    @discardableResult
+    static func trim() -> Bool? {
+        #if canImport(Glibc)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: MallocTrim.self)(0) == 1
+        #else
+        return nil
+        #endif
+    }
+
     /// glibc's `M_ARENA_MAX` (<malloc.h>), part of its stable ABI since 2.10.
     private static let arenaMaxParameter: Int32 = -8
 }

@@ -81,6 +81,11 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Fewer arenas keep resident memory flat over hours of serving: memory freed in one thread's arena is not reused by another's.",
         valueName: "N"))
     var mallocArenaMax = 2
+    @Option(help: ArgumentHelp(
+        "Every N seconds, give memory freed since back to the system (glibc's malloc_trim; 0: never).",
+        discussion: "Without it, resident memory stays at the high-water mark of the busiest moment so far.",
+        valueName: "N"))
+    var mallocTrimSeconds = 60.0
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
@@ -93,6 +98,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let echoStopAfter, echoStopAfter < 1 { throw ValidationError("--echo-stop-after must be at least 1") }
         guard echoIterationMs >= 0, echoIterationMs <= 10_000 else { throw ValidationError("--echo-iteration-ms must be in 0...10000") }
         guard mallocArenaMax >= 0 else { throw ValidationError("--malloc-arena-max must not be negative") }
+        guard mallocTrimSeconds >= 0, mallocTrimSeconds.isFinite else {
+            throw ValidationError("--malloc-trim-seconds must be 0 or more, got \(mallocTrimSeconds)")
+        }
         guard workflowIdleTimeout >= 0, workflowIdleTimeout <= 86_400 else { throw ValidationError("--workflow-idle-timeout must be in 0...86400 seconds") }
         if lengthLogFeaturesOnly, lengthLog == nil { throw ValidationError("--length-log-features-only needs --length-log PATH") }
         if executor == .sim, maxModelLen != nil { throw ValidationError("--max-model-len applies to --executor echo and cpu only") }
@@ -135,6 +143,12 @@ struct ServeCommand: AsyncParsableCommand {
             while server.boundPort == 0 { try await Task.sleep(for: .milliseconds(20)) }
             Console.error("jitserve listening on http://\(host):\(server.boundPort) (\(executor.rawValue) executor)")
         }
+        let trimmer = mallocTrimSeconds > 0 ? Task.detached(priority: .background) { [mallocTrimSeconds] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(mallocTrimSeconds))
+                MallocArenas.trim()
+            }
+        } : nil
         if executor != .cpu {
             // Sim and echo start at once; bad options fail before anything listens.
             server.install(try makeBackend(metrics: server.metrics, workflows: server.workflows, lengthLog: lengthLog))
@@ -157,6 +171,7 @@ struct ServeCommand: AsyncParsableCommand {
             if case .failure(let error) = await loaded.result() { throw error }
         }
         reporter.cancel()
+        trimmer?.cancel()
         Console.error("jitserve stopped")
     }
 

@@ -22,4 +22,34 @@ import Glibc
         #endif
         #expect(!MallocArenas.limit(to: 0))
     }
+
+    @Test func serveTrimsOnceAMinuteByDefaultAndRefusesANegativeInterval() throws {
+        let serve = try ServeCommand.parseAsRoot([]) as! ServeCommand
+        #expect(serve.mallocTrimSeconds == 60)
+        #expect(throws: (any Error).self) { try ServeCommand.parseAsRoot(["--malloc-trim-seconds", "-1"]) }
+    }
+
+    @Test func trimmingGivesFreedPagesInsideTheHeapBack() throws {
+        #if os(Linux)
+        /// Resident pages of this process, in MiB (/proc/self/statm's second field).
+        func residentMiB() throws -> Double {
+            let fields = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8).split(separator: " ")
+            return Double(fields[1])! * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+        }
+        // 64 MiB in 16 KiB blocks (below the mmap threshold: from the heap), written so that
+        // they are resident; all freed but the last, which pins the heap's top so that free()
+        // alone gives nothing back.
+        let blocks = (0..<4096).map { _ in
+            let p = UnsafeMutableRawPointer.allocate(byteCount: 16384, alignment: 16)
+            p.initializeMemory(as: UInt8.self, repeating: 1, count: 16384)
+            return p
+        }
+        for p in blocks.dropLast() { p.deallocate() }
+        let before = try residentMiB()
+        #expect(MallocArenas.trim() == true)
+        let after = try residentMiB()
+        blocks.last!.deallocate()
+        #expect(before - after > 32, "resident \(before) MiB before trimming, \(after) after")
+        #endif
+    }
 }
