@@ -134,6 +134,14 @@ if minutes >= 10:
     # The load ramps up over the first minutes (concurrent streams, buffers): growth past warm-up.
     warm = rows[4]
     print(f"  RSS minute 5 {float(warm[1]):.1f} MiB → minute {minutes}: {100 * (float(last[1]) / float(warm[1]) - 1):+.2f} %")
+    # Resident memory follows the requests in flight (and, with malloc trimming, falls back after
+    # a burst): the least-squares trend past warm-up tells a leak from that swing.
+    xs = list(range(5, minutes + 1))
+    ys = [float(rows[m - 1][1]) for m in xs]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    print(f"  RSS trend, minutes 5–{minutes}: {60 * slope:+.2f} MiB per hour ({100 * 60 * slope / my:+.2f} % of the mean per hour); "
+          f"range {min(ys):.1f}–{max(ys):.1f} MiB")
 peak = max(float(r[1]) for r in rows[:minutes])
 print(f"  RSS peak {peak:.1f} MiB · requests held at the last minute {last[8]}")
 print(f"  open fds minute 1 {first[3]} → minute {minutes} {last[3]} → drained {drained[3]}")
