@@ -77,7 +77,9 @@ public struct LengthCalibrator: Sendable {
     private(set) var sortedScores: [Double] = []
     /// The ring slot of each of `sortedScores`: a refit re-sorts this order, which a small move
     /// of the line leaves nearly sorted, instead of sorting the window afresh.
-    private var sortedSlots: [Int] = []
+    private(set) var sortedSlots: [Int] = []
+    /// Work space of a refit's sort (`window` each once the line is first refitted).
+    private var scratchScores: [Double] = [], scratchSlots: [Int] = []
     /// `conformal`: log length ≈ intercept + slope · log anchor over the window. A slope below
     /// 1 says the served model's lengths follow the forest's ranking less than the forest
     /// believes (towards 0: not at all, the recent lengths alone); the scores are the
@@ -159,31 +161,26 @@ public struct LengthCalibrator: Sendable {
         resortSlots()
     }
 
-    /// Re-sorts `sortedSlots` by the rescored ring. A refit moves the line a little, so the
-    /// previous order is nearly right: insertion sort fixes it in about n steps, falling back
-    /// to a full sort if the line moved far enough to need more than a full sort would cost.
+    /// Re-sorts the window by the rescored ring: the previous order re-read with the new
+    /// scores, sorted by `sortAscending` (cheap when the line barely moved, bounded when not).
     private mutating func resortSlots() {
-        let ring = ring
-        var slots = sortedSlots
-        sortedSlots = []
-        var shifts = 0
-        let budget = 4 * slots.count
-        for k in slots.indices.dropFirst() {
-            let slot = slots[k], score = ring[slot].score
-            var j = k
-            while j > 0 && ring[slots[j - 1]].score > score {
-                slots[j] = slots[j - 1]
-                j -= 1
-            }
-            slots[j] = slot
-            shifts += k - j
-            if shifts > budget {
-                slots.sort { ring[$0].score < ring[$1].score }
-                break
+        let n = sortedSlots.count
+        if scratchScores.count < n {
+            scratchScores = Array(repeating: 0, count: options.window)
+            scratchSlots = Array(repeating: 0, count: options.window)
+        }
+        ring.withUnsafeBufferPointer { ring in
+            sortedScores.withUnsafeMutableBufferPointer { scores in
+                sortedSlots.withUnsafeMutableBufferPointer { slots in
+                    for k in 0..<n { scores[k] = ring[slots[k]].score }
+                    scratchScores.withUnsafeMutableBufferPointer { scratchScores in
+                        scratchSlots.withUnsafeMutableBufferPointer { scratchSlots in
+                            Self.sortAscending(scores, carrying: slots, scratchScores: scratchScores, scratchSlots: scratchSlots)
+                        }
+                    }
+                }
             }
         }
-        for k in slots.indices { sortedScores[k] = ring[slots[k]].score }
-        sortedSlots = slots
     }
 
     /// `base` corrected by the requests seen so far (unchanged while there are none).
