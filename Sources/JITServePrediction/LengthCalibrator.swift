@@ -62,16 +62,19 @@ public struct LengthCalibrator: Sendable {
 
     public let options: Options
     /// One finished request: for `conformal`, x = log of its base's anchor and y = log of its
-    /// true length; for quantile recalibration, y is its score and x unused. `score` is what
-    /// the calibrated distribution reads (kept so eviction can find it in `sortedScores`).
+    /// true length; for quantile recalibration, y is its score and x unused.
     struct Observation: Sendable {
         var x: Double
         var y: Double
-        var score: Double
     }
 
     /// Observations in arrival order (a ring once full).
     private(set) var ring: [Observation] = []
+    /// The score of each ring slot: what the calibrated distribution reads (kept so eviction
+    /// can find it in `sortedScores`). Apart from the ring so that a refit's re-sort, which
+    /// reads them in the previous order, touches a third of the memory: between two updates
+    /// a forest evaluation has usually pushed all of it out of cache.
+    private(set) var ringScores: [Double] = []
     private var oldest = 0
     /// Their scores, ascending: a calibrated distribution reads them in order.
     private(set) var sortedScores: [Double] = []
@@ -98,6 +101,7 @@ public struct LengthCalibrator: Sendable {
         self.options = Options(method: options.method, window: max(1, options.window),
                                priorWeight: max(0, options.priorWeight), anchorQuantile: min(max(options.anchorQuantile, 1e-6), 1))
         ring.reserveCapacity(self.options.window)
+        ringScores.reserveCapacity(self.options.window)
         sortedScores.reserveCapacity(self.options.window)
         sortedSlots.reserveCapacity(self.options.window)
     }
@@ -109,32 +113,35 @@ public struct LengthCalibrator: Sendable {
     /// `truth` tokens.
     public mutating func record(truth: Int, base: LengthDistribution) {
         let length = Double(max(1, truth))
-        var observation: Observation
+        let observation: Observation, score: Double
         switch options.method {
         case .conformal:
-            observation = Observation(x: log(Double(base.upperBound(quantile: options.anchorQuantile))), y: log(length), score: 0)
-            observation.score = observation.y - (intercept + slope * observation.x)
+            observation = Observation(x: log(Double(base.upperBound(quantile: options.anchorQuantile))), y: log(length))
+            score = observation.y - (intercept + slope * observation.x)
         case .quantileRecalibration:
             let level = LogQuantileFunction(base).cumulative(at: length)
-            observation = Observation(x: 0, y: level, score: level)
+            observation = Observation(x: 0, y: level)
+            score = level
         }
-        guard observation.score.isFinite else { return }
+        guard score.isFinite else { return }
         let slot: Int
         if ring.count < options.window {
             slot = ring.count
             ring.append(observation)
+            ringScores.append(score)
         } else {
             slot = oldest
             // Among equal scores, the one this slot left.
-            var i = Self.firstIndex(in: sortedScores, notBelow: ring[slot].score)
+            var i = Self.firstIndex(in: sortedScores, notBelow: ringScores[slot])
             while sortedSlots[i] != slot { i += 1 }
             sortedScores.remove(at: i)
             sortedSlots.remove(at: i)
             ring[slot] = observation
+            ringScores[slot] = score
             oldest = (oldest + 1) % options.window
         }
-        let position = Self.firstIndex(in: sortedScores, notBelow: observation.score)
-        sortedScores.insert(observation.score, at: position)
+        let position = Self.firstIndex(in: sortedScores, notBelow: score)
+        sortedScores.insert(score, at: position)
         sortedSlots.insert(slot, at: position)
         sinceRefit += 1
         if options.method == .conformal && (ring.count < 4 * Self.refitEvery || sinceRefit >= Self.refitEvery) { refit() }
@@ -157,7 +164,7 @@ public struct LengthCalibrator: Sendable {
         }
         slope = b
         intercept = my - b * mx
-        for i in ring.indices { ring[i].score = ring[i].y - (intercept + slope * ring[i].x) }
+        for i in ring.indices { ringScores[i] = ring[i].y - (intercept + slope * ring[i].x) }
         resortSlots()
     }
 
@@ -169,10 +176,10 @@ public struct LengthCalibrator: Sendable {
             scratchScores = Array(repeating: 0, count: options.window)
             scratchSlots = Array(repeating: 0, count: options.window)
         }
-        ring.withUnsafeBufferPointer { ring in
+        ringScores.withUnsafeBufferPointer { ringScores in
             sortedScores.withUnsafeMutableBufferPointer { scores in
                 sortedSlots.withUnsafeMutableBufferPointer { slots in
-                    for k in 0..<n { scores[k] = ring[slots[k]].score }
+                    for k in 0..<n { scores[k] = ringScores[slots[k]] }
                     scratchScores.withUnsafeMutableBufferPointer { scratchScores in
                         scratchSlots.withUnsafeMutableBufferPointer { scratchSlots in
                             Self.sortAscending(scores, carrying: slots, scratchScores: scratchScores, scratchSlots: scratchSlots)

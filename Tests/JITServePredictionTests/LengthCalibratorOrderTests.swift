@@ -1,3 +1,4 @@
+import Foundation
 import JITServeCore
 @testable import JITServePrediction
 import Testing
@@ -17,7 +18,7 @@ import Testing
             let base = bases[Int(rng.next() % 3)]
             let truth = [5, 20, 80, 300][Int(rng.next() % 4)] * (step < 700 ? 1 : 3)
             calibrator.record(truth: truth, base: base)
-            let expected = calibrator.ring.map(\.score).sorted()
+            let expected = calibrator.ringScores.sorted()
             #expect(calibrator.sortedScores == expected, "step \(step)")
             if calibrator.sortedScores != expected { return }
         }
@@ -128,10 +129,10 @@ import Testing
             let x = log(Double(base.upperBound(quantile: calibrator.options.anchorQuantile)))
             reference.record(x: x, y: log(Double(max(1, LengthCalibrator.length(truth)))))
             let expected = reference.points.map(\.score).sorted()
-            let ring = calibrator.ring
+            let ringScores = calibrator.ringScores
             let agrees = calibrator.sortedScores == expected && calibrator.slope == reference.slope
                 && calibrator.intercept == reference.intercept
-                && calibrator.sortedSlots.map { ring[$0].score } == calibrator.sortedScores
+                && calibrator.sortedSlots.map { ringScores[$0] } == calibrator.sortedScores
             #expect(agrees, "step \(step): window \(calibrator.count) vs \(expected.count), slope \(calibrator.slope) vs \(reference.slope)")
             if !agrees { return }
         }
