@@ -62,22 +62,27 @@ public struct LengthCalibrator: Sendable {
 
     public let options: Options
     /// One finished request: for `conformal`, x = log of its base's anchor and y = log of its
-    /// true length; for quantile recalibration, y is its score and x unused. `score` is what
-    /// the calibrated distribution reads (kept so eviction can find it in `sortedScores`).
+    /// true length; for quantile recalibration, y is its score and x unused.
     struct Observation: Sendable {
         var x: Double
         var y: Double
-        var score: Double
     }
 
     /// Observations in arrival order (a ring once full).
     private(set) var ring: [Observation] = []
+    /// The score of each ring slot: what the calibrated distribution reads (kept so eviction
+    /// can find it in `sortedScores`). Apart from the ring so that a refit's re-sort, which
+    /// reads them in the previous order, touches a third of the memory: between two updates
+    /// a forest evaluation has usually pushed all of it out of cache.
+    private(set) var ringScores: [Double] = []
     private var oldest = 0
     /// Their scores, ascending: a calibrated distribution reads them in order.
     private(set) var sortedScores: [Double] = []
     /// The ring slot of each of `sortedScores`: a refit re-sorts this order, which a small move
     /// of the line leaves nearly sorted, instead of sorting the window afresh.
-    private var sortedSlots: [Int] = []
+    private(set) var sortedSlots: [Int] = []
+    /// Work space of a refit's sort (`window` each once the line is first refitted).
+    private var scratchScores: [Double] = [], scratchSlots: [Int] = []
     /// `conformal`: log length ≈ intercept + slope · log anchor over the window. A slope below
     /// 1 says the served model's lengths follow the forest's ranking less than the forest
     /// believes (towards 0: not at all, the recent lengths alone); the scores are the
@@ -96,6 +101,7 @@ public struct LengthCalibrator: Sendable {
         self.options = Options(method: options.method, window: max(1, options.window),
                                priorWeight: max(0, options.priorWeight), anchorQuantile: min(max(options.anchorQuantile, 1e-6), 1))
         ring.reserveCapacity(self.options.window)
+        ringScores.reserveCapacity(self.options.window)
         sortedScores.reserveCapacity(self.options.window)
         sortedSlots.reserveCapacity(self.options.window)
     }
@@ -107,32 +113,35 @@ public struct LengthCalibrator: Sendable {
     /// `truth` tokens.
     public mutating func record(truth: Int, base: LengthDistribution) {
         let length = Double(max(1, truth))
-        var observation: Observation
+        let observation: Observation, score: Double
         switch options.method {
         case .conformal:
-            observation = Observation(x: log(Double(base.upperBound(quantile: options.anchorQuantile))), y: log(length), score: 0)
-            observation.score = observation.y - (intercept + slope * observation.x)
+            observation = Observation(x: log(Double(base.upperBound(quantile: options.anchorQuantile))), y: log(length))
+            score = observation.y - (intercept + slope * observation.x)
         case .quantileRecalibration:
             let level = LogQuantileFunction(base).cumulative(at: length)
-            observation = Observation(x: 0, y: level, score: level)
+            observation = Observation(x: 0, y: level)
+            score = level
         }
-        guard observation.score.isFinite else { return }
+        guard score.isFinite else { return }
         let slot: Int
         if ring.count < options.window {
             slot = ring.count
             ring.append(observation)
+            ringScores.append(score)
         } else {
             slot = oldest
             // Among equal scores, the one this slot left.
-            var i = Self.firstIndex(in: sortedScores, notBelow: ring[slot].score)
+            var i = Self.firstIndex(in: sortedScores, notBelow: ringScores[slot])
             while sortedSlots[i] != slot { i += 1 }
             sortedScores.remove(at: i)
             sortedSlots.remove(at: i)
             ring[slot] = observation
+            ringScores[slot] = score
             oldest = (oldest + 1) % options.window
         }
-        let position = Self.firstIndex(in: sortedScores, notBelow: observation.score)
-        sortedScores.insert(observation.score, at: position)
+        let position = Self.firstIndex(in: sortedScores, notBelow: score)
+        sortedScores.insert(score, at: position)
         sortedSlots.insert(slot, at: position)
         sinceRefit += 1
         if options.method == .conformal && (ring.count < 4 * Self.refitEvery || sinceRefit >= Self.refitEvery) { refit() }
@@ -155,35 +164,30 @@ public struct LengthCalibrator: Sendable {
         }
         slope = b
         intercept = my - b * mx
-        for i in ring.indices { ring[i].score = ring[i].y - (intercept + slope * ring[i].x) }
+        for i in ring.indices { ringScores[i] = ring[i].y - (intercept + slope * ring[i].x) }
         resortSlots()
     }
 
-    /// Re-sorts `sortedSlots` by the rescored ring. A refit moves the line a little, so the
-    /// previous order is nearly right: insertion sort fixes it in about n steps, falling back
-    /// to a full sort if the line moved far enough to need more than a full sort would cost.
+    /// Re-sorts the window by the rescored ring: the previous order re-read with the new
+    /// scores, sorted by `sortAscending` (cheap when the line barely moved, bounded when not).
     private mutating func resortSlots() {
-        let ring = ring
-        var slots = sortedSlots
-        sortedSlots = []
-        var shifts = 0
-        let budget = 4 * slots.count
-        for k in slots.indices.dropFirst() {
-            let slot = slots[k], score = ring[slot].score
-            var j = k
-            while j > 0 && ring[slots[j - 1]].score > score {
-                slots[j] = slots[j - 1]
-                j -= 1
-            }
-            slots[j] = slot
-            shifts += k - j
-            if shifts > budget {
-                slots.sort { ring[$0].score < ring[$1].score }
-                break
+        let n = sortedSlots.count
+        if scratchScores.count < n {
+            scratchScores = Array(repeating: 0, count: options.window)
+            scratchSlots = Array(repeating: 0, count: options.window)
+        }
+        ringScores.withUnsafeBufferPointer { ringScores in
+            sortedScores.withUnsafeMutableBufferPointer { scores in
+                sortedSlots.withUnsafeMutableBufferPointer { slots in
+                    for k in 0..<n { scores[k] = ringScores[slots[k]] }
+                    scratchScores.withUnsafeMutableBufferPointer { scratchScores in
+                        scratchSlots.withUnsafeMutableBufferPointer { scratchSlots in
+                            Self.sortAscending(scores, carrying: slots, scratchScores: scratchScores, scratchSlots: scratchSlots)
+                        }
+                    }
+                }
             }
         }
-        for k in slots.indices { sortedScores[k] = ring[slots[k]].score }
-        sortedSlots = slots
     }
 
     /// `base` corrected by the requests seen so far (unchanged while there are none).

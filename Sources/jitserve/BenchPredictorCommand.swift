@@ -58,7 +58,7 @@ struct BenchPredictorCommand: AsyncParsableCommand {
             index = (index + 1) % distributions.count
             return distributions[index].upperBound(quantile: 0.95, generated: 64)
         }
-        let (calibratedEstimate, forestAlone, calibrationBound, calibrationUpdate) = benchCalibration(
+        let (calibratedEstimate, forestAlone, calibrationBound, calibrationUpdate, updateSamples) = benchCalibration(
             predictor: predictor, requests: requests, truths: rows.map(\.outputTokenCount))
         let workflow = benchWorkflowEstimate()
         let bytes = predictor.serialized().count
@@ -79,6 +79,15 @@ struct BenchPredictorCommand: AsyncParsableCommand {
                   + String(format: "  %11.1f  %11.1f  %10.1f  %10.1f", summary.wall.p50 * 1e6, summary.wall.p99 * 1e6,
                            summary.cpu.p50 * 1e6, summary.cpu.p99 * 1e6))
         }
+        // Every 16th update refits the calibration line and re-sorts the window: the tail,
+        // not the median, says whether an update's cost is bounded.
+        func tail(_ samples: [Double]) -> String {
+            let sorted = samples.sorted()
+            guard let last = sorted.last else { return "-" }
+            let p999 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.999).rounded(.up)) - 1)]
+            return String(format: "p99.9 %.1f, max %.1f", p999 * 1e6, last * 1e6)
+        }
+        print("calibration per update, tail of \(updateSamples.cpu.count) (us): wall \(tail(updateSamples.wall)); cpu \(tail(updateSamples.cpu))")
     }
 
     /// CPU seconds this thread has used (excludes time it was preempted).
@@ -97,7 +106,7 @@ struct BenchPredictorCommand: AsyncParsableCommand {
     /// of a request just estimated).
     private func benchCalibration(
         predictor: QRFLengthPredictor, requests: [Request], truths: [Int]
-    ) -> (estimate: Timing, forest: Timing, bound: Timing, update: Timing) {
+    ) -> (estimate: Timing, forest: Timing, bound: Timing, update: Timing, updateSamples: (wall: [Double], cpu: [Double])) {
         let clock = ContinuousClock()
         let options = LengthCalibrator.Options()
         var estimator = ApplicationLengthPredictor.estimator(forest: predictor, servedModel: "bench", calibration: options)
@@ -134,7 +143,7 @@ struct BenchPredictorCommand: AsyncParsableCommand {
         }
         if sink == .min { print("") }  // keeps the work observable to the optimiser
         func summary(_ t: ([Double], [Double])) -> Timing { (LatencySummary(t.0), LatencySummary(t.1)) }
-        return (summary(estimate), summary(alone), summary(bound), summary(update))
+        return (summary(estimate), summary(alone), summary(bound), summary(update), (update.0, update.1))
     }
 
     /// Times `estimate` against a full store of varied synthetic workflows.
