@@ -92,8 +92,10 @@ final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
             let reusable = exchange.requestKeepsAlive && responseKeepsAlive && context.channel.isActive
             self.exchange = nil
             state = .idle
-            exchange.body.finish()
+            // Back in the pool before the body ends: a caller that sends its next request as
+            // soon as this body ends must find the connection there.
             if reusable { onReusable?() } else { context.close(promise: nil) }
+            exchange.body.finish()
         }
     }
 
