@@ -146,7 +146,13 @@ let package = Package(
         .testTarget(name: "JITServeHTTPTests", dependencies: ["JITServeHTTP"]),
         .testTarget(name: "JITServeWireTests", dependencies: ["JITServeWire"]),
         .testTarget(name: "JITServeRouterTests", dependencies: ["JITServeRouter"]),
-        .testTarget(name: "JITServeHTTPClientTests", dependencies: ["JITServeHTTPClient"]),
+        .testTarget(
+            name: "JITServeHTTPClientTests",
+            dependencies: [
+                "JITServeHTTPClient", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "JITServeLoadTests", dependencies: ["JITServeLoad"]),
         .testTarget(
             name: "JITServeGatewayTests",

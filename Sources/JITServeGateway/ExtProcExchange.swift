@@ -37,7 +37,7 @@ struct ExtProcExchange {
 
     /// The response to `message` (ext_proc answers every message it is sent, in order).
     mutating func handle(_ message: Message) async -> Response {
-        if let served = noteMetadata(message), let placed { await picker.served(placed, at: served) }
+        if let served = noteMetadata(message), let placed { picker.served(placed, at: served) }
         switch message.request {
         case .requestHeaders(let h)?:
             for header in h.headers.headers {
@@ -81,7 +81,7 @@ struct ExtProcExchange {
         isFinished = true
         guard let placed else { return }
         usage.finish()
-        await picker.finish(placed, outputTokenCount: usage.completionTokens)
+        picker.finish(placed, outputTokenCount: usage.completionTokens)
     }
 
     private mutating func decide(phase: ExtProcReply.Phase) async -> Response {
@@ -94,7 +94,7 @@ struct ExtProcExchange {
         } catch {
             return ExtProcReply.immediate(error)
         }
-        let (request, outcome) = await picker.pick(reading.request, isFinalCall: reading.isFinalCall, subset: subset)
+        let (request, outcome) = picker.pick(reading.request, isFinalCall: reading.isFinalCall, subset: subset)
         switch outcome {
         case .route(let endpoints):
             placed = request.id

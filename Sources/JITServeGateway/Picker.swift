@@ -1,29 +1,38 @@
 import JITServeCore
 import JITServeRouter
+import Synchronization
 
 /// The endpoint picker: one router policy, fed the endpoint table's snapshots, told what
 /// happened to each request it placed (GAIE's "assumed load": a picked endpoint carries the
 /// request's load until its response ends).
 ///
-/// An actor because a router keeps its own record (mutating hooks); a decision is one
-/// `Router.route` call on a copy of the table, so the ext_proc server and the reverse proxy
-/// decide exactly as the simulator's router does.
-public actor Picker {
+/// The router keeps its own record (mutating hooks), so its state sits behind one lock; a
+/// decision is one `Router.route` call on a copy of the table, so the ext_proc server and the
+/// reverse proxy decide exactly as the simulator's router does. A lock, not an actor: a
+/// decision takes microseconds, and an actor would cost each request two hops between threads
+/// (in and out of its executor) for every pick and every finish.
+public final class Picker: Sendable {
     private struct Placement {
         var request: RoutingRequest
         var endpoint: String
         var isFinalCall: Bool
     }
 
-    private var router: any Router
-    public nonisolated let table: EndpointTable
+    private struct State {
+        var router: any Router
+        var nextID: UInt64 = 1
+        var placements: [RequestID: Placement] = [:]
+        var counts = Counts()
+    }
+
+    private let state: Mutex<State>
+    public let table: EndpointTable
     /// Endpoints a routed answer names at most (the pick and its fallbacks).
-    public nonisolated let maxEndpoints: Int
-    private nonisolated let clock: WallClock
-    private var nextID: UInt64 = 1
-    private var placements: [RequestID: Placement] = [:]
+    public let maxEndpoints: Int
+    private let clock: WallClock
+
     /// Decisions made, by kind: the gateway's own counters.
-    public private(set) var counts = Counts()
+    public var counts: Counts { state.withLock { $0.counts } }
 
     public struct Counts: Sendable, Equatable {
         public var routed = 0
@@ -32,14 +41,14 @@ public actor Picker {
     }
 
     public init(router: any Router, table: EndpointTable, maxEndpoints: Int = 3, clock: WallClock = WallClock()) {
-        self.router = router
+        state = Mutex(State(router: router))
         self.table = table
         self.maxEndpoints = max(1, maxEndpoints)
         self.clock = clock
     }
 
     /// The picker's clock (requests' arrival instants come from it).
-    public nonisolated func now() -> Instant { clock.now() }
+    public func now() -> Instant { clock.now() }
 
     /// Decides where `request` goes; it is given its ID here (returned with the outcome).
     ///
@@ -48,55 +57,63 @@ public actor Picker {
     public func pick(
         _ request: RoutingRequest, isFinalCall: Bool = false, subset: Set<String>? = nil
     ) -> (request: RoutingRequest, outcome: PickOutcome) {
-        var request = request
-        request.id = RequestID(nextID)
-        nextID += 1
         var endpoints = table.snapshots()
         if let subset { endpoints.removeAll { !subset.contains($0.endpoint) } }
-        guard endpoints.contains(where: \.isReady) else {
-            counts.noneReady += 1
-            return (request, .noneReady)
-        }
-        let decision = router.route(&request, endpoints: endpoints, now: clock.now())
-        switch decision {
-        case .route(let order):
-            let names = order.lazy.filter { endpoints.indices.contains($0) && endpoints[$0].isReady }
-                .map { endpoints[$0].endpoint }.prefix(maxEndpoints)
-            guard let first = names.first else {
-                counts.noneReady += 1
+        let now = clock.now()
+        return state.withLock { state in
+            var request = request
+            request.id = RequestID(state.nextID)
+            state.nextID += 1
+            guard endpoints.contains(where: \.isReady) else {
+                state.counts.noneReady += 1
                 return (request, .noneReady)
             }
-            placements[request.id] = Placement(request: request, endpoint: first, isFinalCall: isFinalCall)
-            counts.routed += 1
-            return (request, .route(Array(names)))
-        case .shed(let retryAfter):
-            counts.shed += 1
-            return (request, .shed(retryAfter: retryAfter))
-        case .noneReady:
-            counts.noneReady += 1
-            return (request, .noneReady)
+            let decision = state.router.route(&request, endpoints: endpoints, now: now)
+            switch decision {
+            case .route(let order):
+                let names = order.lazy.filter { endpoints.indices.contains($0) && endpoints[$0].isReady }
+                    .map { endpoints[$0].endpoint }.prefix(maxEndpoints)
+                guard let first = names.first else {
+                    state.counts.noneReady += 1
+                    return (request, .noneReady)
+                }
+                state.placements[request.id] = Placement(request: request, endpoint: first, isFinalCall: isFinalCall)
+                state.counts.routed += 1
+                return (request, .route(Array(names)))
+            case .shed(let retryAfter):
+                state.counts.shed += 1
+                return (request, .shed(retryAfter: retryAfter))
+            case .noneReady:
+                state.counts.noneReady += 1
+                return (request, .noneReady)
+            }
         }
     }
 
     /// The request went to `endpoint` after all (its pick refused, a fallback took it): its
     /// assumed load moves there.
     public func served(_ id: RequestID, at endpoint: String) {
-        guard var placement = placements[id], placement.endpoint != endpoint else { return }
         let now = clock.now()
-        router.didFinish(placement.request, at: placement.endpoint, outputTokenCount: nil, now: now)
-        router.didRoute(placement.request, to: endpoint, at: now)
-        placement.endpoint = endpoint
-        placements[id] = placement
+        state.withLock { state in
+            guard var placement = state.placements[id], placement.endpoint != endpoint else { return }
+            state.router.didFinish(placement.request, at: placement.endpoint, outputTokenCount: nil, now: now)
+            state.router.didRoute(placement.request, to: endpoint, at: now)
+            placement.endpoint = endpoint
+            state.placements[id] = placement
+        }
     }
 
     /// The request's response ended (finished, failed or cancelled); `outputTokenCount` when
     /// the response said (its `usage`), so a learning router can use it.
     public func finish(_ id: RequestID, outputTokenCount: Int?) {
-        guard let placement = placements.removeValue(forKey: id) else { return }
-        router.didFinish(placement.request, at: placement.endpoint, outputTokenCount: outputTokenCount, now: clock.now())
-        if placement.isFinalCall, let workflow = placement.request.workflowID { router.didFinishWorkflow(workflow) }
+        let now = clock.now()
+        state.withLock { state in
+            guard let placement = state.placements.removeValue(forKey: id) else { return }
+            state.router.didFinish(placement.request, at: placement.endpoint, outputTokenCount: outputTokenCount, now: now)
+            if placement.isFinalCall, let workflow = placement.request.workflowID { state.router.didFinishWorkflow(workflow) }
+        }
     }
 
     /// Requests placed and not yet finished.
-    public var inFlightCount: Int { placements.count }
+    public var inFlightCount: Int { state.withLock { $0.placements.count } }
 }

@@ -3,6 +3,7 @@ import JITServeCore
 import JITServeHTTP
 import JITServeHTTPClient
 import JITServeRouter
+import NIOCore
 
 extension ReverseProxy {
     /// Headers that describe one connection, not the request (RFC 9110 §7.6.1), plus the ones
@@ -12,14 +13,20 @@ extension ReverseProxy {
         "content-length", "proxy-authorization", "proxy-authenticate",
     ]
 
-    func forward(_ request: Request, path: String) async throws -> Response {
+    func forward(_ request: Request, path: String, on executor: EventLoopTaskExecutor?) async throws -> Response {
         var request = request
+        let arrivedAt = ContinuousClock.now
         let body = try await collect(&request)
+        let readAt = ContinuousClock.now
         let headers = request.headers
         let lookup: (String) -> String? = { name in headers.first { $0.name.canonicalName == name }?.value }
         let reading = try reader.read(method: request.method.rawValue, path: path, header: lookup, body: body, now: picker.now())
         let subset = lookup(GAIEProtocol.subsetKey).map { ExtProcExchange.endpointSet($0.split(separator: ",").map(String.init)) }
-        let (routed, outcome) = await picker.pick(reading.request, isFinalCall: reading.isFinalCall, subset: subset)
+        let (routed, outcome) = picker.pick(reading.request, isFinalCall: reading.isFinalCall, subset: subset)
+        if let timings {
+            timings.record(.bodyRead, readAt - arrivedAt)
+            timings.record(.pick, .now - readAt)
+        }
         let order: [String]
         switch outcome {
         case .shed(let retryAfter):
@@ -32,10 +39,12 @@ extension ReverseProxy {
         case .route(let endpoints):
             order = endpoints
         }
-        // One connection per exchange: closing it is how a cancellation reaches the replica.
+        // Kept-alive connections to the replicas; a cancelled exchange closes its own, which is
+        // how the cancellation reaches the replica.
         let forwardedHeaders = headers.compactMap { field -> (name: String, value: String)? in
             Self.hopByHop.contains(field.name.canonicalName) ? nil : (field.name.canonicalName, field.value)
-        } + [(name: "Connection", value: "close")]
+        }
+        let loop = executor?.eventLoop
         let requestBody = request.body
         if !reading.isStream {
             // The whole exchange watches the client: one that hangs up while the replica works
@@ -43,100 +52,116 @@ extension ReverseProxy {
             do {
                 return try await requestBody.consumeWithCancellationOnInboundClose { _ in
                     let (endpoint, response) = try await open(order, id: routed.id, method: request.method.rawValue, path: path,
-                                                              headers: forwardedHeaders, body: body)
+                                                              headers: forwardedHeaders, body: body, on: loop)
                     var scanner = UsageScanner()
                     let bytes: [UInt8]
                     do {
                         bytes = try await response.collect(limit: 64 << 20).bytes
                     } catch {
                         counters.broken.add(1, ordering: .relaxed)
-                        await picker.finish(routed.id, outputTokenCount: nil)
+                        picker.finish(routed.id, outputTokenCount: nil)
                         throw JITServeHTTP.HTTPError.upstreamFailed("replica \(endpoint) cut its response off: \(error)")
                     }
                     scanner.scan(bytes)
                     scanner.finish()
-                    await picker.finish(routed.id, outputTokenCount: scanner.completionTokens)
-                    var fields = Self.responseHeaders(response, endpoint: endpoint)
-                    fields[.connection] = "close"
+                    picker.finish(routed.id, outputTokenCount: scanner.completionTokens)
+                    let fields = Self.responseHeaders(response, endpoint: endpoint)
                     return Response(status: .init(code: response.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
                 }
             } catch is CancellationError {
                 counters.cancelled.add(1, ordering: .relaxed)
-                await picker.finish(routed.id, outputTokenCount: nil)
+                picker.finish(routed.id, outputTokenCount: nil)
                 return Response(status: .init(code: 499))
             }
         }
         let (endpoint, response) = try await open(order, id: routed.id, method: request.method.rawValue, path: path,
-                                                  headers: forwardedHeaders, body: body)
-        var fields = Self.responseHeaders(response, endpoint: endpoint)
-        fields[.connection] = "close"
+                                                  headers: forwardedHeaders, body: body, on: loop)
+        let fields = Self.responseHeaders(response, endpoint: endpoint)
+        let timings = timings
         let isEventStream = response.header("content-type")?.hasPrefix("text/event-stream") ?? false
         return Response(
             status: .init(code: response.status), headers: fields,
             body: ResponseBody { writer in
-                var scanner = UsageScanner()
-                var cutOff: (any Error)?
-                do {
-                    try await requestBody.consumeWithCancellationOnInboundClose { _ in
-                        var chunks = response.body.makeAsyncIterator()
-                        while true {
-                            // A failure reading the replica (closed, reset, timed out) cuts the
-                            // stream off; one writing to the client means the client went away.
-                            let chunk: HTTPBodyChunk?
-                            do {
-                                chunk = try await chunks.next()
-                            } catch is CancellationError {
-                                throw CancellationError()
-                            } catch {
-                                cutOff = error
-                                break
-                            }
-                            guard let chunk else { break }
-                            scanner.scan(chunk.bytes)
-                            try await writer.write(ByteBuffer(bytes: chunk.bytes))
-                        }
-                        try Task.checkCancellation()
-                    }
-                } catch {
-                    // The client went away (or its connection failed): let the replica know.
-                    response.cancel()
-                    counters.cancelled.add(1, ordering: .relaxed)
-                    await picker.finish(routed.id, outputTokenCount: nil)
-                    throw error
+                // Hummingbird writes the body from its own task: back onto the client's loop.
+                try await withTaskExecutorPreference(executor) {
+                    try await pump(response, to: &writer, endpoint: endpoint, id: routed.id, requestBody: requestBody,
+                                   isEventStream: isEventStream, timings: timings)
                 }
-                if let cutOff {
-                    counters.broken.add(1, ordering: .relaxed)
-                    await picker.finish(routed.id, outputTokenCount: nil)
-                    if isEventStream {
-                        let error = JITServeHTTP.HTTPError.upstreamFailed("replica \(endpoint) ended the stream early: \(cutOff)")
-                        try await writer.write(ByteBuffer(string: ResponseRenderer.errorFrame(error)))
-                        try await writer.write(ByteBuffer(string: ResponseRenderer.done))
-                    }
-                    try await writer.finish(nil)
-                    return
-                }
-                scanner.finish()
-                await picker.finish(routed.id, outputTokenCount: scanner.completionTokens)
-                try await writer.finish(nil)
             })
+    }
+
+    /// Passes the replica's body through to the client chunk by chunk, each written and
+    /// flushed as it arrives, and tells the picker when the response ended.
+    func pump(
+        _ response: StreamingHTTPResponse, to writer: inout any ResponseBodyWriter, endpoint: String, id: JITServeCore.RequestID,
+        requestBody: RequestBody, isEventStream: Bool, timings: ProxyTimings?
+    ) async throws {
+        var scanner = UsageScanner()
+        var cutOff: (any Error)?
+        do {
+            try await requestBody.consumeWithCancellationOnInboundClose { _ in
+                var chunks = response.body.makeAsyncIterator()
+                while true {
+                    // A failure reading the replica (closed, reset, timed out) cuts the
+                    // stream off; one writing to the client means the client went away.
+                    let chunk: HTTPBodyChunk?
+                    do {
+                        chunk = try await chunks.next()
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        cutOff = error
+                        break
+                    }
+                    guard let chunk else { break }
+                    scanner.scan(chunk.bytes)
+                    try await writer.write(ByteBuffer(bytes: chunk.bytes))
+                    timings?.record(.chunkForward, .now - chunk.receivedAt)
+                }
+                try Task.checkCancellation()
+            }
+        } catch {
+            // The client went away (or its connection failed): let the replica know.
+            response.cancel()
+            counters.cancelled.add(1, ordering: .relaxed)
+            picker.finish(id, outputTokenCount: nil)
+            throw error
+        }
+        if let cutOff {
+            counters.broken.add(1, ordering: .relaxed)
+            picker.finish(id, outputTokenCount: nil)
+            if isEventStream {
+                let error = JITServeHTTP.HTTPError.upstreamFailed("replica \(endpoint) ended the stream early: \(cutOff)")
+                try await writer.write(ByteBuffer(string: ResponseRenderer.errorFrame(error)))
+                try await writer.write(ByteBuffer(string: ResponseRenderer.done))
+            }
+            try await writer.finish(nil)
+            return
+        }
+        scanner.finish()
+        picker.finish(id, outputTokenCount: scanner.completionTokens)
+        try await writer.finish(nil)
     }
 
     /// Opens the exchange on the first endpoint of `order` that answers, moving the request's
     /// assumed load along; throws `HTTPError.upstreamFailed` when none does.
     func open(
-        _ order: [String], id: JITServeCore.RequestID, method: String, path: String, headers: [(name: String, value: String)], body: [UInt8]
+        _ order: [String], id: JITServeCore.RequestID, method: String, path: String, headers: [(name: String, value: String)], body: [UInt8],
+        on eventLoop: (any EventLoop)? = nil
     ) async throws -> (endpoint: String, response: StreamingHTTPResponse) {
+        let sentAt = ContinuousClock.now
+        defer { timings?.record(.upstreamHead, .now - sentAt) }
         var failures: [String] = []
         for (attempt, endpoint) in order.enumerated() {
             if attempt > 0 {
                 counters.retried.add(1, ordering: .relaxed)
-                await picker.served(id, at: endpoint)
+                picker.served(id, at: endpoint)
             }
             do {
                 let address = try EndpointAddress(parsing: endpoint)
                 let response = try await client.send(
                     HTTPClientRequest(method: method, host: address.host, port: address.port, path: path, headers: headers, body: body),
-                    timeout: requestTimeout)
+                    timeout: requestTimeout, preferring: eventLoop)
                 if response.status == 503, attempt + 1 < order.count {
                     response.cancel()
                     failures.append("\(endpoint) answered 503")
@@ -158,14 +183,14 @@ extension ReverseProxy {
                     break
                 default:
                     counters.upstreamFailed.add(1, ordering: .relaxed)
-                    await picker.finish(id, outputTokenCount: nil)
+                    picker.finish(id, outputTokenCount: nil)
                     throw JITServeHTTP.HTTPError.upstreamFailed("\(endpoint): \(error)")
                 }
                 failures.append("\(endpoint): \(error)")
             }
         }
         counters.upstreamFailed.add(1, ordering: .relaxed)
-        await picker.finish(id, outputTokenCount: nil)
+        picker.finish(id, outputTokenCount: nil)
         throw JITServeHTTP.HTTPError.upstreamFailed(failures.joined(separator: "; "))
     }
 

@@ -3,6 +3,7 @@ import JITServeCore
 import JITServeHTTP
 import JITServeHTTPClient
 import Logging
+import NIOCore
 
 /// `jitserve route --listen`: an OpenAI-compatible reverse proxy in front of the replicas, with
 /// the same picker the ext_proc server answers Envoy with.
@@ -16,8 +17,8 @@ import Logging
 public struct ReverseProxy: Sendable {
     public let picker: Picker
     public let reader: RoutingRequestReader
-    /// The client to the replicas (one connection per exchange, so closing it is how a
-    /// cancelled request reaches the replica).
+    /// The client to the replicas. Connections are kept alive between exchanges; a cancelled
+    /// exchange closes its connection, which is how the replica learns of it.
     public let client: any StreamingHTTPClient
     public let host: String
     public let port: Int
@@ -25,6 +26,8 @@ public struct ReverseProxy: Sendable {
     /// Limit on one forwarded exchange, body included (nil: none).
     public let requestTimeout: Duration?
     public let counters = ProxyCounters()
+    /// Phase timings of each proxied request (nil: not recorded).
+    public let timings: ProxyTimings?
 
     /// Header naming the replica that answered (the proxy's counterpart of GAIE's
     /// `x-gateway-destination-endpoint`).
@@ -32,8 +35,9 @@ public struct ReverseProxy: Sendable {
 
     public init(
         picker: Picker, reader: RoutingRequestReader, client: any StreamingHTTPClient, host: String = "127.0.0.1", port: Int,
-        maxBodyBytes: Int = 4 << 20, requestTimeout: Duration? = nil
+        maxBodyBytes: Int = 4 << 20, requestTimeout: Duration? = nil, timings: ProxyTimings? = nil
     ) {
+        self.timings = timings
         self.picker = picker
         self.reader = reader
         self.client = client
@@ -50,7 +54,13 @@ public struct ReverseProxy: Sendable {
         var logger = Logger(label: "jitserve.route")
         logger.logLevel = .critical
         let app = Application(
-            responder: CallbackResponder<BasicRequestContext> { request, _ in await self.respond(to: request) },
+            responder: CallbackResponder<ProxyRequestContext> { request, context in
+                // The whole exchange runs on the client connection's loop: the replica's
+                // connection is opened on it too, so a streamed chunk is read, forwarded and
+                // flushed by one thread, with no hop per token.
+                let executor = EventLoopTaskExecutor(context.eventLoop)
+                return await withTaskExecutorPreference(executor) { await self.respond(to: request, on: executor) }
+            },
             configuration: .init(address: .hostname(host, port: port), serverName: "jitserve-route"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)
@@ -62,7 +72,7 @@ public struct ReverseProxy: Sendable {
         }
     }
 
-    func respond(to request: Request) async -> Response {
+    func respond(to request: Request, on executor: EventLoopTaskExecutor? = nil) async -> Response {
         let path = request.head.path ?? "/"
         let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
         switch (request.method, route) {
@@ -75,7 +85,7 @@ public struct ReverseProxy: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: metricsText())))
         default:
             do {
-                return try await forward(request, path: path)
+                return try await forward(request, path: path, on: executor)
             } catch let error as JITServeHTTP.HTTPError {
                 return Self.error(error)
             } catch {

@@ -2,62 +2,144 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A small HTTP/1.1 client on SwiftNIO (already built for the server's Hummingbird), one
-/// connection per request: thousands of requests in flight cost one socket each on a single
-/// event-loop thread, not a thread each.
+/// A small HTTP/1.1 client on SwiftNIO (already built for the server's Hummingbird): thousands
+/// of requests in flight cost one socket each on a single event-loop thread, not a thread each.
+///
+/// Connections are kept alive and reused per backend (`ConnectionPool`): one goes back to the
+/// pool only after its response ended cleanly on a keep-alive response; a cancelled, timed-out
+/// or failed exchange closes its connection, which is how a server learns that its client went
+/// away. A pooled connection the server closed meanwhile is detected when the request finds
+/// it dead before any response byte, and the request is sent again on a fresh connection.
 ///
 /// Each body chunk is stamped on the event loop as it is read, so a streamed token's arrival
-/// time is not delayed by whatever the awaiting task is doing. No TLS, no redirects, no pooling:
-/// what a benchmark or a proxy on one network needs, and nothing else.
+/// time is not delayed by whatever the awaiting task is doing. No TLS, no redirects: what a
+/// benchmark or a proxy on one network needs, and nothing else.
 public final class NIOHTTPClient: StreamingHTTPClient {
     private let group: MultiThreadedEventLoopGroup
     private let connectTimeout: TimeAmount
+    let pool: ConnectionPool
 
     /// - Parameters:
     ///   - threadCount: Event-loop threads (one keeps up with thousands of streams).
     ///   - connectTimeout: Limit on establishing each connection.
-    public init(threadCount: Int = 1, connectTimeout: Duration = .seconds(10)) {
+    ///   - maxIdleConnectionsPerHost: Keep-alive connections kept open per backend between
+    ///     requests (0: a fresh connection per request, closed after it).
+    ///   - idleTimeout: An idle kept-alive connection is closed after this long.
+    public init(
+        threadCount: Int = 1, connectTimeout: Duration = .seconds(10), maxIdleConnectionsPerHost: Int = 64,
+        idleTimeout: Duration = .seconds(30)
+    ) {
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threadCount))
         self.connectTimeout = .nanoseconds(Self.nanoseconds(connectTimeout))
+        pool = ConnectionPool(maxIdlePerHost: maxIdleConnectionsPerHost, idleTimeout: idleTimeout)
     }
 
-    /// Closes the event loops; call once every request has ended.
+    /// Closes the idle connections and the event loops; call once every request has ended.
     public func shutdown() async {
+        await pool.shutDown()
         try? await group.shutdownGracefully()
     }
 
+    /// Idle kept-alive connections, over all backends.
+    public var idleConnectionCount: Int { pool.idleCount }
+
     public func send(_ request: HTTPClientRequest, timeout: Duration?) async throws -> StreamingHTTPResponse {
-        let (body, continuation) = AsyncThrowingStream.makeStream(of: HTTPBodyChunk.self)
-        let loop = group.next()
-        let headPromise = loop.makePromise(of: HTTPResponseHead.self)
-        let bootstrap = ClientBootstrap(group: loop)
+        try await send(request, timeout: timeout, preferring: nil)
+    }
+
+    /// Sends `request`, preferring connections on `eventLoop` (a proxy passes its inbound
+    /// connection's loop: the response's chunks are then read on the thread that writes them on).
+    public func send(
+        _ request: HTTPClientRequest, timeout: Duration?, preferring eventLoop: (any EventLoop)?
+    ) async throws -> StreamingHTTPResponse {
+        let key = ConnectionPool.Key(host: request.host, port: request.port)
+        if let pooled = pool.checkOut(key, preferring: eventLoop) {
+            do {
+                return try await exchange(request, on: pooled, key: key, timeout: timeout)
+            } catch HTTPClientError.connectionClosed(beforeHead: true) where !Task.isCancelled {
+                // The server closed the kept-alive connection between requests (its idle
+                // timeout, a restart): nothing came back, so the request goes out once more on
+                // a fresh connection, as browsers and HTTP client libraries do.
+            }
+        }
+        let fresh = try await connect(key, on: eventLoop ?? group.next())
+        return try await exchange(request, on: fresh, key: key, timeout: timeout)
+    }
+
+    private func connect(_ key: ConnectionPool.Key, on eventLoop: any EventLoop) async throws -> PooledConnection {
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(head: headPromise, body: continuation))
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector())
                 }
             }
-        let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: request.host, port: request.port).get()
+            let channel = try await bootstrap.connect(host: key.host, port: key.port).get()
+            return try await channel.eventLoop.submit { [pool] in
+                let collector = try channel.pipeline.syncOperations.handler(type: ResponseCollector.self)
+                let connection = PooledConnection(channel: channel, collector: collector)
+                collector.onReusable = { [weak connection] in if let connection { pool.checkIn(connection, key: key) } }
+                collector.onClosed = { [weak connection] in if let connection { pool.remove(connection, key: key) } }
+                return connection
+            }.get()
         } catch {
-            let failure = HTTPClientError.connectFailed(host: request.host, port: request.port, reason: "\(error)")
+            throw HTTPClientError.connectFailed(host: key.host, port: key.port, reason: "\(error)")
+        }
+    }
+
+    private func exchange(
+        _ request: HTTPClientRequest, on connection: PooledConnection, key: ConnectionPool.Key, timeout: Duration?
+    ) async throws -> StreamingHTTPResponse {
+        let (body, continuation) = AsyncThrowingStream.makeStream(of: HTTPBodyChunk.self)
+        let channel = connection.channel
+        let loop = channel.eventLoop
+        let headPromise = loop.makePromise(of: HTTPResponseHead.self)
+        let head = Self.requestHead(request)
+        let keepsAlive = head.isKeepAlive
+        let outgoing = request.body
+        // Arm, write and flush in one trip to the connection's loop.
+        let started = loop.submit { () -> UInt64? in
+            guard let id = connection.collector.begin(head: headPromise, body: continuation, requestKeepsAlive: keepsAlive) else {
+                return nil
+            }
+            if let timeout {
+                connection.collector.setTimer(
+                    loop.scheduleTask(in: .nanoseconds(Self.nanoseconds(timeout))) {
+                        connection.collector.timeOut(id, limit: timeout)
+                    }, for: id)
+            }
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            if !outgoing.isEmpty {
+                channel.write(HTTPClientRequestPart.body(.byteBuffer(channel.allocator.buffer(bytes: outgoing))), promise: nil)
+            }
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            return id
+        }
+        guard let id = try await started.get() else {
+            let failure = HTTPClientError.connectionClosed(beforeHead: true)
             headPromise.fail(failure)
             continuation.finish(throwing: failure)
             throw failure
         }
+        let cancel: @Sendable () -> Void = { loop.execute { connection.collector.cancel(id) } }
         // A consumer that stops reading the body (or is cancelled) closes the connection.
         continuation.onTermination = { termination in
-            if case .cancelled = termination { channel.close(promise: nil) }
+            if case .cancelled = termination { cancel() }
         }
-        if let timeout {
-            let timer = loop.scheduleTask(in: .nanoseconds(Self.nanoseconds(timeout))) {
-                channel.pipeline.fireErrorCaught(HTTPClientError.timedOut(timeout))
-            }
-            channel.closeFuture.whenComplete { _ in timer.cancel() }
+        let responseHead = try await withTaskCancellationHandler {
+            try await headPromise.futureResult.get()
+        } onCancel: {
+            cancel()
         }
+        return StreamingHTTPResponse(
+            status: Int(responseHead.status.code), headers: responseHead.headers.map { ($0.name, $0.value) }, body: body,
+            cancel: cancel)
+    }
+
+    static func requestHead(_ request: HTTPClientRequest) -> HTTPRequestHead {
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: request.path)
         for header in request.headers { head.headers.add(name: header.name, value: header.value) }
         // A caller's own Host (a proxy passing its client's on) wins over the one derived here.
@@ -67,87 +149,11 @@ public final class NIOHTTPClient: StreamingHTTPClient {
         if !request.body.isEmpty || request.method == "POST" {
             head.headers.replaceOrAdd(name: "Content-Length", value: String(request.body.count))
         }
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        if !request.body.isEmpty {
-            channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: request.body))), promise: nil)
-        }
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        let responseHead = try await withTaskCancellationHandler {
-            try await headPromise.futureResult.get()
-        } onCancel: {
-            channel.close(promise: nil)
-        }
-        return StreamingHTTPResponse(
-            status: Int(responseHead.status.code), headers: responseHead.headers.map { ($0.name, $0.value) }, body: body,
-            cancel: { channel.close(promise: nil) })
+        return head
     }
 
     static func nanoseconds(_ d: Duration) -> Int64 {
         let c = d.components
         return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
-    }
-}
-
-/// Hands one response's head to a promise and its body, chunk by chunk and stamped, to a
-/// stream; fails whichever is still pending when the connection closes early or errs.
-final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-
-    private enum State { case awaitingHead, streaming, done }
-
-    private let head: EventLoopPromise<HTTPResponseHead>
-    private let body: AsyncThrowingStream<HTTPBodyChunk, any Error>.Continuation
-    private var state = State.awaitingHead
-
-    init(head: EventLoopPromise<HTTPResponseHead>, body: AsyncThrowingStream<HTTPBodyChunk, any Error>.Continuation) {
-        self.head = head
-        self.body = body
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let h):
-            guard state == .awaitingHead else { return }
-            state = .streaming
-            head.succeed(h)
-        case .body(let buffer):
-            guard state == .streaming else { return }
-            body.yield(HTTPBodyChunk(bytes: Array(buffer.readableBytesView), receivedAt: .now))
-        case .end:
-            guard state == .streaming else { return }
-            state = .done
-            body.finish()
-            context.close(promise: nil)
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        fail(HTTPClientError.connectionClosed(beforeHead: state == .awaitingHead))
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A reset or broken socket is the server going away (a replica killed mid-exchange):
-        // reported as such, so that a caller can tell "nothing came back" (safe to send
-        // elsewhere) from a response cut off part-way.
-        if error is IOError || error is ChannelError {
-            fail(HTTPClientError.connectionClosed(beforeHead: state == .awaitingHead))
-        } else {
-            fail(error)
-        }
-        context.close(promise: nil)
-    }
-
-    private func fail(_ error: any Error) {
-        switch state {
-        case .awaitingHead:
-            head.fail(error)
-            body.finish(throwing: error)
-        case .streaming:
-            body.finish(throwing: error)
-        case .done:
-            break
-        }
-        state = .done
     }
 }

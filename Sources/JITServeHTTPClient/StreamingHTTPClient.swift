@@ -1,3 +1,5 @@
+import NIOCore
+
 /// An HTTP/1.1 request as a load generator or a proxy sends it.
 public struct HTTPClientRequest: Sendable {
     public var method: String
@@ -85,4 +87,18 @@ public protocol StreamingHTTPClient: Sendable {
     /// - Parameter timeout: Limit on the whole exchange, body included; when it passes, the
     ///   connection is closed and the head or the body fails with `HTTPClientError.timedOut`.
     func send(_ request: HTTPClientRequest, timeout: Duration?) async throws -> StreamingHTTPResponse
+
+    /// Sends `request`, preferring to read its response on `eventLoop` (a proxy's inbound
+    /// connection's loop, so that a forwarded chunk needs no hop between threads).
+    func send(_ request: HTTPClientRequest, timeout: Duration?, preferring eventLoop: (any EventLoop)?) async throws
+        -> StreamingHTTPResponse
+}
+
+extension StreamingHTTPClient {
+    /// A client without event loops of its own ignores the preference.
+    public func send(_ request: HTTPClientRequest, timeout: Duration?, preferring eventLoop: (any EventLoop)?) async throws
+        -> StreamingHTTPResponse
+    {
+        try await send(request, timeout: timeout)
+    }
 }

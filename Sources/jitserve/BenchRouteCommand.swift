@@ -31,6 +31,8 @@ struct BenchRouteCommand: AsyncParsableCommand {
     var tokens = 64
     @Option(help: "Echo executor: modelled milliseconds per iteration (tokens are paced by it).")
     var echoIterationMs = 2.0
+    @Option(help: "Proxy → replica keep-alive connections kept idle per replica (0: a fresh connection per request, as before pooling).")
+    var proxyIdleConnections = 64
     @Option(help: "Endpoints behind the ext_proc picker in part 2.")
     var endpoints = 64
     @Option(help: "Requests sent to the ext_proc picker in part 2.")
@@ -45,6 +47,7 @@ struct BenchRouteCommand: AsyncParsableCommand {
         guard requests >= 1, tokens >= 2, decisions >= 1, endpoints >= 1, concurrency >= 1 else {
             throw ValidationError("--requests, --decisions, --endpoints and --concurrency must be at least 1, --tokens at least 2")
         }
+        guard proxyIdleConnections >= 0 else { throw ValidationError("--proxy-idle-connections must not be negative") }
         guard echoIterationMs >= 0 else { throw ValidationError("--echo-iteration-ms must not be negative") }
         guard RouterCatalog.names.contains(router) else {
             throw ValidationError("unknown --router '\(router)'; valid: \(RouterCatalog.names.joined(separator: ", "))")
@@ -65,11 +68,15 @@ struct BenchRouteCommand: AsyncParsableCommand {
         let address = EndpointAddress(host: "127.0.0.1", port: server.port)
         let table = EndpointTable([address])
         let clock = WallClock()
+        // The benchmark's own client (direct and proxied requests alike), and the proxy's, as
+        // `jitserve route` builds it.
         let client = NIOHTTPClient(connectTimeout: .seconds(2))
+        let upstream = NIOHTTPClient(connectTimeout: .seconds(2), maxIdleConnectionsPerHost: proxyIdleConnections)
         let picker = Picker(router: try RouterBuilder(name: router, lengths: settings).makeRouter(), table: table, clock: clock)
         let reader = RoutingRequestReader(defaultSLO: .latency(ttft: .seconds(10), tbt: .seconds(1)))
-        let proxy = ReverseProxy(picker: picker, reader: reader, client: client, host: "127.0.0.1", port: 0)
-        let scraper = MetricsScraper(table: table, source: .fixed([address]), fetcher: HTTPMetricsFetcher(client: client), clock: clock)
+        let timings = ProxyTimings()
+        let proxy = ReverseProxy(picker: picker, reader: reader, client: upstream, host: "127.0.0.1", port: 0, timings: timings)
+        let scraper = MetricsScraper(table: table, source: .fixed([address]), fetcher: HTTPMetricsFetcher(client: upstream), clock: clock)
         let (ports, sink) = AsyncStream.makeStream(of: Int.self)
         let background = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -105,6 +112,7 @@ struct BenchRouteCommand: AsyncParsableCommand {
             _ = try await stream(port: server.port)
             _ = try await stream(port: proxyPort)
         }
+        timings.reset()
         Console.error("bench route: \(requests) streamed requests of \(tokens) tokens each way, echo iteration \(echoIterationMs) ms")
         var added: [Double] = [], directFirst: [Double] = [], proxiedFirst: [Double] = []
         var directGaps: [Double] = [], proxiedGaps: [Double] = []
@@ -135,7 +143,17 @@ struct BenchRouteCommand: AsyncParsableCommand {
         print(String(format: "gap between tokens     %11.3f %13.3f %12.3f %13.3f", dg.p50 * 1e3, pg.p50 * 1e3, dg.p99 * 1e3, pg.p99 * 1e3))
         print(String(format: "added per token (proxied − direct, paired): p50 %.3f ms, p99 %.3f ms, mean %.3f ms",
                      a.p50 * 1e3, a.p99 * 1e3, a.mean * 1e3))
+        print("inside the proxy (proxied requests, \(proxyIdleConnections) idle connections kept per replica)")
+        print("                                   p50 (ms)   p99 (ms)   samples")
+        for phase in ProxyTimings.Phase.allCases {
+            let samples = timings.seconds(phase)
+            guard !samples.isEmpty else { continue }
+            let summary = LatencySummary(samples)
+            print(phase.rawValue.padding(toLength: 32, withPad: " ", startingAt: 0)
+                  + String(format: " %9.3f %10.3f %9d", summary.p50 * 1e3, summary.p99 * 1e3, samples.count))
+        }
         await client.shutdown()
+        await upstream.shutdown()
     }
 
     // MARK: part 2

@@ -159,7 +159,7 @@ struct RouteCommand: AsyncParsableCommand {
             let summary = proxy.counters.values.map { "\($0.name.replacingOccurrences(of: "jitserve_route_", with: "")) \($0.value)" }
             Console.error("route: " + summary.joined(separator: ", "))
         }
-        let counts = await picker.counts
+        let counts = picker.counts
         Console.error("route: picker decisions: routed \(counts.routed), shed \(counts.shed), none ready \(counts.noneReady)")
         await client.shutdown()
     }

@@ -124,7 +124,7 @@ import Testing
         let port = try #require(await iterator.next())
 
         _ = try await ExtProcProbe(port: port).send([.init(body: GatewayFixture.chatBody())])
-        #expect(try await Self.eventually { await picker.inFlightCount == 0 })
+        #expect(try await Self.eventually { picker.inFlightCount == 0 })
 
         let connection = try await GRPCClientConnection.connect(host: "127.0.0.1", port: port)
         var held: Int?
@@ -144,11 +144,11 @@ import Testing
             try await call.send(body)
             _ = try await call.next(Envoy_Service_ExtProc_V3_ProcessingResponse.self)  // continue
             _ = try await call.next(Envoy_Service_ExtProc_V3_ProcessingResponse.self)  // the pick
-            held = await picker.inFlightCount
+            held = picker.inFlightCount
             await connection.close()  // gone, no half-close
         }
         #expect(held == 1)
-        #expect(try await Self.eventually { await picker.inFlightCount == 0 })
+        #expect(try await Self.eventually { picker.inFlightCount == 0 })
     }
 
     /// Polls `condition` for up to 5 s.

@@ -13,41 +13,41 @@ import Testing
 
     @Test func picksTheLeastLoadedAndNamesFallbacks() async throws {
         let picker = try GatewayFixture.picker(table: try GatewayFixture.table(held: [5, 1, 3]))
-        let (placed, outcome) = await picker.pick(request())
+        let (placed, outcome) = picker.pick(request())
         #expect(outcome == .route(["10.0.0.2:8000", "10.0.0.3:8000", "10.0.0.1:8000"]))
         #expect(placed.id != RequestID(0))
-        #expect(await picker.inFlightCount == 1)
+        #expect(picker.inFlightCount == 1)
     }
 
     @Test func assumesAPickedEndpointsLoadUntilItsResponseEnds() async throws {
         // Equal gauges: a picker that forgot its own picks would send both to the first.
         let picker = try GatewayFixture.picker(table: try GatewayFixture.table(held: [0, 0, 0]))
-        let first = await picker.pick(request())
-        let second = await picker.pick(request())
+        let first = picker.pick(request())
+        let second = picker.pick(request())
         #expect(first.outcome.endpoints.first != second.outcome.endpoints.first)
-        await picker.finish(first.request.id, outputTokenCount: 20)
-        await picker.finish(second.request.id, outputTokenCount: nil)
-        #expect(await picker.inFlightCount == 0)
-        let third = await picker.pick(request())
+        picker.finish(first.request.id, outputTokenCount: 20)
+        picker.finish(second.request.id, outputTokenCount: nil)
+        #expect(picker.inFlightCount == 0)
+        let third = picker.pick(request())
         #expect(third.outcome.endpoints.first == "10.0.0.1:8000")
     }
 
     @Test func aServedFallbackCarriesTheLoadInstead() async throws {
         let picker = try GatewayFixture.picker(table: try GatewayFixture.table(held: [0, 0, 0]))
-        let first = await picker.pick(request())
+        let first = picker.pick(request())
         #expect(first.outcome.endpoints.first == "10.0.0.1:8000")
         // The first refused; the request ran on the third: that is where its load is now.
-        await picker.served(first.request.id, at: "10.0.0.3:8000")
-        let second = await picker.pick(request())
+        picker.served(first.request.id, at: "10.0.0.3:8000")
+        let second = picker.pick(request())
         #expect(second.outcome.endpoints.first == "10.0.0.1:8000")
-        let third = await picker.pick(request())
+        let third = picker.pick(request())
         #expect(third.outcome.endpoints.first == "10.0.0.2:8000")
     }
 
     @Test func neverNamesAnEndpointThatIsNotReady() async throws {
         let picker = try GatewayFixture.picker("round-robin", table: try GatewayFixture.table(down: [1]))
         for _ in 0..<6 {
-            let (_, outcome) = await picker.pick(request())
+            let (_, outcome) = picker.pick(request())
             #expect(!outcome.endpoints.isEmpty)
             #expect(!outcome.endpoints.contains("10.0.0.2:8000"))
         }
@@ -55,15 +55,15 @@ import Testing
 
     @Test func noneReadyWhenEveryEndpointIsDown() async throws {
         let picker = try GatewayFixture.picker(table: try GatewayFixture.table(down: [0, 1, 2]))
-        #expect(await picker.pick(request()).outcome == .noneReady)
-        #expect(await picker.counts.noneReady == 1)
+        #expect(picker.pick(request()).outcome == .noneReady)
+        #expect(picker.counts.noneReady == 1)
     }
 
     @Test func theSubsetHintNarrowsTheChoice() async throws {
         let picker = try GatewayFixture.picker(table: try GatewayFixture.table(held: [0, 9, 9]))
-        let (_, outcome) = await picker.pick(request(), subset: ["10.0.0.3:8000"])
+        let (_, outcome) = picker.pick(request(), subset: ["10.0.0.3:8000"])
         #expect(outcome == .route(["10.0.0.3:8000"]))
-        let (_, none) = await picker.pick(request(), subset: ["10.9.9.9:1"])
+        let (_, none) = picker.pick(request(), subset: ["10.9.9.9:1"])
         #expect(none == .noneReady)
     }
 
@@ -74,14 +74,14 @@ import Testing
             r.slo = .compound(CompoundSLO(workflowID: WorkflowID(workflow), stage: 0, workflowStartedAt: .zero, deadline: .seconds(60)))
             return r
         }
-        let first = await picker.pick(call(1))
+        let first = picker.pick(call(1))
         // Workflow 1's next call goes home even though that replica now has more load.
-        let second = await picker.pick(call(1), isFinalCall: true)
+        let second = picker.pick(call(1), isFinalCall: true)
         #expect(second.outcome.endpoints.first == first.outcome.endpoints.first)
-        await picker.finish(first.request.id, outputTokenCount: 5)
-        await picker.finish(second.request.id, outputTokenCount: 5)
-        let other = await picker.pick(request())
-        let again = await picker.pick(call(1))
+        picker.finish(first.request.id, outputTokenCount: 5)
+        picker.finish(second.request.id, outputTokenCount: 5)
+        let other = picker.pick(request())
+        let again = picker.pick(call(1))
         // Forgotten: placed by load like any new workflow (the first endpoint holds `other`).
         #expect(again.outcome.endpoints.first != other.outcome.endpoints.first)
     }

@@ -10,9 +10,15 @@ import Testing
 /// The reverse proxy on loopback in front of a small Hummingbird replica stand-in; the full
 /// loopback test against real `jitserve serve` replicas is scripts/route_e2e.sh.
 @Suite struct ReverseProxyTests {
+    /// A count shared with a replica stand-in's handlers.
+    final class Tally: Sendable {
+        let count = Atomic(0)
+    }
+
     /// A replica stand-in: streams `tokens` SSE chunks, or cuts the connection after 3 when
-    /// the body asks for "cut"; publishes vLLM's gauges.
-    static func startReplica() async throws -> (port: Int, task: Task<Void, any Error>) {
+    /// the body asks for "cut", or streams a chunk every 20 ms until its client goes away when
+    /// it asks for "forever" (then `abandoned` counts it); publishes vLLM's gauges.
+    static func startReplica(abandoned: Tally? = nil) async throws -> (port: Int, task: Task<Void, any Error>) {
         let router = Router()
         router.get("/metrics") { _, _ in
             "vllm:num_requests_waiting 0\nvllm:num_requests_running 0\nvllm:kv_cache_usage_perc 0.1\n"
@@ -21,6 +27,21 @@ import Testing
             var request = request
             let body = String(buffer: try await request.collectBody(upTo: 1 << 20))
             let cut = body.contains("cut")
+            if body.contains("forever") {
+                return Response(
+                    status: .ok, headers: [.contentType: "text/event-stream"],
+                    body: ResponseBody { writer in
+                        do {
+                            while true {
+                                try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"delta\":{\"content\":\"t\"}}]}\n\n"))
+                                try await Task.sleep(for: .milliseconds(20))
+                            }
+                        } catch {
+                            abandoned?.count.add(1, ordering: .relaxed)
+                            throw error
+                        }
+                    })
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/event-stream"],
                 body: ResponseBody { writer in
@@ -84,7 +105,7 @@ import Testing
             #expect(text.hasSuffix("data: [DONE]\n\n"))
             #expect(proxy.counters.retried.load(ordering: .relaxed) == 1)
             #expect(proxy.picker.table.snapshots().map(\.isReady) == [false, true], "the refusing replica is marked down")
-            #expect(await proxy.picker.inFlightCount == 0)
+            #expect(proxy.picker.inFlightCount == 0)
         }
     }
 
@@ -118,6 +139,36 @@ import Testing
             #expect(failed.status == 502)
             #expect(text.contains("127.0.0.1:1"))
             #expect(proxy.counters.upstreamFailed.load(ordering: .relaxed) == 1)
+        }
+    }
+
+    @Test func aClientThatHangsUpReachesTheReplicaThroughAKeptAliveConnection() async throws {
+        let abandoned = Tally()
+        let replica = try await Self.startReplica(abandoned: abandoned)
+        defer { replica.task.cancel() }
+        try await withProxy(["127.0.0.1:\(replica.port)"]) { proxy, port, client in
+            // A finished exchange first, so that the stream rides a pooled connection.
+            let (first, _) = try await post(client, port: port, Self.streamBody)
+            #expect(first.status == 200)
+            let body = Self.streamBody.replacingOccurrences(of: "hi", with: "forever")
+            let response = try await client.send(HTTPClientRequest(
+                method: "POST", host: "127.0.0.1", port: port, path: "/v1/chat/completions",
+                headers: [("content-type", "application/json")], body: Array(body.utf8)), timeout: .seconds(10))
+            var chunks = response.body.makeAsyncIterator()
+            #expect(try await chunks.next() != nil)
+            response.cancel()
+            var waited = 0
+            while abandoned.count.load(ordering: .relaxed) == 0, waited < 300 {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 1
+            }
+            #expect(abandoned.count.load(ordering: .relaxed) == 1, "the replica saw its client go away")
+            #expect(proxy.counters.cancelled.load(ordering: .relaxed) == 1)
+            #expect(proxy.picker.inFlightCount == 0)
+            // And the proxy still serves, on a fresh connection to the replica.
+            let (after, text) = try await post(client, port: port, Self.streamBody)
+            #expect(after.status == 200)
+            #expect(text.hasSuffix("data: [DONE]\n\n"))
         }
     }
 }

@@ -12,9 +12,11 @@ public final class GRPCClientConnection: Sendable {
     private let channel: any Channel
     private let multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>
     private let authority: String
+    private let executor: EventLoopTaskExecutor
 
     private init(channel: any Channel, multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>, authority: String) {
         self.channel = channel
+        executor = EventLoopTaskExecutor(channel.eventLoop)
         self.multiplexer = multiplexer
         self.authority = authority
     }
@@ -43,18 +45,23 @@ public final class GRPCClientConnection: Sendable {
 
     /// Opens a call to `path` (`/package.Service/Method`) and runs `body` with it; the stream is
     /// closed when `body` returns.
+    ///
+    /// The call runs on the connection's event loop (as a proxy's own calls do): its frames are
+    /// written and read by that thread, with no hop to the shared pool and back per message.
     func call<T: Sendable>(path: String, _ body: (GRPCClientCall) async throws -> T) async throws -> T {
-        let stream = try await multiplexer.openStream { stream in
-            stream.eventLoop.makeCompletedFuture { try StreamChannel(wrappingChannelSynchronously: stream) }
-        }
-        return try await stream.executeThenClose { inbound, outbound in
-            let headers: HPACKHeaders = [
-                ":method": "POST", ":scheme": "http", ":path": path, ":authority": authority,
-                "content-type": "application/grpc", "te": "trailers",
-            ]
-            try await outbound.write(.headers(.init(headers: headers)))
-            let call = GRPCClientCall(inbound: inbound.makeAsyncIterator(), outbound: outbound)
-            return try await body(call)
+        try await withTaskExecutorPreference(executor) {
+            let stream = try await multiplexer.openStream { stream in
+                stream.eventLoop.makeCompletedFuture { try StreamChannel(wrappingChannelSynchronously: stream) }
+            }
+            return try await stream.executeThenClose { inbound, outbound in
+                let headers: HPACKHeaders = [
+                    ":method": "POST", ":scheme": "http", ":path": path, ":authority": authority,
+                    "content-type": "application/grpc", "te": "trailers",
+                ]
+                try await outbound.write(.headers(.init(headers: headers)))
+                let call = GRPCClientCall(inbound: inbound.makeAsyncIterator(), outbound: outbound)
+                return try await body(call)
+            }
         }
     }
 }

@@ -68,7 +68,10 @@ struct GRPCServer: Sendable {
         await withDiscardingTaskGroup { calls in
             do {
                 for try await stream in multiplexer.inbound {
-                    calls.addTask { await serveCall(on: stream) }
+                    // A call runs on its connection's loop: its frames are read, decided on and
+                    // answered by that thread, with no hop to the shared pool and back per message.
+                    let executor = EventLoopTaskExecutor(stream.channel.eventLoop)
+                    calls.addTask(executorPreference: executor) { await serveCall(on: stream) }
                 }
             } catch {
                 // The connection failed or closed: its calls end as their streams do.
