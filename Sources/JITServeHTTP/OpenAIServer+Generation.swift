@@ -109,11 +109,10 @@ extension OpenAIServer {
             }
         } catch {
             for choice in choices { engine.cancel(choice.id) }
-            if isLostCallNoted {
-                // The engine ends the workflow (and so forgets its name) when it goes idle.
-            } else if choices.isEmpty, let registered {
+            // A refused call the engine was told of is ended there (and its name forgotten).
+            if !isLostCallNoted, choices.isEmpty, let registered {
                 workflows.forget(registered)
-            } else if endsWorkflow, let workflow = slo.workflowID {
+            } else if !isLostCallNoted, endsWorkflow, let workflow = slo.workflowID {
                 engine.markWorkflowFinal(workflow)
             }
             throw error
