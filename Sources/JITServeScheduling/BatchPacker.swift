@@ -41,8 +41,8 @@ public struct BatchPacker: Sendable {
     /// first `walkLimit` entries of `order` are in serving order: the rest may list requests
     /// that hold KV, in serving order among themselves and below every entry before the limit,
     /// so that preemption victims rank as they would in the whole order. `isCut` tells that
-    /// the walk reached the limit with room left: the plan is then incomplete, and the caller
-    /// must rank further and pack again.
+    /// the walk reached the limit (or the end of `order`) with room left: the plan may then be
+    /// incomplete, and a caller with requests still unranked must rank further and pack again.
     func pack(snapshotOrder order: [Int], walkLimit: Int, snapshot: SchedulerSnapshot) -> (plan: SchedulePlan, isCut: Bool) {
         pack(SnapshotRows(snapshot), order: order, walkLimit: walkLimit, snapshot: snapshot)
     }
@@ -74,13 +74,15 @@ public struct BatchPacker: Sendable {
         // Preemption is rare: plain arrays beat hashing on the common path.
         var preempted: [RequestID] = []
 
-        var isCut = false
+        // Cut unless the budget ran out: the walk reached the limit, or ran off the end of
+        // `order` — then too, since its last entries may not have fitted where later ones would.
+        var isCut = true
         for (rank, k) in order.enumerated() {
-            if slotsLeft == 0 || tokensLeft == 0 { break }
-            if rank == walkLimit {
-                isCut = true
+            if slotsLeft == 0 || tokensLeft == 0 {
+                isCut = false
                 break
             }
+            if rank == walkLimit { break }
             let s = states[k]
             if !preempted.isEmpty && preempted.contains(s.id) { continue }
             var chunk = s.pendingTokenCount
@@ -117,6 +119,7 @@ public struct BatchPacker: Sendable {
             tokensLeft -= chunk
             slotsLeft -= 1
         }
+        if slotsLeft == 0 || tokensLeft == 0 { isCut = false }
         return (SchedulePlan(scheduled: scheduled, preempted: preempted), isCut)
     }
 }

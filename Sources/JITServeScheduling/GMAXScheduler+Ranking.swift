@@ -48,6 +48,7 @@ extension GMAXScheduler {
             shareWorkflowDensity(wf, members: members, states: states, candidates: &candidates,
                                  statuses: statuses, snapshot: snapshot, tau: tau)
         }
+        deferNewcomers(&candidates, states: states, statuses: statuses, snapshot: snapshot, tau: tau)
         return candidates
     }
 

@@ -6,13 +6,14 @@ extension GMAXScheduler {
     public struct Standing: Sendable {
         /// GMAX's tiers, in the order they are served (a public mirror of the internal one).
         public enum Tier: Int, Sendable {
-            case urgent, ahead, hopeless
+            case urgent, ahead, deferred, hopeless
 
             /// How reports name it.
             public var label: String {
                 switch self {
                 case .urgent: "urgent"
                 case .ahead: "ahead"
+                case .deferred: "deferred"
                 case .hopeless: "hopeless"
                 }
             }
@@ -33,6 +34,7 @@ extension GMAXScheduler {
             let tier: Standing.Tier = switch $0.tier {
             case .urgent: .urgent
             case .ahead: .ahead
+            case .deferred: .deferred
             case .hopeless: .hopeless
             }
             return Standing(id: $0.id, tier: tier, density: $0.density, laxity: $0.laxity)

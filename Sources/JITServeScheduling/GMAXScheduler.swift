@@ -27,6 +27,9 @@ public struct GMAXScheduler: Scheduler {
         /// Grouping considers the top M·k candidates for a batch of M.
         public var groupingFactor = 2
         public var maxPreemptionsPerIteration = 8
+        /// Share of the batch cap that started requests' paces may claim before newcomers wait
+        /// behind them (`deferNewcomers`); nil switches the guard off.
+        public var commitmentShare: Double? = 0.9
 
         public init() {}
     }
@@ -46,6 +49,9 @@ public struct GMAXScheduler: Scheduler {
         /// Can still make its SLO but could sit out this iteration: fills spare capacity,
         /// least laxity first.
         case ahead
+        /// Not started, and the started requests already claim the batch: after them, best
+        /// density first (see `deferNewcomers`).
+        case deferred
         /// Cannot make its SLO any more: best effort, first to give up memory.
         case hopeless
 
@@ -93,7 +99,7 @@ public struct GMAXScheduler: Scheduler {
                 .filter { $0.index < budgeted.running.count }.sorted(by: Self.servedBefore)
             let (plan, isCut) = packer.pack(snapshotOrder: order + unranked.map(\.index), walkLimit: order.count,
                                             snapshot: budgeted)
-            if !isCut { return plan }
+            if !isCut || ranking.settledCount == ranking.candidates.count { return plan }
             let from = ranking.settledCount
             ranking.settle(max(2 * from, from + 64))
             order += ranking.candidates[from..<ranking.settledCount].map(\.index)
@@ -130,7 +136,7 @@ public struct GMAXScheduler: Scheduler {
     static func servedBefore(_ a: Candidate, _ b: Candidate) -> Bool {
         if a.tier != b.tier { return a.tier < b.tier }
         switch a.tier {
-        case .urgent, .hopeless:
+        case .urgent, .deferred, .hopeless:
             if a.density != b.density { return a.density > b.density }
         case .ahead:
             if a.laxity != b.laxity { return a.laxity < b.laxity }

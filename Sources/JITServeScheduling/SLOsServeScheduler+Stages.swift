@@ -45,7 +45,7 @@ extension SLOsServeScheduler {
                 dueAt = now + stretch * tau * (prefilling ? prefillIterations : 1)
             }
         }
-        let standing: Standing = Self.hasStarted(s) ? (onTime ? .admitted : .overdue) : (onTime ? .declined : .hopeless)
+        let standing: Standing = s.hasStarted ? (onTime ? .admitted : .overdue) : (onTime ? .declined : .hopeless)
         return Stage(index: index, standing: standing, dueAt: dueAt, prefillTokens: prefilling ? s.pendingTokenCount : 0,
                      decodeRate: rate, arrivedAt: s.arrivedAt.seconds, id: s.id)
     }
@@ -109,12 +109,6 @@ extension SLOsServeScheduler {
         return screening
     }
 
-    /// Served before (prefilled in part, decoding, preempted or swapped out): admission control
-    /// decided on it already, so it is never declined — only overdue once it slips.
-    static func hasStarted(_ s: SequenceState) -> Bool {
-        s.generatedTokenCount > 0 || s.attainedServiceTokens > 0 || s.holdsKV || s.isSwapped || s.preemptionCount > 0
-    }
-
     /// Runs the admission DP over admitted prefills and the `candidateWindow` new requests with
     /// the earliest prefill deadlines, and promotes the new ones it admits.
     func admit(_ stages: inout [Stage], snapshot: SchedulerSnapshot, tau: Double) {
@@ -131,7 +125,7 @@ extension SLOsServeScheduler {
         var committedRate = 0.0, committedMemory = 0
         var forced: [Int] = []
         for (k, stage) in stages.enumerated() where stage.standing == .admitted {
-            committedMemory += memoryClaim(of: row(stage.index), budget: snapshot.budget)
+            committedMemory += row(stage.index).expectedBlockClaim(in: snapshot.budget)
             if stage.prefillTokens > 0 { forced.append(k) } else { committedRate += stage.decodeRate }
         }
         let now = snapshot.now.seconds
@@ -143,7 +137,7 @@ extension SLOsServeScheduler {
                 dueIterations: (stage.dueAt - now) / tau, prefillTokens: Double(stage.prefillTokens),
                 decodeRate: stage.decodeRate,
                 // Admitted requests' memory is already committed above.
-                memoryBlocks: isAdmitted ? 0 : memoryClaim(of: row(stage.index), budget: snapshot.budget),
+                memoryBlocks: isAdmitted ? 0 : row(stage.index).expectedBlockClaim(in: snapshot.budget),
                 isAdmitted: isAdmitted)
         }
         let capacity = SLOAdmissionPlanner.Capacity(
@@ -174,14 +168,5 @@ extension SLOsServeScheduler {
                 stages[k].standing = .overdue
             }
         }
-    }
-
-    /// KV blocks a request will still claim: its context grown by the expected remaining output
-    /// (the sum of expectations tracks the total; summing conservative bounds would reserve
-    /// memory that is almost never used), less what it holds.
-    func memoryClaim(of s: SequenceState, budget: BatchBudget) -> Int {
-        let expected = min(Double(s.maxOutputTokens), s.length.expectedLength(generated: s.generatedTokenCount))
-        let finalLength = s.knownTokenCount + max(0, Int(expected.rounded(.up)) - s.generatedTokenCount)
-        return max(0, budget.blocks(for: finalLength) - s.allocatedBlockCount)
     }
 }

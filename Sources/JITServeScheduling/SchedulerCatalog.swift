@@ -7,6 +7,7 @@ public enum SchedulerCatalog {
     public static let names = [
         "vllm", "sarathi", "las", "sjf", "sjf-oracle", "edf", "slos-serve", "jitserve", "jitserve-oracle",
         "jitserve-no-grouping", "jitserve-no-refinement", "jitserve-no-topup", "jitserve-no-tbt-guard",
+        "jitserve-no-commitment",
     ]
     /// The policies `jitserve bench` compares by default.
     public static let benchmarkNames = [
@@ -29,6 +30,7 @@ public enum SchedulerCatalog {
         case "jitserve-no-refinement": GMAXScheduler(name: name, options: with { $0.refinement = false })
         case "jitserve-no-topup": GMAXScheduler(name: name, options: with { $0.workflowTopUp = false })
         case "jitserve-no-tbt-guard": GMAXScheduler(name: name, options: with { $0.tbtGuard = false })
+        case "jitserve-no-commitment": GMAXScheduler(name: name, options: with { $0.commitmentShare = nil })
         default: throw SchedulingError.unknownScheduler(name, valid: names)
         }
     }

@@ -1,0 +1,89 @@
+import JITServeCore
+
+extension GMAXScheduler {
+    /// Commitment guard: a request not yet started waits while the started ones already claim
+    /// the replica's decode places or its KV cache.
+    ///
+    /// Just in time lets a stream ahead of its pace yield to one that must run now. Under
+    /// overload that is a trap: every newcomer whose time to first token runs short turns urgent
+    /// and is started, and each started stream keeps claiming places at its reading pace. Once
+    /// the started streams' paces add up to more than an iteration holds, every one of them
+    /// falls behind, and few meet their SLO; under memory pressure, paced streams also hold
+    /// their KV for longer. So the places started work needs each iteration (a stream:
+    /// iteration time ÷ TBT; a deadline call: its expected remaining iterations over those left)
+    /// are summed, and so are the KV blocks it will still claim by its expected length. A
+    /// newcomer is admitted while its own pace and claim fit what is left of `commitmentShare`
+    /// of the batch cap (or of the token budget, if smaller) and of the free cache; the others
+    /// rank after every started request still able to make its SLO. They still take places
+    /// nobody started needs, so a replica with room starts them at once, and they are not
+    /// given up on: they start as the committed work ends.
+    ///
+    /// Workflow calls are exempt: a workflow that has started is committed work too, and its
+    /// later stages arrive as new calls.
+    func deferNewcomers(_ candidates: inout [Candidate], states: SnapshotRows, statuses: [SLOStatus],
+                        snapshot: SchedulerSnapshot, tau: Double) {
+        guard let share = options.commitmentShare else { return }
+        let budget = snapshot.budget
+        var places = Double(min(budget.maxRunning, budget.maxBatchedTokens)) * share
+        var blocks = budget.freeBlockCount
+        var newcomers: [Candidate] = []
+        for c in candidates where c.tier != .hopeless {
+            let s = states[c.index]
+            if !s.hasStarted {
+                if s.workflowID == nil { newcomers.append(c) }
+                continue
+            }
+            places -= pace(of: s, status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
+            blocks -= s.expectedBlockClaim(in: budget)
+        }
+        // Only a batch's worth of newcomers can start this iteration: the best of them take
+        // the room left, in admission order, and every other waits.
+        var ranking = Ranking(newcomers.map(Self.admissionOrder))
+        ranking.settle(places > 0 && blocks > 0 ? budget.maxRunning : 0)
+        var admitted = 0
+        for c in ranking.settled {
+            let s = states[c.index]
+            let p = pace(of: s, status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
+            let b = s.expectedBlockClaim(in: budget)
+            if p > places || b > blocks { break }
+            places -= p
+            blocks -= b
+            admitted += 1
+        }
+        for c in ranking.candidates[admitted...] { candidates[c.index].tier = .deferred }
+    }
+
+    /// Newcomers are admitted in their own order: those that can still make their first
+    /// milestone (laxity ≥ 0) first, by density, then those already behind, by density. In
+    /// GMAX's serving order one already late is urgent and one with time to spare is ahead, so
+    /// room would go to the late ones and every admitted stream would start behind. Written as
+    /// a candidate that `servedBefore` orders that way: urgent by density, then ahead by
+    /// laxity, which here carries −density.
+    static func admissionOrder(_ c: Candidate) -> Candidate {
+        var c = c
+        if c.laxity >= 0 {
+            c.tier = .urgent
+        } else {
+            c.tier = .ahead
+            c.laxity = -c.density
+        }
+        return c
+    }
+
+    /// Batch places per iteration a request needs to keep its SLO: a stream one token per TBT,
+    /// a deadline or workflow call its expected remaining iterations over those left to its
+    /// milestone.
+    private func pace(of s: SequenceState, status: SLOStatus, now: Double, tau: Double) -> Double {
+        switch s.kind {
+        case .latency:
+            return s.due.step > tau ? tau / s.due.step : 1
+        case .deadline, .compound:
+            let allowed = (status.milestoneDueAt.seconds - now) / tau
+            // By expectation, as the memory claim: summed over many requests, expectations track
+            // the total, where conservative bounds would claim places that go unused.
+            let remainingBound = status.remainingWorkTokens - Double(max(0, s.pendingTokenCount - 1))
+            let needed = status.iterationsToFinish - remainingBound + status.remainingExpectedTokens
+            return allowed > needed ? needed / allowed : 1
+        }
+    }
+}

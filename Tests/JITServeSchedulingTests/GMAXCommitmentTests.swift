@@ -1,0 +1,72 @@
+import JITServeCore
+import JITServeScheduling
+import Testing
+
+/// The commitment guard (`GMAXScheduler+Commitment.swift`): newcomers wait while started work
+/// already claims the batch or the KV cache, and are admitted in their own order.
+@Suite struct GMAXCommitmentTests {
+    let stream = SLO.latency(ttft: .seconds(1), tbt: .milliseconds(100))
+
+    func tiers(_ snapshot: SchedulerSnapshot, _ options: GMAXScheduler.Options = .init()) -> [UInt64: GMAXScheduler.Standing.Tier] {
+        Dictionary(uniqueKeysWithValues: GMAXScheduler(options: options).standings(snapshot).map { ($0.id.rawValue, $0.tier) })
+    }
+
+    var unguarded: GMAXScheduler.Options {
+        var options = GMAXScheduler.Options()
+        options.commitmentShare = nil
+        return options
+    }
+
+    @Test func aNewcomerWaitsWhileStartedStreamsClaimTheBatch() {
+        // τ = 30 ms and TBT 100 ms: each started stream needs 0.3 places an iteration; twelve
+        // need 3.6, all that 0.9 of a 4-place batch offers. All are ahead of their pace.
+        let started = (1...12).map { Snap.seq(UInt64($0), arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200) }
+        let fresh = Snap.seq(20, arrived: 1.4, prompt: 100, slo: stream, length: 200)
+        let snapshot = Snap.snapshot(running: started, waiting: [fresh], now: 1.5, maxRunning: 4)
+        #expect(tiers(snapshot)[20] == .deferred)
+        #expect(!Snap.ids(GMAXScheduler().schedule(snapshot)).contains(20))
+        // Without the guard the newcomer, closer to its first token's due time than any stream
+        // to its next token's, takes a place from a stream.
+        #expect(tiers(snapshot, unguarded)[20] == .ahead)
+        #expect(Snap.ids(GMAXScheduler(options: unguarded).schedule(snapshot)).contains(20))
+        // With one stream fewer there is room for it.
+        let roomier = Snap.snapshot(running: Array(started.dropLast(2)), waiting: [fresh], now: 1.5, maxRunning: 4)
+        #expect(tiers(roomier)[20] == .ahead)
+    }
+
+    @Test func aNewcomerWaitsWhileStartedWorkClaimsTheCache() {
+        // One stream, far from filling the batch, will grow by 160 tokens (10 blocks) to its
+        // expected length: with 12 blocks free, the newcomer's 13 (100 prompt + 100 output) do not fit.
+        let started = Snap.seq(1, arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200)
+        let fresh = Snap.seq(2, arrived: 1.4, prompt: 100, slo: stream, length: 100)
+        #expect(tiers(Snap.snapshot(running: [started], waiting: [fresh], now: 1.5, free: 12))[2] == .deferred)
+        #expect(tiers(Snap.snapshot(running: [started], waiting: [fresh], now: 1.5, free: 23))[2] == .ahead)
+        // Deferred is not given up on: places nobody started needs still go to it.
+        #expect(Snap.ids(GMAXScheduler().schedule(Snap.snapshot(running: [started], waiting: [fresh], now: 1.5, free: 12))) == [1, 2])
+    }
+
+    @Test func roomGoesFirstToNewcomersThatCanStillMakeTheirFirstToken() {
+        // Room for one newcomer (13 blocks each, 20 free). Request 1's first token was due at
+        // 1 s: it is late, and urgent in GMAX's order. Request 2 can still make its first token.
+        let late = Snap.seq(1, arrived: 0, prompt: 100, slo: stream, length: 100)
+        let onTime = Snap.seq(2, arrived: 1.4, prompt: 100, slo: stream, length: 100)
+        let snapshot = Snap.snapshot(waiting: [late, onTime], now: 1.5, free: 20)
+        let t = tiers(snapshot)
+        #expect(t[2] != .deferred)
+        #expect(t[1] == .deferred)
+        #expect(tiers(snapshot, unguarded)[1] == .urgent)
+    }
+
+    @Test func workflowCallsAreNotDeferred() {
+        let wf = WorkflowID(7)
+        let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 1, workflowStartedAt: .zero, deadline: .seconds(60)))
+        let started = (1...12).map { Snap.seq(UInt64($0), arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200) }
+        let call = Snap.seq(20, arrived: 1.4, prompt: 100, slo: compound, length: 50)
+        let fresh = Snap.seq(21, arrived: 1.4, prompt: 100, slo: stream, length: 200)
+        let estimate = WorkflowEstimate(remainingStageCount: 1, remainingFutureOutputTokens: 0, currentStageDueAt: Instant(seconds: 30))
+        let snapshot = Snap.snapshot(running: started, waiting: [call, fresh], now: 1.5, maxRunning: 4, workflows: [wf: estimate])
+        let t = tiers(snapshot)
+        #expect(t[20] != .deferred)
+        #expect(t[21] == .deferred)
+    }
+}
