@@ -18,8 +18,8 @@ extension GMAXScheduler {
     /// nobody started needs, so a replica with room starts them at once, and they are not
     /// given up on: they start as the committed work ends.
     ///
-    /// Workflow calls are exempt: a workflow that has started is committed work too, and its
-    /// later stages arrive as new calls.
+    /// A workflow is a newcomer until any of its calls has been served: its later stages arrive
+    /// as new calls, but they are committed work.
     func deferNewcomers(_ candidates: inout [Candidate], states: SnapshotRows, statuses: [SLOStatus],
                         snapshot: SchedulerSnapshot, tau: Double) {
         guard let share = options.commitmentShare else { return }
@@ -30,7 +30,9 @@ extension GMAXScheduler {
         for c in candidates where c.tier != .hopeless {
             let s = states[c.index]
             if !s.hasStarted {
-                if s.workflowID == nil { newcomers.append(c) }
+                // A call of a workflow already served is committed work that arrived late.
+                let workflowStarted = s.workflowID.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false
+                if !workflowStarted { newcomers.append(c) }
                 continue
             }
             places -= pace(of: s, status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
