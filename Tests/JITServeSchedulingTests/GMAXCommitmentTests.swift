@@ -57,14 +57,18 @@ import Testing
         #expect(tiers(snapshot, unguarded)[1] == .urgent)
     }
 
-    @Test func workflowCallsAreNotDeferred() {
+    @Test func aNewCallOfAServedWorkflowIsCommittedWorkButANewWorkflowWaits() {
         let wf = WorkflowID(7)
         let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 1, workflowStartedAt: .zero, deadline: .seconds(60)))
         let started = (1...12).map { Snap.seq(UInt64($0), arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200) }
         let call = Snap.seq(20, arrived: 1.4, prompt: 100, slo: compound, length: 50)
         let fresh = Snap.seq(21, arrived: 1.4, prompt: 100, slo: stream, length: 200)
         let estimate = WorkflowEstimate(remainingStageCount: 1, remainingFutureOutputTokens: 0, currentStageDueAt: Instant(seconds: 30))
-        let snapshot = Snap.snapshot(running: started, waiting: [call, fresh], now: 1.5, maxRunning: 4, workflows: [wf: estimate])
+        var snapshot = Snap.snapshot(running: started, waiting: [call, fresh], now: 1.5, maxRunning: 4, workflows: [wf: estimate])
+        // Nothing of the workflow served yet: its first call is a newcomer like any other.
+        #expect(tiers(snapshot)[20] == .deferred)
+        // Its earlier stage was served: the call is the same workflow's next step.
+        snapshot.workflowServiceTokens = [wf: 500]
         let t = tiers(snapshot)
         #expect(t[20] != .deferred)
         #expect(t[21] == .deferred)
