@@ -10,7 +10,8 @@ extension GMAXScheduler {
     /// the started streams' paces add up to more than an iteration holds, every one of them
     /// falls behind, and few meet their SLO; under memory pressure, paced streams also hold
     /// their KV for longer. So the places started work needs each iteration (a stream:
-    /// iteration time ÷ TBT; a deadline call: its expected remaining iterations over those left)
+    /// iteration time ÷ TBT; a deadline or workflow call: its expected remaining iterations over
+    /// those left to its (workflow's) deadline)
     /// are summed, and so are the KV blocks it will still claim by its expected length. A
     /// newcomer is admitted while its own pace and claim fit what is left of `commitmentShare`
     /// of the batch cap (or of the token budget, if smaller) and of the free cache; the others
@@ -73,14 +74,18 @@ extension GMAXScheduler {
     }
 
     /// Batch places per iteration a request needs to keep its SLO: a stream one token per TBT,
-    /// a deadline or workflow call its expected remaining iterations over those left to its
-    /// milestone.
+    /// a deadline call its expected remaining iterations over those left to its deadline (a
+    /// workflow call: to its workflow's deadline).
     private func pace(of s: SequenceState, status: SLOStatus, now: Double, tau: Double) -> Double {
         switch s.kind {
         case .latency:
             return s.due.step > tau ? tau / s.due.step : 1
         case .deadline, .compound:
-            let allowed = (status.milestoneDueAt.seconds - now) / tau
+            // A workflow call against its workflow's deadline: the analyzer sets stage
+            // sub-deadlines early on purpose, so that stages start in time, and against them
+            // every parallel call of a stage would claim a place nearly every iteration.
+            let dueAt = s.kind == .compound ? s.due.first : status.milestoneDueAt.seconds
+            let allowed = (dueAt - now) / tau
             // By expectation, as the memory claim: summed over many requests, expectations track
             // the total, where conservative bounds would claim places that go unused.
             let remainingBound = status.remainingWorkTokens - Double(max(0, s.pendingTokenCount - 1))

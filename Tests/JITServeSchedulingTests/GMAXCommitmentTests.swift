@@ -73,4 +73,24 @@ import Testing
         #expect(t[20] != .deferred)
         #expect(t[21] == .deferred)
     }
+
+    @Test func aWorkflowCallClaimsPlacesAgainstItsWorkflowsDeadlineNotItsStages() {
+        let wf = WorkflowID(9)
+        let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 0, workflowStartedAt: .zero, deadline: .seconds(60)))
+        // Ten streams claim 3.0 of the 3.6 places. The started call expects 45 more tokens: 0.9
+        // of a place against a stage due in 1.5 s (50 iterations), 0.02 against the workflow's 60 s.
+        let streams = (1...10).map { Snap.seq(UInt64($0), arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200) }
+        let call = Snap.seq(20, arrived: 0, prompt: 100, generated: 5, slo: compound, length: 50)
+        let fresh = Snap.seq(21, arrived: 1.4, prompt: 100, slo: stream, length: 200)
+        let estimate = WorkflowEstimate(remainingStageCount: 1, remainingFutureOutputTokens: 0, currentStageDueAt: Instant(seconds: 3))
+        var snapshot = Snap.snapshot(running: streams + [call], waiting: [fresh], now: 1.5, maxRunning: 4, workflows: [wf: estimate])
+        snapshot.workflowServiceTokens = [wf: 105]
+        // Counted against the stage (3.0 + 0.9 + 0.3 > 3.6), the newcomer would be deferred.
+        #expect(tiers(snapshot)[21] == .ahead)
+        // One stream more and there is no room either way.
+        var fuller = Snap.snapshot(running: streams + [Snap.seq(11, arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200), call], waiting: [fresh], now: 1.5, maxRunning: 4,
+                                   workflows: [wf: estimate])
+        fuller.workflowServiceTokens = [wf: 105]
+        #expect(tiers(fuller)[21] == .deferred)
+    }
 }
