@@ -9,10 +9,8 @@ extension GMAXScheduler {
     /// and is started, and each started stream keeps claiming places at its reading pace. Once
     /// the started streams' paces add up to more than an iteration holds, every one of them
     /// falls behind, and few meet their SLO; under memory pressure, paced streams also hold
-    /// their KV for longer. So the places started work needs each iteration (a stream:
-    /// iteration time ÷ TBT; a deadline or workflow call: its expected remaining iterations over
-    /// those left to its (workflow's) deadline)
-    /// are summed, and so are the KV blocks it will still claim by its expected length. A
+    /// their KV for longer. So the places started work needs each iteration are summed (see
+    /// `pace`), and so are the KV blocks it will still claim by its expected length. A
     /// newcomer is admitted while its own pace and claim fit what is left of `commitmentShare`
     /// of the batch cap (or of the token budget, if smaller) and of the free cache; the others
     /// rank after every started request still able to make its SLO. They still take places
