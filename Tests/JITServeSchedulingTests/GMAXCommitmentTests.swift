@@ -93,4 +93,13 @@ import Testing
         fuller.workflowServiceTokens = [wf: 105]
         #expect(tiers(fuller)[21] == .deferred)
     }
+
+    @Test func aStreamPreemptedByRecomputeWaitsLikeANewcomer() {
+        let started = (1...12).map { Snap.seq(UInt64($0), arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200) }
+        // Preempted after 30 tokens: nothing computed, no KV held.
+        let preempted = Snap.seq(20, arrived: 0, prompt: 100, generated: 30, computed: 0, blocks: 0, slo: stream, length: 200)
+        let snapshot = Snap.snapshot(running: started, waiting: [preempted], now: 1.5, maxRunning: 4)
+        #expect(tiers(snapshot)[20] == .deferred)
+        #expect(tiers(snapshot, unguarded)[20] != .deferred)
+    }
 }
