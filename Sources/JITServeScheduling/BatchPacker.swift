@@ -32,8 +32,10 @@ public struct BatchPacker: Sendable {
 
     /// `pack(_:snapshot:)` over `states[order[0]], states[order[1]], …`: policies rank indices
     /// rather than moving whole rows around, which dominates a large queue's cost.
-    public func pack(order: [Int], of states: [SequenceState], snapshot: SchedulerSnapshot) -> SchedulePlan {
-        pack(ListedRows(states: states), order: order, walkLimit: order.count, snapshot: snapshot).plan
+    /// A `ration`, indexed like `states`, caps what its rows take together.
+    public func pack(order: [Int], of states: [SequenceState], snapshot: SchedulerSnapshot,
+                     ration: TokenRation? = nil) -> SchedulePlan {
+        pack(ListedRows(states: states), order: order, walkLimit: order.count, snapshot: snapshot, ration: ration).plan
     }
 
     /// `pack(order:of:snapshot:)` where `order` indexes the snapshot's running requests, then its
@@ -43,12 +45,13 @@ public struct BatchPacker: Sendable {
     /// so that preemption victims rank as they would in the whole order. `isCut` tells that
     /// the walk reached the limit (or the end of `order`) with room left: the plan may then be
     /// incomplete, and a caller with requests still unranked must rank further and pack again.
-    func pack(snapshotOrder order: [Int], walkLimit: Int, snapshot: SchedulerSnapshot) -> (plan: SchedulePlan, isCut: Bool) {
-        pack(SnapshotRows(snapshot), order: order, walkLimit: walkLimit, snapshot: snapshot)
+    func pack(snapshotOrder order: [Int], walkLimit: Int, snapshot: SchedulerSnapshot,
+              ration: TokenRation? = nil) -> (plan: SchedulePlan, isCut: Bool) {
+        pack(SnapshotRows(snapshot), order: order, walkLimit: walkLimit, snapshot: snapshot, ration: ration)
     }
 
     private func pack<Rows: PackedRows>(
-        _ states: Rows, order: [Int], walkLimit: Int, snapshot: SchedulerSnapshot
+        _ states: Rows, order: [Int], walkLimit: Int, snapshot: SchedulerSnapshot, ration: TokenRation?
     ) -> (plan: SchedulePlan, isCut: Bool) {
         let budget = snapshot.budget
         // Victims in the order they are given up: unlisted holders, then listed from the back.
@@ -68,6 +71,7 @@ public struct BatchPacker: Sendable {
         var nextVictim = 0
 
         var tokensLeft = budget.maxBatchedTokens
+        var rationLeft = ration?.tokens ?? 0
         var slotsLeft = budget.maxRunning
         var freeBlocks = budget.freeBlockCount
         var scheduled: [ScheduledWork] = []
@@ -85,10 +89,13 @@ public struct BatchPacker: Sendable {
             if rank == walkLimit { break }
             let s = states[k]
             if !preempted.isEmpty && preempted.contains(s.id) { continue }
+            let isRationed = ration?.isRationed[k] ?? false
+            let tokenLimit = isRationed ? min(tokensLeft, rationLeft) : tokensLeft
+            if tokenLimit <= 0 { continue }
             var chunk = s.pendingTokenCount
-            if chunk > tokensLeft {
+            if chunk > tokenLimit {
                 if chunkedPrefill {
-                    chunk = tokensLeft
+                    chunk = tokenLimit
                 } else if !scheduled.isEmpty {
                     continue
                 }
@@ -117,6 +124,7 @@ public struct BatchPacker: Sendable {
             scheduled.append(ScheduledWork(requestID: s.id, tokenCount: chunk))
             freeBlocks -= max(0, needed)
             tokensLeft -= chunk
+            if isRationed { rationLeft -= chunk }
             slotsLeft -= 1
         }
         if slotsLeft == 0 || tokensLeft == 0 { isCut = false }

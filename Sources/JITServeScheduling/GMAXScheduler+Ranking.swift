@@ -41,7 +41,8 @@ extension GMAXScheduler {
             if let wf = s.workflowID { workflowMembers[wf, default: []].append(candidates.count) }
             candidates.append(Candidate(
                 index: candidates.count, tier: tier, density: density, laxity: status.laxity,
-                arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount))
+                arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount,
+                isLost: tier == .hopeless))
             statuses.append(status)
         } }
         for (wf, members) in workflowMembers {
@@ -62,6 +63,7 @@ extension GMAXScheduler {
         var tokens = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0)
         var longest = 0.0
         var longestWork = 0.0
+        var longestExpected = 0.0
         var tightest = Double.infinity
         var anyUrgent = false, allHopeless = true
         for i in members {
@@ -69,6 +71,7 @@ extension GMAXScheduler {
             tokens += Double(states[i].generatedTokenCount) + statuses[i].remainingExpectedTokens
             longest = max(longest, statuses[i].iterationsToFinish)
             longestWork = max(longestWork, statuses[i].remainingWorkTokens)
+            longestExpected = max(longestExpected, statuses[i].expectedIterationsToFinish)
             tightest = min(tightest, c.laxity)
             anyUrgent = anyUrgent || c.tier == .urgent
             allHopeless = allHopeless && c.tier == .hopeless
@@ -81,10 +84,14 @@ extension GMAXScheduler {
         let workflowDue = states[members[0]].due.first
         let factor = min(onTimeFactor((stageDue - now) / tau / max(longest, 1)),
                          onTimeFactor((workflowDue - now) / tau / max(longest + future, 1)))
+        // Lost only when even the expected lengths overrun the workflow's own deadline: the stage
+        // sub-deadlines are early on purpose, and the bounds conservative.
+        let isLost = onTimeFactor((workflowDue - now) / tau / max(longestExpected + future, 1)) < 0.5
         let density = factor * tokens / (max(longestWork + future, 1) * tau)
         let hopeless = factor < 0.5
         for i in members {
             candidates[i].density = density
+            candidates[i].isLost = isLost
             if hopeless {
                 candidates[i].tier = .hopeless
             } else if options.workflowTopUp && anyUrgent && !allHopeless {

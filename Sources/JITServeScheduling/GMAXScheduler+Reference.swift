@@ -13,6 +13,9 @@ extension GMAXScheduler {
             candidates = group(candidates, batchSize: batchSize(candidates, states: rows, budget: budgeted.budget))
         }
         let packer = packer(candidates, states: rows, running: budgeted.running.count)
-        return packer.pack(order: candidates.map(\.index), of: budgeted.running + budgeted.waiting, snapshot: budgeted)
+        // The ration is indexed by row, so the order of `candidates` does not matter to it.
+        let ration = hopelessPrefillRation(candidates, states: rows, budget: budgeted.budget)
+        return packer.pack(order: candidates.map(\.index), of: budgeted.running + budgeted.waiting, snapshot: budgeted,
+                           ration: ration)
     }
 }

@@ -30,6 +30,9 @@ public struct GMAXScheduler: Scheduler {
         /// Share of the batch cap that started requests' paces may claim before newcomers wait
         /// behind them (`deferNewcomers`); nil switches the guard off.
         public var commitmentShare: Double? = 0.9
+        /// Share of the token budget that hopeless requests' prefill may take while anyone can
+        /// still make their SLO (`hopelessPrefillRation`); nil: as much as is left over.
+        public var hopelessPrefillShare: Double? = 1.0 / 16
 
         public init() {}
     }
@@ -69,6 +72,9 @@ public struct GMAXScheduler: Scheduler {
         var id: RequestID
         /// Context length once this iteration's tokens are in (for grouping).
         var sequenceLength: Int
+        /// Hopeless against its final due time, not only a stage's sub-deadline, which the
+        /// analyzer sets early on purpose: only such a request's prefill is rationed.
+        var isLost = false
     }
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
@@ -77,6 +83,7 @@ public struct GMAXScheduler: Scheduler {
         let candidates = rank(states, in: budgeted)
         if options.tbtGuard { applyTBTGuard(&budgeted, candidates: candidates, states: states) }
         let packer = packer(candidates, states: states, running: budgeted.running.count)
+        let ration = hopelessPrefillRation(candidates, states: states, budget: budgeted.budget)
         // Only what can run soon needs an exact rank. Batch size: the first maxRunning;
         // grouping: the top M·k; packing: as far as its walk goes, ranking further (and packing
         // again) in the rare iteration whose walk gets past what was ranked. The plan is the one
@@ -98,7 +105,7 @@ public struct GMAXScheduler: Scheduler {
             let unranked = ranking.candidates[ranking.settledCount...]
                 .filter { $0.index < budgeted.running.count }.sorted(by: Self.servedBefore)
             let (plan, isCut) = packer.pack(snapshotOrder: order + unranked.map(\.index), walkLimit: order.count,
-                                            snapshot: budgeted)
+                                            snapshot: budgeted, ration: ration)
             if !isCut || ranking.settledCount == ranking.candidates.count { return plan }
             let from = ranking.settledCount
             ranking.settle(max(2 * from, from + 64))

@@ -16,6 +16,8 @@ public struct SLOStatus: Sendable {
     public var laxity: Double
     /// Output tokens still to come by expectation (the bound's share is in `iterationsToFinish`).
     public var remainingExpectedTokens: Double
+    /// Iterations it needs to finish if its answer is as long as expected.
+    public var expectedIterationsToFinish: Double
     /// Output tokens it can still earn if it runs every iteration from now.
     public var attainableTokens: Double
 }
@@ -55,7 +57,8 @@ public struct SLOTracker: Sendable {
         var status = SLOStatus(
             milestoneDueAt: .zero, iterationsToMilestone: 0, iterationsToFinish: toFinish,
             remainingWorkTokens: Double(max(0, s.pendingTokenCount - 1) + remainingBound), laxity: 0,
-            remainingExpectedTokens: remainingExpected, attainableTokens: 0)
+            remainingExpectedTokens: remainingExpected, expectedIterationsToFinish: prefillIterations + remainingExpected,
+            attainableTokens: 0)
         switch s.slo {
         case .latency:
             let due = s.due.dueSeconds(generated)

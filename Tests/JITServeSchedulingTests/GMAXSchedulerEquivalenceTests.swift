@@ -12,7 +12,7 @@ import Testing
     /// Options ablated one at a time, plus other grouping windows and urgency thresholds.
     static func options(_ variant: Int) -> GMAXScheduler.Options {
         var o = GMAXScheduler.Options()
-        switch variant % 8 {
+        switch variant % 9 {
         case 1: o.grouping = false
         case 2: o.workflowTopUp = false
         case 3: o.tbtGuard = false
@@ -22,6 +22,7 @@ import Testing
             o.groupingFactor = 4
             o.urgencyIterations = 30
         case 7: o.commitmentShare = nil
+        case 8: o.hopelessPrefillShare = nil
         default: break
         }
         return o

@@ -1,0 +1,28 @@
+extension GMAXScheduler {
+    /// The prefill ration of hopeless requests (`Options.hopelessPrefillShare`), or nil when
+    /// nothing is rationed: the option is off, nobody is hopeless, or everybody is, and then
+    /// best effort is all there is to serve.
+    ///
+    /// Hopeless work earns nothing, yet packed after everyone else it still fills the token
+    /// budget with prompts, and on a GPU an iteration's time follows its prefill tokens: 2,048
+    /// of them take seven times a decode step. Every request that can still make its SLO then
+    /// runs at that slower step. Their decodes stay unrationed: one token each costs little,
+    /// and finishing them frees their memory. The ration is a share, not zero, so that a
+    /// request given up on by an estimate still moves, and a client is answered in the end.
+    func hopelessPrefillRation(_ candidates: [Candidate], states: SnapshotRows, budget: BatchBudget) -> TokenRation? {
+        guard let share = options.hopelessPrefillShare else { return nil }
+        var isRationed: [Bool]?
+        var anyHopeful = false
+        for c in candidates {
+            guard c.tier == .hopeless else {
+                anyHopeful = true
+                continue
+            }
+            guard c.isLost, states[c.index].isPrefilling else { continue }
+            if isRationed == nil { isRationed = [Bool](repeating: false, count: candidates.count) }
+            isRationed?[c.index] = true
+        }
+        guard anyHopeful, let isRationed else { return nil }
+        return TokenRation(isRationed: isRationed, tokens: Int(share * Double(budget.maxBatchedTokens)))
+    }
+}
