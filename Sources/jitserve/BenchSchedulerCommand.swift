@@ -36,7 +36,7 @@ struct BenchSchedulerCommand: ParsableCommand {
         let snapshot = makeSnapshot(profile: profile, forest: forest)
         let executor = SimulatedExecutor(profile: profile)
         print("snapshot: \(running) running + \(waiting) waiting on \(profile.name); \(repetitions) decisions per policy")
-        print("policy             p50 (µs)   p99 (µs)   batch   iteration (ms)   decision ÷ iteration")
+        print("policy                   p50 (µs)   p99 (µs)   batch   iteration (ms)   decision ÷ iteration")
         for name in schedulers.split(separator: ",").map(String.init) {
             let scheduler = try SchedulerCatalog.make(name)
             var times: [Double] = []
@@ -55,7 +55,7 @@ struct BenchSchedulerCommand: ParsableCommand {
                 }
             })
             let iteration = executor.latencyModel.iterationTime(for: batch).seconds
-            print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %10.1f %10.1f %7d %16.2f %19.2f%%", summary.p50 * 1e6, summary.p99 * 1e6,
+            print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %10.1f %10.1f %7d %16.2f %19.2f%%", summary.p50 * 1e6, summary.p99 * 1e6,
                          plan.scheduled.count, iteration * 1e3, 100 * summary.p50 / max(iteration, 1e-9)))
         }
         if let forest {
