@@ -1,14 +1,15 @@
 extension GMAXScheduler {
-    /// The prefill ration of hopeless requests (`Options.hopelessPrefillShare`), or nil when
-    /// nothing is rationed: the option is off, nobody is hopeless, or everybody is, and then
-    /// best effort is all there is to serve.
+    /// The prefill ration of lost requests (`Options.hopelessPrefillShare`; lost: hopeless
+    /// against their final due time, `Candidate.isLost`), or nil when nothing is rationed: the
+    /// option is off, nobody is lost and prefilling, or nobody is hopeful, and then best effort
+    /// is all there is to serve.
     ///
-    /// Hopeless work earns nothing, yet packed after everyone else it still fills the token
-    /// budget with prompts, and on a GPU an iteration's time follows its prefill tokens: 2,048
-    /// of them take seven times a decode step. Every request that can still make its SLO then
-    /// runs at that slower step. Their decodes stay unrationed: one token each costs little,
-    /// and finishing them frees their memory. The ration is a share, not zero, so that a
-    /// request given up on by an estimate still moves, and a client is answered in the end.
+    /// Lost work earns nothing, yet packed after everyone else it still fills the token budget
+    /// with prompts, and on a GPU an iteration's time follows its prefill tokens: on 8B H100,
+    /// 2,048 of them take seven times a decode step. Every request that can still make its SLO
+    /// then runs at that slower step. Decodes stay unrationed: one token each costs little, and
+    /// finishing frees memory. The ration is a share, not zero, so that a request given up on by
+    /// an estimate still moves, and its client is answered in the end.
     func hopelessPrefillRation(_ candidates: [Candidate], states: SnapshotRows, budget: BatchBudget) -> TokenRation? {
         guard let share = options.hopelessPrefillShare else { return nil }
         var isRationed: [Bool]?

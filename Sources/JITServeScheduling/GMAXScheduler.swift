@@ -30,8 +30,9 @@ public struct GMAXScheduler: Scheduler {
         /// Share of the batch cap that started requests' paces may claim before newcomers wait
         /// behind them (`deferNewcomers`); nil switches the guard off.
         public var commitmentShare: Double? = 0.9
-        /// Share of the token budget that hopeless requests' prefill may take while anyone can
-        /// still make their SLO (`hopelessPrefillRation`); nil: as much as is left over.
+        /// Share of the token budget that lost requests' prefill (hopeless against their final
+        /// due time) may take while anyone can still make their SLO (`hopelessPrefillRation`);
+        /// nil: as much as is left over.
         public var hopelessPrefillShare: Double? = 1.0 / 16
 
         public init() {}

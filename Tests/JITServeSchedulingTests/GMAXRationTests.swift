@@ -2,8 +2,9 @@ import JITServeCore
 import JITServeScheduling
 import Testing
 
-/// The prefill ration of hopeless requests (`GMAXScheduler+Ration.swift`): while anyone can
-/// still make their SLO, requests that cannot prefill on a share of the token budget only.
+/// The prefill ration of lost requests (`GMAXScheduler+Ration.swift`): while anyone can still
+/// make their SLO, requests that cannot, even by their final due time, prefill on a share of the
+/// token budget only.
 @Suite struct GMAXRationTests {
     /// Ahead of its pace: its 41st token is due at 5 s.
     let stream = Snap.seq(1, arrived: 0, prompt: 100, generated: 40, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(100)), length: 200)
