@@ -90,8 +90,7 @@ extension GMAXScheduler {
             let allowed = (dueAt - now) / tau
             // By expectation, as the memory claim: summed over many requests, expectations track
             // the total, where conservative bounds would claim places that go unused.
-            let remainingBound = status.remainingWorkTokens - Double(max(0, s.pendingTokenCount - 1))
-            let needed = status.iterationsToFinish - remainingBound + status.remainingExpectedTokens
+            let needed = status.expectedIterationsToFinish
             return allowed > needed ? needed / allowed : 1
         }
     }
