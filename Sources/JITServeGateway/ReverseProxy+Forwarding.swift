@@ -194,13 +194,21 @@ extension ReverseProxy {
         throw JITServeHTTP.HTTPError.upstreamFailed(failures.joined(separator: "; "))
     }
 
-    /// The replica's headers minus hop-by-hop ones, plus the one naming it.
+    /// The replica's headers minus hop-by-hop ones, plus the one naming it and `Connection:
+    /// close`.
+    ///
+    /// The close is this proxy's, not the replica's: watching the client's side for a hang-up
+    /// (`consumeWithCancellationOnInboundClose`) consumes the inbound stream, so Hummingbird
+    /// closes the connection once the response is written. Unannounced, that close races the
+    /// client's next request on what it took for a kept-alive connection, and the client sees
+    /// the server disconnect without a response.
     static func responseHeaders(_ response: StreamingHTTPResponse, endpoint: String) -> HTTPFields {
         var fields = HTTPFields()
         for (name, value) in response.headers where !hopByHop.contains(name.lowercased()) {
             if let field = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: field, value: value)) }
         }
         if let name = HTTPFields.Element.Name(servedHeader) { fields[name] = endpoint }
+        fields[.connection] = "close"
         return fields
     }
 

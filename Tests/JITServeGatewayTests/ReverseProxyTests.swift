@@ -106,6 +106,12 @@ import Testing
             #expect(proxy.counters.retried.load(ordering: .relaxed) == 1)
             #expect(proxy.picker.table.snapshots().map(\.isReady) == [false, true], "the refusing replica is marked down")
             #expect(proxy.picker.inFlightCount == 0)
+            // Watching for the client's hang-up uses its connection up: the response says so,
+            // or the client's next request races the proxy's close.
+            #expect(response.header("connection") == "close")
+            let (whole, _) = try await post(client, port: port, Self.streamBody.replacingOccurrences(of: "true", with: "false"))
+            #expect(whole.status == 200)
+            #expect(whole.header("connection") == "close", "a whole answer is watched the same way")
         }
     }
 
