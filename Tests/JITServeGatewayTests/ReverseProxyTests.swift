@@ -106,9 +106,18 @@ import Testing
             #expect(proxy.counters.retried.load(ordering: .relaxed) == 1)
             #expect(proxy.picker.table.snapshots().map(\.isReady) == [false, true], "the refusing replica is marked down")
             #expect(proxy.picker.inFlightCount == 0)
-            // Watching for the client's hang-up uses its connection up: the response says so,
-            // or the client's next request races the proxy's close.
-            #expect(response.header("connection") == "close")
+        }
+    }
+
+    @Test func forwardedResponsesSayTheConnectionCloses() async throws {
+        let replica = try await Self.startReplica()
+        defer { replica.task.cancel() }
+        try await withProxy(["127.0.0.1:\(replica.port)"]) { _, port, client in
+            // Watching for the client's hang-up uses its connection up: the response must say
+            // so, or the client's next request on it races the proxy's close.
+            let (stream, _) = try await post(client, port: port, Self.streamBody)
+            #expect(stream.status == 200)
+            #expect(stream.header("connection") == "close")
             let (whole, _) = try await post(client, port: port, Self.streamBody.replacingOccurrences(of: "true", with: "false"))
             #expect(whole.status == 200)
             #expect(whole.header("connection") == "close", "a whole answer is watched the same way")
