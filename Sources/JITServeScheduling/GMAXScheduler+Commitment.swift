@@ -31,13 +31,11 @@ extension GMAXScheduler {
         var blocks = budget.freeBlockCount
         var newcomers: [Candidate] = []
         for c in candidates where c.tier != .hopeless {
+            // A call of a workflow already served is committed work that arrived late: not a
+            // newcomer, and holding no KV yet, it claims no places either.
+            if c.isNewcomer { newcomers.append(c) }
+            guard c.holdsWork else { continue }
             let s = states[c.index]
-            if !s.holdsKV && !s.isSwapped {
-                // A call of a workflow already served is committed work that arrived late.
-                let workflowStarted = s.workflowID.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false
-                if !workflowStarted { newcomers.append(c) }
-                continue
-            }
             places -= pace(of: s, status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
             blocks -= s.expectedBlockClaim(in: budget)
         }

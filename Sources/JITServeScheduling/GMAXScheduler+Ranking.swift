@@ -39,10 +39,13 @@ extension GMAXScheduler {
                     : status.laxity < options.urgencyIterations ? .urgent : .ahead
             }
             if let wf = s.workflowID { workflowMembers[wf, default: []].append(candidates.count) }
+            let holdsWork = s.holdsKV || s.isSwapped
+            // A call of a workflow already served is committed work that arrived late.
+            let isNewcomer = !holdsWork && !(s.workflowID.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false)
             candidates.append(Candidate(
                 index: candidates.count, tier: tier, density: density, laxity: status.laxity,
                 arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount,
-                isLost: tier == .hopeless))
+                isLost: tier == .hopeless, isPrefilling: s.isPrefilling, holdsWork: holdsWork, isNewcomer: isNewcomer))
             statuses.append(status)
         } }
         for (wf, members) in workflowMembers {

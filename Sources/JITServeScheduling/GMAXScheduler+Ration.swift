@@ -10,7 +10,7 @@ extension GMAXScheduler {
     /// then runs at that slower step. Decodes stay unrationed: one token each costs little, and
     /// finishing frees memory. The ration is a share, not zero, so that a request given up on by
     /// an estimate still moves, and its client is answered in the end.
-    func hopelessPrefillRation(_ candidates: [Candidate], states: SnapshotRows, budget: BatchBudget) -> TokenRation? {
+    func hopelessPrefillRation(_ candidates: [Candidate], budget: BatchBudget) -> TokenRation? {
         guard let share = options.hopelessPrefillShare else { return nil }
         var isRationed: [Bool]?
         var anyHopeful = false
@@ -19,7 +19,7 @@ extension GMAXScheduler {
                 anyHopeful = true
                 continue
             }
-            guard c.isLost, states[c.index].isPrefilling else { continue }
+            guard c.isLost, c.isPrefilling else { continue }
             if isRationed == nil { isRationed = [Bool](repeating: false, count: candidates.count) }
             isRationed?[c.index] = true
         }

@@ -76,6 +76,14 @@ public struct GMAXScheduler: Scheduler {
         /// Hopeless against its final due time, not only a stage's sub-deadline, which the
         /// analyzer sets early on purpose: only such a request's prefill is rationed.
         var isLost = false
+        /// Facts of the row that the passes after ranking ask of every candidate, read once
+        /// here: reading a row again costs a copy of it and a retain of its length
+        /// distribution, ten thousand times an iteration under a burst.
+        var isPrefilling = false
+        /// Holds KV, in the cache or swapped out: its pace is committed work.
+        var holdsWork = false
+        /// Holds no KV and belongs to no workflow already served (`deferNewcomers`).
+        var isNewcomer = false
     }
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
@@ -84,7 +92,7 @@ public struct GMAXScheduler: Scheduler {
         let candidates = rank(states, in: budgeted)
         if options.tbtGuard { applyTBTGuard(&budgeted, candidates: candidates, states: states) }
         let packer = packer(candidates, states: states, running: budgeted.running.count)
-        let ration = hopelessPrefillRation(candidates, states: states, budget: budgeted.budget)
+        let ration = hopelessPrefillRation(candidates, budget: budgeted.budget)
         // Only what can run soon needs an exact rank. Batch size: the first maxRunning;
         // grouping: the top M·k; packing: as far as its walk goes, ranking further (and packing
         // again) in the rare iteration whose walk gets past what was ranked. The plan is the one
