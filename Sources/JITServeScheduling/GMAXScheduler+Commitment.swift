@@ -31,10 +31,11 @@ extension GMAXScheduler {
         var blocks = budget.freeBlockCount
         var newcomers: [Candidate] = []
         for c in candidates where c.tier != .hopeless {
-            // A call of a workflow already served is committed work that arrived late: not a
-            // newcomer, and holding no KV yet, it claims no places either.
-            if c.isNewcomer { newcomers.append(c) }
-            guard c.holdsWork else { continue }
+            switch c.start {
+            case .newcomer: newcomers.append(c); continue
+            case .workflowStarted: continue
+            case .started: break
+            }
             let s = states[c.index]
             places -= pace(of: s, status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
             blocks -= s.expectedBlockClaim(in: budget)

@@ -39,13 +39,12 @@ extension GMAXScheduler {
                     : status.laxity < options.urgencyIterations ? .urgent : .ahead
             }
             if let wf = s.workflowID { workflowMembers[wf, default: []].append(candidates.count) }
-            let holdsWork = s.holdsKV || s.isSwapped
-            // A call of a workflow already served is committed work that arrived late.
-            let isNewcomer = !holdsWork && !(s.workflowID.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false)
+            let start: Start = s.holdsKV || s.isSwapped ? .started
+                : (s.workflowID.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false) ? .workflowStarted : .newcomer
             candidates.append(Candidate(
                 index: candidates.count, tier: tier, density: density, laxity: status.laxity,
                 arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount,
-                isLost: tier == .hopeless, isPrefilling: s.isPrefilling, holdsWork: holdsWork, isNewcomer: isNewcomer))
+                isLost: tier == .hopeless, isPrefilling: s.isPrefilling, start: start))
             statuses.append(status)
         } }
         for (wf, members) in workflowMembers {

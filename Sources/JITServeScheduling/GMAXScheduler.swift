@@ -80,10 +80,18 @@ public struct GMAXScheduler: Scheduler {
         /// here: reading a row again costs a copy of it and a retain of its length
         /// distribution, ten thousand times an iteration under a burst.
         var isPrefilling = false
+        var start = Start.newcomer
+    }
+
+    /// Where a request stands for the commitment guard (`deferNewcomers`).
+    enum Start {
         /// Holds KV, in the cache or swapped out: its pace is committed work.
-        var holdsWork = false
-        /// Holds no KV and belongs to no workflow already served (`deferNewcomers`).
-        var isNewcomer = false
+        case started
+        /// Holds no KV, but its workflow has been served: committed work that arrived late,
+        /// neither a newcomer nor, holding nothing yet, a claim on places.
+        case workflowStarted
+        /// Neither: it waits while the started requests claim the batch.
+        case newcomer
     }
 
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
