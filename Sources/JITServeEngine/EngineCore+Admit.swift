@@ -5,10 +5,11 @@ extension EngineCore {
     /// The scheduler's view of the engine at `now`. Each request's KV share (blocks held,
     /// swapped out or not) is read from the block manager, its one owner.
     public func snapshot(now: Instant) -> SchedulerSnapshot {
-        SchedulerSnapshot(
+        refreshPrefixCachedRows()
+        return SchedulerSnapshot(
             now: now,
-            running: running.map(state(of:)),
-            waiting: waiting.map(state(of:)),
+            running: running.map(row(of:)),
+            waiting: waitingRows,
             budget: BatchBudget(
                 maxBatchedTokens: configuration.maxBatchedTokens, maxRunning: configuration.maxRunning,
                 blockSize: blocks.blockSize, freeBlockCount: blocks.freeBlockCount
@@ -19,7 +20,7 @@ extension EngineCore {
         )
     }
 
-    private func state(of s: EngineSequence) -> SequenceState {
+    func row(of s: EngineSequence) -> SequenceState {
         var state = s.state
         state.allocatedBlockCount = blocks.deviceBlockCount(of: s.id)
         state.isSwapped = blocks.isSwapped(s.id)
@@ -57,6 +58,8 @@ extension EngineCore {
             admission.preemptionCount += 1
         }
         admission.work.reserveCapacity(plan.scheduled.count)
+        // Requests whose admission failed part-way: still waiting, but their KV may have moved.
+        var stillWaiting: [EngineSequence] = []
         for item in plan.scheduled {
             guard let s = byID[item.requestID], item.tokenCount >= 1,
                   item.tokenCount <= s.state.pendingTokenCount,
@@ -74,12 +77,14 @@ extension EngineCore {
                     blocks.free(s.id)
                     s.state.computedTokenCount = 0
                 }
+                if !s.isRunning { stillWaiting.append(s) }
                 continue
             }
             s.scheduledInIteration = iterationNumber
             admission.work.append((s, item.tokenCount))
         }
         promoteToRunning(admission.work.map(\.sequence))
+        refreshWaitingRows(of: stillWaiting)
         counters.preemptionCount += admission.preemptionCount
         return admission
     }
@@ -143,28 +148,5 @@ extension EngineCore {
         s.timeline.preemptionCount += 1
         insertWaiting(s)
         return swapped
-    }
-
-    private func promoteToRunning(_ scheduled: [EngineSequence]) {
-        let fromWaiting = scheduled.filter { !$0.isRunning }
-        guard !fromWaiting.isEmpty else { return }
-        for s in fromWaiting { s.isRunning = true }
-        waiting.removeAll { $0.isRunning }
-        running.append(contentsOf: fromWaiting)
-    }
-
-    /// Keeps `waiting` in arrival order (a preempted request returns to its place in line).
-    func insertWaiting(_ s: EngineSequence) {
-        let key = (s.request.arrivedAt, s.id)
-        if let last = waiting.last, (last.request.arrivedAt, last.id) < key {
-            waiting.append(s)
-            return
-        }
-        var lo = 0, hi = waiting.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if (waiting[mid].request.arrivedAt, waiting[mid].id) < key { lo = mid + 1 } else { hi = mid }
-        }
-        waiting.insert(s, at: lo)
     }
 }

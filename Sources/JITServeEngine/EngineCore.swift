@@ -29,6 +29,11 @@ public final class EngineCore {
     var running: [EngineSequence] = []
     /// Requests without device KV (new, recompute-preempted, swapped out), by arrival.
     var waiting: [EngineSequence] = []
+    /// `waiting`'s scheduler rows, index for index (see `EngineCore+Waiting`).
+    var waitingRows: [SequenceState] = []
+    /// How many of `waiting` may start after a cached prefix: their rows are read again at
+    /// each snapshot.
+    var waitingPrefixCacheUserCount = 0
     var byID: [RequestID: EngineSequence] = [:]
 
     // Per live workflow, freed together by `finishWorkflow` (see `WorkflowLedger` for when).
@@ -121,8 +126,11 @@ public final class EngineCore {
     @discardableResult
     public func cancel(_ id: RequestID, at now: Instant) -> RequestRecord? {
         guard let sequence = byID[id] else { return nil }
-        running.removeAll { $0 === sequence }
-        waiting.removeAll { $0 === sequence }
+        if sequence.isRunning {
+            running.removeAll { $0 === sequence }
+        } else {
+            removeFromWaiting([sequence])
+        }
         return retire(sequence, reason: .cancelled, at: now)
     }
 
