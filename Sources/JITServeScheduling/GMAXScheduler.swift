@@ -83,6 +83,9 @@ public struct GMAXScheduler: Scheduler {
         var start = Start.newcomer
     }
 
+    /// `Candidate`s put in serving order only as far as someone reads.
+    typealias Ranking = PartialRanking<Candidate>
+
     /// Where a request stands for the commitment guard (`deferNewcomers`).
     enum Start {
         /// Holds KV, in the cache or swapped out: its pace is committed work.
@@ -184,4 +187,8 @@ public struct GMAXScheduler: Scheduler {
         }
         return result
     }
+}
+
+extension GMAXScheduler.Candidate: Ranked {
+    static func servedBefore(_ a: Self, _ b: Self) -> Bool { GMAXScheduler.servedBefore(a, b) }
 }

@@ -12,12 +12,54 @@ public struct PriorityScheduler: Scheduler {
         self.key = key
     }
 
+    /// One request's rank, small enough to sort cheaply; `index` points into the snapshot's
+    /// running-then-waiting requests.
+    struct Candidate: Ranked {
+        var key: Double
+        var arrivedAt: Instant
+        var id: RequestID
+        var index: Int
+
+        static func servedBefore(_ a: Candidate, _ b: Candidate) -> Bool {
+            if a.key != b.key { return a.key < b.key }
+            return a.arrivedAt != b.arrivedAt ? a.arrivedAt < b.arrivedAt : a.id < b.id
+        }
+    }
+
     public func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(snapshot.running.count + snapshot.waiting.count)
+        for rows in [snapshot.running, snapshot.waiting] {
+            for s in rows {
+                candidates.append(Candidate(key: key(s, snapshot), arrivedAt: s.arrivedAt, id: s.id, index: candidates.count))
+            }
+        }
+        // Only what the packer's walk reaches needs an exact rank: a queue of thousands is
+        // ranked a batch at a time, and the plan is the one a full sort gives (`referencePlan`).
+        var ranking = PartialRanking(candidates)
+        ranking.settle(snapshot.budget.maxRunning)
+        var order = ranking.settled.map(\.index)
+        let packer = BatchPacker(chunkedPrefill: true)
+        while true {
+            // Running requests not ranked yet, after the ranked ones and in order among
+            // themselves: where preemption looks for victims.
+            let unranked = ranking.candidates[ranking.settledCount...]
+                .filter { $0.index < snapshot.running.count }.sorted(by: Candidate.servedBefore)
+            let (plan, isCut) = packer.pack(snapshotOrder: order + unranked.map(\.index), walkLimit: order.count,
+                                            snapshot: snapshot)
+            if !isCut || ranking.settledCount == ranking.candidates.count { return plan }
+            let from = ranking.settledCount
+            ranking.settle(max(2 * from, from + 64))
+            order += ranking.candidates[from..<ranking.settledCount].map(\.index)
+        }
+    }
+
+    /// The plan `schedule` must return, the straightforward way: every request sorted by key
+    /// and packed. The tests hold the two to the same plan. Not for serving: it sorts everything.
+    func referencePlan(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
         let states = snapshot.running + snapshot.waiting
         let keys = states.map { key($0, snapshot) }
-        // Sort indices, not rows: a row is large and the queue can hold thousands.
-        var order = Array(states.indices)
-        order.sort {
+        let order = states.indices.sorted {
             if keys[$0] != keys[$1] { return keys[$0] < keys[$1] }
             return VLLMScheduler.firstCome(states[$0], states[$1])
         }
