@@ -20,7 +20,7 @@ extension EngineCore {
         for (s, tokenCount) in admission.work {
             s.state.computedTokenCount += tokenCount
             // Only when a block boundary was crossed: most iterations are decodes within a block.
-            if blocks.isPrefixCachingEnabled && !s.tokenIDs.isEmpty
+            if blocks.isPrefixCachingEnabled && s.hasPromptTokenIDs
                 && (s.state.computedTokenCount - tokenCount) / blocks.blockSize != s.state.computedTokenCount / blocks.blockSize {
                 blocks.cacheFullBlocks(of: s.id, tokens: s.tokenIDs, computedTokenCount: s.state.computedTokenCount)
             }

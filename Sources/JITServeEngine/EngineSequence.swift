@@ -22,6 +22,9 @@ final class EngineSequence {
     var promptLogprobs: [TokenLogprobs?] = []
     /// Trace replay: the request ends after this many tokens (see `SubmissionOptions`).
     var replayedOutputTokenCount: Int?
+    /// Its prompt came as token IDs. A trace replay's did not: its `tokenIDs` then hold only
+    /// what it generated, which must never index the prefix cache as if it were its prompt.
+    let hasPromptTokenIDs: Bool
 
     init(request: Request, length: LengthDistribution) {
         self.request = request
@@ -31,14 +34,15 @@ final class EngineSequence {
         )
         timeline = RequestTimeline(arrivedAt: request.arrivedAt)
         tokenIDs = request.promptTokenIDs ?? []
+        hasPromptTokenIDs = !tokenIDs.isEmpty
         if request.sampling.promptLogprobCount != nil {
             promptLogprobs = Array(repeating: nil, count: request.promptTokenCount)
         }
     }
 
     var id: RequestID { request.id }
-    /// May start after a cached prefix: it has token IDs, and it did not ask for prompt
-    /// log-probabilities (those need every prompt position computed).
-    var usesPrefixCache: Bool { !tokenIDs.isEmpty && request.sampling.promptLogprobCount == nil }
+    /// May start after a cached prefix: its prompt came as token IDs, and it did not ask for
+    /// prompt log-probabilities (those need every prompt position computed).
+    var usesPrefixCache: Bool { hasPromptTokenIDs && request.sampling.promptLogprobCount == nil }
     var record: RequestRecord { RequestRecord(request: request, timeline: timeline) }
 }

@@ -105,4 +105,22 @@ import Testing
         #expect(try step(core, at: 41).map(\.tokenCount) == [71 - 64])
         #expect(core.kvBlocksAreConsistent())
     }
+
+    /// A trace replay's request has no prompt token IDs; what it generates (one ID over and over
+    /// in the simulator) must not be cached as if it were a prompt, nor hit when it restarts.
+    @Test func aRequestWithoutPromptTokenIDsNeverTouchesTheCache() throws {
+        let core = engine()
+        for id in UInt64(1)...2 {
+            try core.add(Request(
+                id: RequestID(id), arrivedAt: .zero, promptTokenCount: 40, maxOutputTokens: 100,
+                slo: .latency(ttft: .seconds(1), tbt: .milliseconds(100))))
+        }
+        for i in 0..<40 { _ = try step(core, at: Double(i)) }  // prefill, then 39 decodes each
+        _ = core.admit(SchedulePlan(scheduled: [], preempted: [RequestID(1)]), now: Instant(seconds: 50))
+        #expect(core.snapshot(now: Instant(seconds: 51)).waiting.map(\.computedTokenCount) == [0])
+        #expect(try step(core, at: 51).first { $0.requestID == RequestID(1) }?.tokenCount == 40 + 40)
+        #expect(core.stats.cachedBlockCount == 0)
+        #expect(core.stats.prefixCacheHitTokenCount == 0)
+        #expect(core.kvBlocksAreConsistent())
+    }
 }
