@@ -21,14 +21,17 @@ extension EngineCore {
     /// Takes `sequences` (each in `waiting`) out of the queue and their rows with them.
     func removeFromWaiting(_ sequences: [EngineSequence]) {
         guard !sequences.isEmpty else { return }
-        var indices = RangeSet<Int>()
+        var indices: [Int] = []
+        indices.reserveCapacity(sequences.count)
         for s in sequences {
             guard let i = waitingIndex(of: s) else { continue }
-            indices.insert(i, within: waiting)
+            indices.append(i)
             if s.usesPrefixCache { waitingPrefixCacheUserCount -= 1 }
         }
-        waiting.removeSubranges(indices)
-        waitingRows.removeSubranges(indices)
+        indices.sort()
+        indices = indices.enumerated().filter { $0.offset == 0 || indices[$0.offset - 1] != $0.element }.map(\.element)
+        waiting.remove(atSortedIndices: indices)
+        waitingRows.remove(atSortedIndices: indices)
     }
 
     /// Builds again the rows of `sequences` that are still waiting: an admission that failed

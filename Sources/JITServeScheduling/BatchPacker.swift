@@ -62,7 +62,7 @@ public struct BatchPacker: Sendable {
             let position = states.runningRanks(in: order, running: snapshot.running)
             let running = snapshot.running
             var list: [(running: Int, rank: Int)] = []
-            for (i, s) in running.enumerated() where s.holdsKV { list.append((i, position(i))) }
+            for i in running.indices where running[i].holdsKV { list.append((i, position(i))) }
             list.sort {
                 $0.rank != $1.rank ? $0.rank > $1.rank : running[$0.running].arrivedAt > running[$1.running].arrivedAt
             }
@@ -87,12 +87,15 @@ public struct BatchPacker: Sendable {
                 break
             }
             if rank == walkLimit { break }
-            let s = states[k]
-            if !preempted.isEmpty && preempted.contains(s.id) { continue }
+            // The fields it needs, each read from the lent row: binding the whole row would copy
+            // it (a retain of its length distribution) for every request the walk passes.
+            let (id, pending, computed, allocated) = (
+                states[k].id, states[k].pendingTokenCount, states[k].computedTokenCount, states[k].allocatedBlockCount)
+            if !preempted.isEmpty && preempted.contains(id) { continue }
             let isRationed = ration?.isRationed[k] ?? false
             let tokenLimit = isRationed ? min(tokensLeft, rationLeft) : tokensLeft
             if tokenLimit <= 0 { continue }
-            var chunk = s.pendingTokenCount
+            var chunk = pending
             if chunk > tokenLimit {
                 if chunkedPrefill {
                     chunk = tokenLimit
@@ -101,7 +104,7 @@ public struct BatchPacker: Sendable {
                 }
                 // An unchunked prefill larger than the budget runs alone rather than never.
             }
-            var needed = budget.blocks(for: s.computedTokenCount + chunk) - s.allocatedBlockCount
+            var needed = budget.blocks(for: computed + chunk) - allocated
             if freeBlocks < needed, victims == nil { victims = rankedVictims() }
             while freeBlocks < needed, preempted.count < maxPreemptions, let list = victims, nextVictim < list.count {
                 let (index, victimRank) = list[nextVictim]
@@ -109,19 +112,19 @@ public struct BatchPacker: Sendable {
                 nextVictim += 1
                 let victim = snapshot.running[index]
                 if scheduled.contains(where: { $0.requestID == victim.id }) { continue }
-                if let allowed = isPreemptible, !allowed(victim, s) { continue }
+                if let allowed = isPreemptible, !allowed(victim, states[k]) { continue }
                 preempted.append(victim.id)
                 freeBlocks += victim.allocatedBlockCount
             }
             if freeBlocks < needed {
-                guard chunkedPrefill, s.pendingTokenCount > 1 else { continue }
+                guard chunkedPrefill, pending > 1 else { continue }
                 // Prefill what still fits; the rest waits for memory.
-                let fits = (s.allocatedBlockCount + freeBlocks) * budget.blockSize - s.computedTokenCount
+                let fits = (allocated + freeBlocks) * budget.blockSize - computed
                 chunk = min(chunk, fits)
                 if chunk <= 0 { continue }
-                needed = budget.blocks(for: s.computedTokenCount + chunk) - s.allocatedBlockCount
+                needed = budget.blocks(for: computed + chunk) - allocated
             }
-            scheduled.append(ScheduledWork(requestID: s.id, tokenCount: chunk))
+            scheduled.append(ScheduledWork(requestID: id, tokenCount: chunk))
             freeBlocks -= max(0, needed)
             tokensLeft -= chunk
             if isRationed { rationLeft -= chunk }
@@ -144,7 +147,9 @@ private protocol PackedRows {
 private struct ListedRows: PackedRows {
     let states: [SequenceState]
 
-    subscript(k: Int) -> SequenceState { states[k] }
+    subscript(k: Int) -> SequenceState {
+        _read { yield states[k] }
+    }
 
     func runningRanks(in order: [Int], running: [SequenceState]) -> (Int) -> Int {
         var position: [RequestID: Int] = [:]

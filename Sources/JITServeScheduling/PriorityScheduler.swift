@@ -3,13 +3,29 @@ import JITServeCore
 /// A policy that ranks every request (running and waiting alike) by one key, lowest first, and
 /// packs them with chunked prefill. LAS, SJF and EDF are this with different keys.
 public struct PriorityScheduler: Scheduler {
-    public let name: String
-    /// The rank of a request: lower runs first. Ties go to the earlier arrival.
-    public let key: @Sendable (SequenceState, SchedulerSnapshot) -> Double
+    /// What a request is ranked by: lower runs first. Ties go to the earlier arrival.
+    public enum Key: Sendable {
+        /// Service computed so far, summed over a workflow's calls, in doubling levels of
+        /// `quantumTokens` (LAS).
+        case attainedServiceLevel(quantumTokens: Int)
+        /// Expected output still to come, plus a little for prefill still to do (SJF).
+        case expectedRemainingLength
+        /// The next due time: a stream's next token, a call's deadline or its stage's (EDF).
+        case nextDueTime
+        /// Any other key.
+        case custom(@Sendable (SequenceState, SchedulerSnapshot) -> Double)
+    }
 
-    public init(name: String, key: @escaping @Sendable (SequenceState, SchedulerSnapshot) -> Double) {
+    public let name: String
+    public let key: Key
+
+    public init(name: String, key: Key) {
         self.name = name
         self.key = key
+    }
+
+    public init(name: String, key: @escaping @Sendable (SequenceState, SchedulerSnapshot) -> Double) {
+        self.init(name: name, key: .custom(key))
     }
 
     /// One request's rank, small enough to sort cheaply; `index` points into the snapshot's
@@ -30,8 +46,9 @@ public struct PriorityScheduler: Scheduler {
         var candidates: [Candidate] = []
         candidates.reserveCapacity(snapshot.running.count + snapshot.waiting.count)
         for rows in [snapshot.running, snapshot.waiting] {
-            for s in rows {
-                candidates.append(Candidate(key: key(s, snapshot), arrivedAt: s.arrivedAt, id: s.id, index: candidates.count))
+            for i in rows.indices {
+                candidates.append(Candidate(
+                    key: value(of: rows, i, snapshot), arrivedAt: rows[i].arrivedAt, id: rows[i].id, index: candidates.count))
             }
         }
         // Only what the packer's walk reaches needs an exact rank: a queue of thousands is
@@ -54,11 +71,34 @@ public struct PriorityScheduler: Scheduler {
         }
     }
 
+    /// The key of `rows[i]`. The built-in keys read the row's fields where it lies: handing a
+    /// row to a function (`custom`) copies it, and a copy retains its length distribution, ten
+    /// thousand times an iteration under a burst.
+    private func value(of rows: [SequenceState], _ i: Int, _ snapshot: SchedulerSnapshot) -> Double {
+        switch key {
+        case .attainedServiceLevel(let quantum):
+            let service = rows[i].workflowID.flatMap { snapshot.workflowServiceTokens[$0] } ?? rows[i].attainedServiceTokens
+            guard service >= quantum else { return 0 }
+            return (Double(service) / Double(quantum)).log2Floor + 1
+        case .expectedRemainingLength:
+            let generated = rows[i].generatedTokenCount
+            return rows[i].length.expectedLength(generated: generated) - Double(generated)
+                + Double(rows[i].pendingTokenCount - 1) / 64
+        case .nextDueTime:
+            if let wf = rows[i].workflowID, let estimate = snapshot.workflows[wf] {
+                return estimate.currentStageDueAt.seconds
+            }
+            return rows[i].due.dueSeconds(rows[i].generatedTokenCount)
+        case .custom(let key):
+            return key(rows[i], snapshot)
+        }
+    }
+
     /// The plan `schedule` must return, the straightforward way: every request sorted by key
     /// and packed. The tests hold the two to the same plan. Not for serving: it sorts everything.
     func referencePlan(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
         let states = snapshot.running + snapshot.waiting
-        let keys = states.map { key($0, snapshot) }
+        let keys = states.indices.map { value(of: states, $0, snapshot) }
         let order = states.indices.sorted {
             if keys[$0] != keys[$1] { return keys[$0] < keys[$1] }
             return VLLMScheduler.firstCome(states[$0], states[$1])
@@ -72,31 +112,19 @@ extension PriorityScheduler {
     /// in doubling service levels so equals share the device round-robin-like instead of
     /// thrashing on every token.
     public static func leastAttainedService(quantumTokens: Int = 256) -> PriorityScheduler {
-        PriorityScheduler(name: "las") { s, snapshot in
-            let service = s.workflowID.flatMap { snapshot.workflowServiceTokens[$0] } ?? s.attainedServiceTokens
-            guard service >= quantumTokens else { return 0 }
-            return (Double(service) / Double(quantumTokens)).log2Floor + 1
-        }
+        PriorityScheduler(name: "las", key: .attainedServiceLevel(quantumTokens: quantumTokens))
     }
 
     /// Shortest predicted remaining output first. With the analyzer's distribution it is a
     /// learned-ranking stand-in (`sjf`); told true lengths it is `sjf-oracle`.
     public static func shortestJobFirst(name: String = "sjf") -> PriorityScheduler {
-        PriorityScheduler(name: name) { s, _ in
-            s.length.expectedLength(generated: s.generatedTokenCount) - Double(s.generatedTokenCount)
-                + Double(s.pendingTokenCount - 1) / 64
-        }
+        PriorityScheduler(name: name, key: .expectedRemainingLength)
     }
 
     /// Earliest (sub-)deadline first: a stream's next token, a tool call's deadline, or a
     /// workflow call's stage sub-deadline when the analyzer gives one.
     public static func earliestDeadlineFirst() -> PriorityScheduler {
-        PriorityScheduler(name: "edf") { s, snapshot in
-            if let wf = s.workflowID, let estimate = snapshot.workflows[wf] {
-                return estimate.currentStageDueAt.seconds
-            }
-            return s.due.dueSeconds(s.generatedTokenCount)
-        }
+        PriorityScheduler(name: "edf", key: .nextDueTime)
     }
 }
 

@@ -13,7 +13,11 @@ struct SnapshotRows: RandomAccessCollection {
     var startIndex: Int { 0 }
     var endIndex: Int { running.count + waiting.count }
 
+    /// Lends the row rather than copying it: a caller that reads a field of ten thousand rows
+    /// an iteration would otherwise retain and release each row's length distribution.
     subscript(index: Int) -> SequenceState {
-        index < running.count ? running[index] : waiting[index - running.count]
+        _read {
+            if index < running.count { yield running[index] } else { yield waiting[index - running.count] }
+        }
     }
 }
