@@ -81,3 +81,23 @@ extension EngineCore {
         running.append(contentsOf: fromWaiting)
     }
 }
+
+extension EngineCore {
+    /// True when every waiting row is what `row(of:)` builds now (a prefix-cache user's cached
+    /// prefix aside: the next snapshot reads it again) and the cache users are counted right:
+    /// for tests, never on the iteration path.
+    func waitingRowsAreCurrent() -> Bool {
+        guard waiting.count == waitingRows.count,
+              waitingPrefixCacheUserCount == waiting.filter(\.usesPrefixCache).count
+        else { return false }
+        for (s, kept) in zip(waiting, waitingRows) {
+            let now = row(of: s)
+            guard kept.id == now.id, kept.generatedTokenCount == now.generatedTokenCount,
+                  kept.allocatedBlockCount == now.allocatedBlockCount, kept.isSwapped == now.isSwapped,
+                  kept.preemptionCount == now.preemptionCount, kept.attainedServiceTokens == now.attainedServiceTokens,
+                  s.usesPrefixCache || kept.computedTokenCount == now.computedTokenCount
+            else { return false }
+        }
+        return true
+    }
+}
