@@ -18,7 +18,7 @@ extension EngineCore {
         if s.usesPrefixCache { waitingPrefixCacheUserCount += 1 }
     }
 
-    /// Takes `sequences` (each in `waiting`) out of the queue and their rows with them.
+    /// Takes `sequences` (each in `waiting`, each once) out of the queue and their rows with them.
     func removeFromWaiting(_ sequences: [EngineSequence]) {
         guard !sequences.isEmpty else { return }
         var indices: [Int] = []
@@ -29,7 +29,6 @@ extension EngineCore {
             if s.usesPrefixCache { waitingPrefixCacheUserCount -= 1 }
         }
         indices.sort()
-        indices = indices.enumerated().filter { $0.offset == 0 || indices[$0.offset - 1] != $0.element }.map(\.element)
         waiting.remove(atSortedIndices: indices)
         waitingRows.remove(atSortedIndices: indices)
     }

@@ -118,19 +118,7 @@ public struct GMAXScheduler: Scheduler {
             // is ranked gives the head of grouping everything.
             ordered = group(Array(ranking.settled), batchSize: m)
         }
-        var order = ordered.map(\.index)
-        while true {
-            // Running requests not ranked yet, after the ranked ones and in order among
-            // themselves: where preemption looks for victims.
-            let unranked = ranking.candidates[ranking.settledCount...]
-                .filter { $0.index < budgeted.running.count }.sorted(by: Self.servedBefore)
-            let (plan, isCut) = packer.pack(snapshotOrder: order + unranked.map(\.index), walkLimit: order.count,
-                                            snapshot: budgeted, ration: ration)
-            if !isCut || ranking.settledCount == ranking.candidates.count { return plan }
-            let from = ranking.settledCount
-            ranking.settle(max(2 * from, from + 64))
-            order += ranking.candidates[from..<ranking.settledCount].map(\.index)
-        }
+        return ranking.pack(startingWith: ordered.map(\.index), packer: packer, snapshot: budgeted, ration: ration)
     }
 
     /// A newcomer may only take KV from requests that can no longer meet their SLO:

@@ -1,5 +1,7 @@
 /// A candidate a `PartialRanking` can put in order.
 protocol Ranked {
+    /// The candidate's row: its index into the snapshot's running-then-waiting requests.
+    var index: Int { get }
     /// A strict total order (ties must end somewhere unique, such as the request ID): then the
     /// settled prefix of a ranking is exactly the prefix of a full sort.
     static func servedBefore(_ a: Self, _ b: Self) -> Bool
@@ -24,6 +26,27 @@ struct PartialRanking<Candidate: Ranked> {
 
     /// The candidates in serving order so far.
     var settled: ArraySlice<Candidate> { candidates[..<settledCount] }
+
+    /// Packs `snapshot` in this ranking's order, starting from `order` (the settled prefix, or
+    /// a reordering of it), and ranks further only while the packer's walk gets past what is
+    /// ranked: the plan a full sort would give, from ranking a batch's worth in most iterations.
+    mutating func pack(
+        startingWith order: [Int], packer: BatchPacker, snapshot: SchedulerSnapshot, ration: TokenRation? = nil
+    ) -> SchedulePlan {
+        var order = order
+        while true {
+            // Running requests not ranked yet, after the ranked ones and in order among
+            // themselves: where preemption looks for victims.
+            let unranked = candidates[settledCount...]
+                .filter { $0.index < snapshot.running.count }.sorted(by: Candidate.servedBefore)
+            let (plan, isCut) = packer.pack(snapshotOrder: order + unranked.map(\.index), walkLimit: order.count,
+                                            snapshot: snapshot, ration: ration)
+            if !isCut || settledCount == candidates.count { return plan }
+            let from = settledCount
+            settle(max(2 * from, from + 64))
+            order += candidates[from..<settledCount].map(\.index)
+        }
+    }
 
     /// Puts at least the first `count` candidates (all, when there are fewer) in order.
     mutating func settle(_ count: Int) {

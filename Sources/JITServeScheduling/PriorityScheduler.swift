@@ -55,20 +55,8 @@ public struct PriorityScheduler: Scheduler {
         // ranked a batch at a time, and the plan is the one a full sort gives (`referencePlan`).
         var ranking = PartialRanking(candidates)
         ranking.settle(snapshot.budget.maxRunning)
-        var order = ranking.settled.map(\.index)
-        let packer = BatchPacker(chunkedPrefill: true)
-        while true {
-            // Running requests not ranked yet, after the ranked ones and in order among
-            // themselves: where preemption looks for victims.
-            let unranked = ranking.candidates[ranking.settledCount...]
-                .filter { $0.index < snapshot.running.count }.sorted(by: Candidate.servedBefore)
-            let (plan, isCut) = packer.pack(snapshotOrder: order + unranked.map(\.index), walkLimit: order.count,
-                                            snapshot: snapshot)
-            if !isCut || ranking.settledCount == ranking.candidates.count { return plan }
-            let from = ranking.settledCount
-            ranking.settle(max(2 * from, from + 64))
-            order += ranking.candidates[from..<ranking.settledCount].map(\.index)
-        }
+        return ranking.pack(startingWith: ranking.settled.map(\.index), packer: BatchPacker(chunkedPrefill: true),
+                            snapshot: snapshot)
     }
 
     /// The key of `rows[i]`. The built-in keys read the row's fields where it lies: handing a
