@@ -44,7 +44,7 @@ extension GMAXScheduler {
             candidates.append(Candidate(
                 index: candidates.count, tier: tier, density: density, laxity: status.laxity,
                 arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount,
-                isPrefilling: s.isPrefilling, start: start))
+                isLost: tier == .hopeless, isPrefilling: s.isPrefilling, start: start))
             statuses.append(status)
         } }
         for (wf, members) in workflowMembers {
@@ -58,13 +58,6 @@ extension GMAXScheduler {
     /// A workflow's calls share one density: the goodput of the whole workflow over its longest
     /// remaining call (its critical path now). With top-up, when one call must run, all do —
     /// the stage ends only when its slowest call does.
-    ///
-    /// A workflow is given up on only when it is lost: when even the expected lengths overrun
-    /// its own deadline. A stage past its sub-deadline is late, not lost: the analyzer sets
-    /// sub-deadlines early on purpose, so its calls turn urgent. Written off at the stage (and
-    /// ranked after every hopeful request), a workflow that a queue had delayed stayed behind
-    /// until it was lost in earnest: over the matrix's 216 cells that cost 1.1–1.3 % of token
-    /// goodput (two seeds) and up to 16 % where workflows queue (8B H100 · 32 · paper-mix · 2×).
     private func shareWorkflowDensity(
         _ wf: WorkflowID, members: [Int], states: SnapshotRows, candidates: inout [Candidate], statuses: [SLOStatus],
         snapshot: SchedulerSnapshot, tau: Double
@@ -85,23 +78,24 @@ extension GMAXScheduler {
             anyUrgent = anyUrgent || c.tier == .urgent
             allHopeless = allHopeless && c.tier == .hopeless
         }
-        // The whole workflow — this stage plus the calls it has yet to send, run as parallel as
-        // this stage is — must end by its deadline: by the conservative bounds for its worth, by
-        // the expected lengths for giving up.
+        // The stage must end by its sub-deadline, and the whole workflow — this stage plus the
+        // calls it has yet to send, run as parallel as this stage is — by its deadline.
         let now = snapshot.now.seconds
+        let stageDue = statuses[members[0]].milestoneDueAt.seconds
         let future = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0) / Double(members.count)
         let workflowDue = states[members[0]].due.first
-        let factor = onTimeFactor((workflowDue - now) / tau / max(longest + future, 1))
+        let factor = min(onTimeFactor((stageDue - now) / tau / max(longest, 1)),
+                         onTimeFactor((workflowDue - now) / tau / max(longest + future, 1)))
+        // Lost only when even the expected lengths overrun the workflow's own deadline: the stage
+        // sub-deadlines are early on purpose, and the bounds conservative.
         let isLost = onTimeFactor((workflowDue - now) / tau / max(longestExpected + future, 1)) < 0.5
         let density = factor * tokens / (max(longestWork + future, 1) * tau)
+        let hopeless = factor < 0.5
         for i in members {
             candidates[i].density = density
-            if isLost {
+            candidates[i].isLost = isLost
+            if hopeless {
                 candidates[i].tier = .hopeless
-            } else if candidates[i].tier == .hopeless {
-                // Behind its stage's sub-deadline: it must run now to catch up.
-                candidates[i].tier = .urgent
-                candidates[i].laxity = min(tightest, 0)
             } else if options.workflowTopUp && anyUrgent && !allHopeless {
                 candidates[i].tier = .urgent
                 candidates[i].laxity = tightest

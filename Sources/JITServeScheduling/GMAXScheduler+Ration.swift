@@ -1,8 +1,8 @@
 extension GMAXScheduler {
-    /// The prefill ration of hopeless requests (`Options.hopelessPrefillShare`; a workflow is
-    /// hopeless only against its final deadline), or nil when nothing is rationed: the option
-    /// is off, nobody hopeless is prefilling, or nobody is hopeful, and then best effort is all
-    /// there is to serve.
+    /// The prefill ration of lost requests (`Options.hopelessPrefillShare`; lost: hopeless
+    /// against their final due time, `Candidate.isLost`), or nil when nothing is rationed: the
+    /// option is off, nobody is lost and prefilling, or nobody is hopeful, and then best effort
+    /// is all there is to serve.
     ///
     /// Lost work earns nothing, yet packed after everyone else it still fills the token budget
     /// with prompts, and on a GPU an iteration's time follows its prefill tokens: on 8B H100,
@@ -19,7 +19,7 @@ extension GMAXScheduler {
                 anyHopeful = true
                 continue
             }
-            guard c.isPrefilling else { continue }
+            guard c.isLost, c.isPrefilling else { continue }
             if isRationed == nil { isRationed = [Bool](repeating: false, count: candidates.count) }
             isRationed?[c.index] = true
         }

@@ -25,9 +25,8 @@ public struct GMAXScheduler: Scheduler {
         public var onTimeExponent = 100
         /// Quantile of the conservative length bound.
         public var quantile = 0.95
-        /// A deadline call is given up on (hopeless) when its chance of finishing before its
-        /// deadline falls below this; a workflow call, then, only turns urgent (see
-        /// `shareWorkflowDensity`).
+        /// A deadline or workflow call is given up on (hopeless) when its chance of finishing
+        /// before its milestone falls below this.
         public var giveUpProbability = 0.5
         /// A request runs now when it could sit out fewer than this many iterations.
         public var urgencyIterations = 8.0
@@ -37,8 +36,8 @@ public struct GMAXScheduler: Scheduler {
         /// Share of the batch cap that started requests' paces may claim before newcomers wait
         /// behind them (`deferNewcomers`); nil switches the guard off.
         public var commitmentShare: Double? = 0.9
-        /// Share of the token budget that hopeless requests' prefill may take while anyone can
-        /// still make their SLO (`hopelessPrefillRation`);
+        /// Share of the token budget that lost requests' prefill (hopeless against their final
+        /// due time) may take while anyone can still make their SLO (`hopelessPrefillRation`);
         /// nil: as much as is left over.
         public var hopelessPrefillShare: Double? = 1.0 / 16
 
@@ -80,6 +79,9 @@ public struct GMAXScheduler: Scheduler {
         var id: RequestID
         /// Context length once this iteration's tokens are in (for grouping).
         var sequenceLength: Int
+        /// Hopeless against its final due time, not only a stage's sub-deadline, which the
+        /// analyzer sets early on purpose: only such a request's prefill is rationed.
+        var isLost = false
         /// Facts of the row that the passes after ranking ask of every candidate, read once
         /// here: reading a row again costs a copy of it and a retain of its length
         /// distribution, ten thousand times an iteration under a burst.

@@ -2,9 +2,9 @@ import JITServeCore
 import JITServeScheduling
 import Testing
 
-/// The prefill ration of hopeless requests (`GMAXScheduler+Ration.swift`): while anyone can
-/// still make their SLO, requests that cannot (a workflow: by its final deadline) prefill on a
-/// share of the token budget only.
+/// The prefill ration of lost requests (`GMAXScheduler+Ration.swift`): while anyone can still
+/// make their SLO, requests that cannot, even by their final due time, prefill on a share of the
+/// token budget only.
 @Suite struct GMAXRationTests {
     /// Ahead of its pace: its 41st token is due at 5 s.
     let stream = Snap.seq(1, arrived: 0, prompt: 100, generated: 40, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(100)), length: 200)
@@ -47,23 +47,21 @@ import Testing
         #expect((plan[2] ?? 0) + (plan[3] ?? 0) == 128)
     }
 
-    @Test func aWorkflowLateOnlyForItsStageRunsNowAndOnlyALostOneIsRationed() {
+    @Test func aWorkflowLateOnlyForItsStageIsNotRationed() {
         let wf = WorkflowID(5)
         func call(deadline: Double) -> SequenceState {
             let slo = SLO.compound(CompoundSLO(workflowID: wf, stage: 0, workflowStartedAt: .zero, deadline: .seconds(deadline)))
             return Snap.seq(2, arrived: 0, prompt: 3000, slo: slo, length: 100)
         }
-        // The stage's sub-deadline (1 s) has passed.
+        // The stage's sub-deadline (1 s) has passed: given up on, by GMAX's order, either way.
         let estimate = WorkflowEstimate(remainingStageCount: 1, remainingFutureOutputTokens: 0, currentStageDueAt: Instant(seconds: 1))
         let reachable = Snap.snapshot(running: [stream], waiting: [call(deadline: 60)], now: 1.5, workflows: [wf: estimate])
         let lost = Snap.snapshot(running: [stream], waiting: [call(deadline: 3)], now: 1.5, workflows: [wf: estimate])
-        // 58.5 s are left for ~100 iterations of expected work: the workflow can still make it,
-        // so its late call must run now, ahead of the stream that is ahead of its pace.
-        #expect(tier(of: 2, in: reachable) == .urgent)
-        #expect(tokens(GMAXScheduler().schedule(reachable)) == [2: 2048])
-        // 1.5 s (50 iterations) are not: even its expected length overruns the workflow's
-        // deadline, so it is given up on and prefills on the ration.
+        #expect(tier(of: 2, in: reachable) == .hopeless)
         #expect(tier(of: 2, in: lost) == .hopeless)
+        // 58.5 s are left for ~100 iterations of expected work: the workflow can still make it.
+        #expect(tokens(GMAXScheduler().schedule(reachable)) == [1: 1, 2: 2047])
+        // 1.5 s (50 iterations) are not: even its expected length overruns the workflow's deadline.
         #expect(tokens(GMAXScheduler().schedule(lost)) == [1: 1, 2: 128])
     }
 
