@@ -5,19 +5,13 @@ import JITServeCore
 /// Priority is goodput density — the goodput a request can still earn, scaled by an on-time
 /// factor, over the time it still needs. A stream ahead of its reading pace or a call far from
 /// its deadline gains nothing from running now and yields; a request that can no longer make its
-/// SLO is worth ~0 and yields first. A workflow's calls share the workflow's density. A TBT
-/// guard shrinks the batch when iterations run longer than the tightest stream allows, and
-/// churn is bounded. Batches composed from similar-length requests (the paper's grouping) are
-/// an option, off by default (`Options.grouping`).
+/// SLO is worth ~0 and yields first. A workflow's calls share the workflow's density. Batches
+/// are composed from similar-length requests, a TBT guard shrinks the batch when iterations run
+/// longer than the tightest stream allows, and churn is bounded.
 public struct GMAXScheduler: Scheduler {
     /// Mechanisms that can be switched off to measure what each one earns.
     public struct Options: Hashable, Sendable {
-        /// Grouped batch composition (`group`). Off by default: an iteration's time here
-        /// follows the batch's total context, not its longest member, so similar lengths buy
-        /// little, while the length window trades requests that can still make their SLO for
-        /// hopeless ones of a similar length. Over the 216 cells of `bench matrix` it cost 1.5 %
-        /// of token goodput (geometric mean, two seeds) and up to 23–33 % in overloaded cells.
-        public var grouping = false
+        public var grouping = true
         public var refinement = true
         public var workflowTopUp = true
         public var tbtGuard = true

@@ -6,7 +6,7 @@ public enum SchedulerCatalog {
     /// Policy names in the order reports list them.
     public static let names = [
         "vllm", "sarathi", "las", "sjf", "sjf-oracle", "edf", "slos-serve", "jitserve", "jitserve-oracle",
-        "jitserve-grouping", "jitserve-no-refinement", "jitserve-no-topup", "jitserve-no-tbt-guard",
+        "jitserve-no-grouping", "jitserve-no-refinement", "jitserve-no-topup", "jitserve-no-tbt-guard",
         "jitserve-no-commitment", "jitserve-no-ration",
     ]
     /// The policies `jitserve bench` compares by default.
@@ -26,7 +26,7 @@ public enum SchedulerCatalog {
         case "edf": PriorityScheduler.earliestDeadlineFirst()
         case "slos-serve": SLOsServeScheduler()
         case "jitserve", "jitserve-oracle": GMAXScheduler(name: name)
-        case "jitserve-grouping": GMAXScheduler(name: name, options: with { $0.grouping = true })
+        case "jitserve-no-grouping": GMAXScheduler(name: name, options: with { $0.grouping = false })
         case "jitserve-no-refinement": GMAXScheduler(name: name, options: with { $0.refinement = false })
         case "jitserve-no-topup": GMAXScheduler(name: name, options: with { $0.workflowTopUp = false })
         case "jitserve-no-tbt-guard": GMAXScheduler(name: name, options: with { $0.tbtGuard = false })

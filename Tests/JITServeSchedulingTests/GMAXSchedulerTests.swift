@@ -96,16 +96,9 @@ import Testing
         }
     }
 
-    /// GMAX with the paper's grouped batch composition switched on.
-    var grouping: GMAXScheduler {
-        var options = GMAXScheduler.Options()
-        options.grouping = true
-        return GMAXScheduler(options: options)
-    }
-
     @Test func groupingPrefersABatchOfSimilarLengths() {
         let snapshot = Snap.snapshot(running: alternatingLengths, now: 1, maxRunning: 3)
-        let grouped = Set(Snap.ids(grouping.schedule(snapshot)))
+        let grouped = Set(Snap.ids(GMAXScheduler().schedule(snapshot)))
         #expect(grouped == [1, 3, 5] || grouped == [2, 4, 6])
     }
 
@@ -113,26 +106,11 @@ import Testing
         // The batch cap (256) is no limit here; a 3-token budget admits three decodes, so the
         // window is 3 wide. Without grouping the first three in serving order (1, 2, 3) run.
         let snapshot = Snap.snapshot(running: alternatingLengths, now: 1, tokens: 3)
-        let grouped = Set(Snap.ids(grouping.schedule(snapshot)))
+        let grouped = Set(Snap.ids(GMAXScheduler().schedule(snapshot)))
         #expect(grouped == [1, 3, 5] || grouped == [2, 4, 6])
-        #expect(Snap.ids(GMAXScheduler().schedule(snapshot)) == [1, 2, 3])
-    }
-
-    @Test func byDefaultNoRequestThatCanMakeItsSLOGivesWayToAHopelessOneOfSimilarLength() {
-        // τ = 30 ms, t = 1. Calls 1 and 2 (3,000-token prompts) need 4.2 s of their 7 s left: ahead
-        // by ~93 iterations. Call 4 (100-token prompt) has 59 s left: far ahead. Call 3 needs
-        // 15 s of its 1 s left: hopeless, its length between 1's and 2's.
-        let ahead = SLO.deadline(ttlt: .seconds(8))
-        let calls = [
-            Snap.seq(1, prompt: 3000, generated: 10, slo: ahead, length: 150),
-            Snap.seq(2, prompt: 3200, generated: 10, slo: ahead, length: 150),
-            Snap.seq(3, prompt: 3100, generated: 10, slo: .deadline(ttlt: .seconds(2)), length: 500),
-            Snap.seq(4, prompt: 100, generated: 10, slo: .deadline(ttlt: .seconds(60)), length: 150),
-        ]
-        let snapshot = Snap.snapshot(running: calls, now: 1, maxRunning: 3)
-        #expect(Set(Snap.ids(GMAXScheduler().schedule(snapshot))) == [1, 2, 4])
-        // The length window {1, 3, 2} outweighs {4, 1, 3}: grouping runs the hopeless call.
-        #expect(Set(Snap.ids(grouping.schedule(snapshot))) == [1, 2, 3])
+        var options = GMAXScheduler.Options()
+        options.grouping = false
+        #expect(Snap.ids(GMAXScheduler(options: options).schedule(snapshot)) == [1, 2, 3])
     }
 
     @Test func groupingNeverDropsAnUrgentRequestForSimilarLengths() {
@@ -144,7 +122,7 @@ import Testing
         }
         let ahead = (3...6).map { Snap.seq(UInt64($0), arrived: 0, prompt: 1000, generated: 40, slo: stream, length: 400) }
         let snapshot = Snap.snapshot(running: behind + ahead, now: 1.5, tokens: 3)
-        let ids = Snap.ids(grouping.schedule(snapshot))
+        let ids = Snap.ids(GMAXScheduler().schedule(snapshot))
         #expect(ids.count == 3 && ids.contains(1) && ids.contains(2))
     }
 

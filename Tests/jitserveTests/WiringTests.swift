@@ -23,7 +23,7 @@ import Testing
         return try command.makeSimulator(builder: builder).engineWiring.description
     }
 
-    @Test(arguments: ["jitserve", "sjf", "jitserve-grouping"])
+    @Test(arguments: ["jitserve", "sjf", "jitserve-no-grouping"])
     func servedAndSimulatedPoliciesAreWiredAlike(policy: String) throws {
         let served = try servedWiring(["--scheduler", policy])
         let simulated = try simulatedWiring(["--scheduler", policy])
