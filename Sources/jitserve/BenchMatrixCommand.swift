@@ -17,12 +17,12 @@ struct BenchMatrixCommand: ParsableCommand {
         discussion: """
             The full grid is max_num_seqs {32, 64, 256} × preemption {recompute, swap} × \
             {llama-3.1-8b@a100, llama-3.1-8b@h100, llama-3-70b@a100×4} × {paper-mix, artifact, \
-            azure-conv, azure-code} × load {½, 1, 2}× the rate that saturates that cell's replica \
+            azure-conv, azure-code} × load {½, 1, 2}× (--loads) the rate that saturates that cell's replica \
             (from the workload's tokens per arrival and the latency model's decode and prefill rates): \
             216 cells. Each cell's workload is built once and replayed by every policy; cells run \
             in parallel. Every policy is shed by the same admission control as `serve` \
-            (--admission off to take every request). --quick runs 12 cells that still cover every value of every axis and every \
-            (workload, load) pair. Prints per cell jitserve ÷ best baseline and ÷ jitserve-oracle, \
+            (--admission off to take every request). --quick runs one cell per (workload, load) pair, 12 by default, that still cover every \
+            value of every axis. Prints per cell jitserve ÷ best baseline and ÷ jitserve-oracle, \
             worst first; --json and --report DIR write every run.
             """
     )
@@ -35,6 +35,10 @@ struct BenchMatrixCommand: ParsableCommand {
 
     @Option(help: "Arrival window per cell, seconds.")
     var duration = 300.0
+
+    @Option(help: ArgumentHelp("Comma-separated load multiples: each cell replays these multiples of the rate that saturates its replica.",
+                               discussion: "Default ½, 1 and 2; e.g. --loads 5,10 for the deep overload that 32 slots reach at a few requests a second."))
+    var loads = "0.5,1,2"
 
     @Option(help: "Seed of every cell's workload.")
     var seed: UInt64 = 1
@@ -66,15 +70,32 @@ struct BenchMatrixCommand: ParsableCommand {
         guard drain >= 0 else { throw ValidationError("--drain must not be negative") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxBatchedTokens > 0 else { throw ValidationError("--max-batched-tokens must be positive") }
+        _ = try loadMultiples()
         for name in policyNames() { _ = try SchedulerCatalog.make(name) }
         guard policyNames().contains("jitserve") else { throw ValidationError("--schedulers must include jitserve") }
+    }
+
+    /// `--loads` as numbers: each positive and finite, none twice.
+    func loadMultiples() throws -> [Double] {
+        let parts = loads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var multiples: [Double] = []
+        for part in parts {
+            guard let m = Double(part), m > 0, m.isFinite else {
+                throw ValidationError("--loads: '\(part)' is not a positive multiple of the saturating rate")
+            }
+            guard !multiples.contains(m) else { throw ValidationError("--loads: \(part) is listed twice") }
+            multiples.append(m)
+        }
+        guard !multiples.isEmpty else { throw ValidationError("--loads must list at least one multiple") }
+        return multiples
     }
 
     func policyNames() -> [String] { schedulers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
         let started = ContinuousClock.now
-        let cells = quick ? BenchmarkMatrix.quickCells : BenchmarkMatrix.full.cells
+        let grid = BenchmarkMatrix.full.withLoads(try loadMultiples())
+        let cells = quick ? BenchmarkMatrix.quickCells(of: grid) : grid.cells
         let planned = try plan(cells)
         let names = policyNames()
         Console.error(String(format: "matrix: %d cells × %d policies = %d simulations of %.0f s windows, %d at a time (planned in %.1f s)",

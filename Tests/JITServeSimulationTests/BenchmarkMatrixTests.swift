@@ -11,9 +11,12 @@ import Testing
         #expect(Set(grid.cells).count == grid.cells.count)
     }
 
-    @Test func theQuickSubsetCoversEveryAxisValueAndEveryWorkloadLoadPair() {
-        let grid = BenchmarkMatrix.full
-        let quick = BenchmarkMatrix.quickCells
+    @Test(arguments: [[0.5, 1, 2], [5, 10], [3]])
+    func theQuickSubsetCoversEveryAxisValueAndEveryWorkloadLoadPair(loads: [Double]) {
+        let grid = BenchmarkMatrix.full.withLoads(loads)
+        let quick = BenchmarkMatrix.quickCells(of: grid)
+        #expect(quick.count == grid.workloads.count * loads.count)
+        #expect(Set(quick.map(\.loadMultiple)) == Set(loads))
         #expect(Set(quick).isSubset(of: Set(grid.cells)))
         #expect(Set(quick.map { "\($0.model)@\($0.gpu)" }) == Set(grid.profiles.map { "\($0.model)@\($0.gpu)" }))
         #expect(Set(quick.map(\.maxRunning)) == Set(grid.maxRunning))

@@ -76,12 +76,22 @@ public struct BenchmarkMatrix: Sendable {
         return cells
     }
 
+    /// The same grid at other multiples of the saturating rate (e.g. 5× and 10×, the deep
+    /// overload that `bench --max-running 32` reaches at 2–4 req/s and the default loads never do).
+    public func withLoads(_ multiples: [Double]) -> BenchmarkMatrix {
+        var grid = self
+        grid.loadMultiples = multiples
+        return grid
+    }
+
     /// A subset of the full grid that still covers every value of every axis, and every
     /// (workload, load) pair: 12 cells, one per (workload, load), with hardware, batch cap and
     /// preemption rotating so each of their values appears several times and in different
     /// company.
-    public static var quickCells: [Cell] {
-        let grid = full
+    public static var quickCells: [Cell] { quickCells(of: full) }
+
+    /// `quickCells` of `grid` (one cell per (workload, load) of its axes).
+    public static func quickCells(of grid: BenchmarkMatrix) -> [Cell] {
         var cells: [Cell] = []
         var k = 0
         for (w, workload) in grid.workloads.enumerated() {
