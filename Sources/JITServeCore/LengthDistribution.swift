@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A per-request distribution of output length, held as sorted samples (e.g. the training
 /// targets of the quantile-regression-forest leaves a prompt falls into).
 ///
@@ -18,15 +16,13 @@ public struct LengthDistribution: Hashable, Sendable {
         let firstSample: Int
         /// The expected length conditioned on nothing (NaN when every weight is 0).
         let unconditionedMean: Double
-        /// The last unconditioned `upperBound` asked for: a memo, not state (the answer is a
-        /// pure function of the samples). A sequence lock rather than a mutex: reading it is
-        /// plain loads, where a lock's atomic read-modify-write would stall the scheduler's
-        /// pass over the queue on each row's cache miss instead of overlapping them.
-        /// `memoVersion` is odd while a write is under way; `memoQuantile` holds the quantile's
-        /// bit pattern (NaN's until the first write, which no query matches).
-        let memoVersion = Atomic<UInt64>(0)
-        let memoQuantile = Atomic<UInt64>(Double.nan.bitPattern)
-        let memoBound = Atomic<Int>(0)
+        /// The unconditioned bound at `headQuantile`, found once: what every scheduling policy
+        /// asks of every queued request each iteration. A precomputed answer, not a memo, so
+        /// that asking writes nothing: a scheduler's pass over its queue can then read each row
+        /// in place, where a possible write (a memo's atomics) makes the compiler copy the row
+        /// and retain its distribution first — an atomic increment per row on a line not yet in
+        /// cache, which serialises what would otherwise be overlapping misses.
+        let headBound: Int
         let samples: [Int]
         let weights: [Double]?
         /// suffixWeight[i] = total weight of samples[i...]; suffixMass[i] = Σ weight·length over
@@ -49,10 +45,17 @@ public struct LengthDistribution: Hashable, Sendable {
             suffixMass = mass
             firstSample = samples[0]
             unconditionedMean = weight[0] > 0 ? mass[0] / weight[0] : .nan
+            headBound = LengthDistribution.searchUpperBound(
+                quantile: LengthDistribution.headQuantile, generated: 0, samples: samples, suffixWeight: weight)
         }
     }
 
     private let storage: Storage
+
+
+    /// The quantile whose unconditioned bound is precomputed: the one every scheduling policy
+    /// and router uses by default (others cost a binary search).
+    public static let headQuantile = 0.95
 
     /// Sample lengths, ascending, all ≥ 1.
     public var samples: [Int] { storage.samples }
@@ -108,31 +111,16 @@ public struct LengthDistribution: Hashable, Sendable {
     /// bound growing geometrically rather than collapsing onto what was already produced.
     public func upperBound(quantile: Double, generated: Int = 0) -> Int {
         let storage = storage
-        guard generated < storage.firstSample else { return searchUpperBound(quantile: quantile, generated: generated) }
         // Below every sample, `generated` conditions on nothing: the answer depends on the
         // quantile alone.
-        let version = storage.memoVersion.load(ordering: .acquiring)
-        if version & 1 == 0 {
-            let key = storage.memoQuantile.load(ordering: .relaxed), bound = storage.memoBound.load(ordering: .relaxed)
-            atomicMemoryFence(ordering: .acquiring)
-            if key == quantile.bitPattern, storage.memoVersion.load(ordering: .relaxed) == version { return bound }
-        }
-        let bound = searchUpperBound(quantile: quantile, generated: generated)
-        // A writer already at work (another thread, the same answer or another quantile's):
-        // skip the memo this time.
-        if version & 1 == 0, storage.memoVersion.compareExchange(expected: version, desired: version + 1, ordering: .acquiring).exchanged {
-            atomicMemoryFence(ordering: .releasing)
-            storage.memoQuantile.store(quantile.bitPattern, ordering: .relaxed)
-            storage.memoBound.store(bound, ordering: .relaxed)
-            storage.memoVersion.store(version + 2, ordering: .releasing)
-        }
-        return bound
+        if generated < storage.firstSample, quantile == Self.headQuantile { return storage.headBound }
+        return Self.searchUpperBound(quantile: quantile, generated: generated, samples: storage.samples,
+                                     suffixWeight: storage.suffixWeight)
     }
 
-    private func searchUpperBound(quantile: Double, generated: Int) -> Int {
-        let samples = storage.samples, suffixWeight = storage.suffixWeight
+    private static func searchUpperBound(quantile: Double, generated: Int, samples: [Int], suffixWeight: [Double]) -> Int {
         let q = min(max(quantile, 0), 1)
-        let start = Self.firstIndex(in: samples, above: generated)
+        let start = firstIndex(in: samples, above: generated)
         if start == samples.count { return max(generated + 1, 2 * generated) }
         let total = suffixWeight[start]
         if total <= 0 { return samples[samples.count - 1] }
@@ -163,6 +151,14 @@ public struct LengthDistribution: Hashable, Sendable {
     /// halfway through), so the answer is 1 from twice what it has produced.
     public func probability(atMost length: Int, generated: Int = 0) -> Double {
         guard length > generated else { return 0 }
+        let storage = storage
+        // Nothing generated yet (below every sample) conditions on nothing: what a queued
+        // request asks, every iteration, and one search fewer per request.
+        if generated < storage.firstSample, !storage.unconditionedMean.isNaN {
+            if length < storage.firstSample { return 0 }
+            let total = storage.suffixWeight[0]
+            return (total - storage.suffixWeight[Self.firstIndex(in: storage.samples, above: length)]) / total
+        }
         let samples = storage.samples, suffixWeight = storage.suffixWeight
         let start = Self.firstIndex(in: samples, above: generated)
         let total = suffixWeight[start]

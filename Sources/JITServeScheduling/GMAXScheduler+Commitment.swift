@@ -30,25 +30,25 @@ extension GMAXScheduler {
         var places = Double(min(budget.maxRunning, budget.maxBatchedTokens)) * share
         var blocks = budget.freeBlockCount
         var newcomers: [Candidate] = []
+        newcomers.reserveCapacity(candidates.count)
         for c in candidates where c.tier != .hopeless {
             switch c.start {
-            case .newcomer: newcomers.append(c); continue
+            case .newcomer: newcomers.append(Self.admissionOrder(c)); continue
             case .workflowStarted: continue
             case .started: break
             }
-            let s = states[c.index]
-            places -= pace(of: s, status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
-            blocks -= s.expectedBlockClaim(in: budget)
+            // Rows as arguments, never bound to a local: see `rank`.
+            places -= pace(of: states[c.index], status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
+            blocks -= states[c.index].expectedBlockClaim(in: budget)
         }
         // Only a batch's worth of newcomers can start this iteration: the best of them take
         // the room left, in admission order, and every other waits.
-        var ranking = Ranking(newcomers.map(Self.admissionOrder))
+        var ranking = Ranking(newcomers)
         ranking.settle(places > 0 && blocks > 0 ? budget.maxRunning : 0)
         var admitted = 0
         for c in ranking.settled {
-            let s = states[c.index]
-            let p = pace(of: s, status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
-            let b = s.expectedBlockClaim(in: budget)
+            let p = pace(of: states[c.index], status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
+            let b = states[c.index].expectedBlockClaim(in: budget)
             if p > places || b > blocks { break }
             places -= p
             blocks -= b

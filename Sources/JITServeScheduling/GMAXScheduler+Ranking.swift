@@ -11,48 +11,63 @@ extension GMAXScheduler {
         statuses.reserveCapacity(candidates.capacity)
         var workflowMembers: [WorkflowID: [Int]] = [:]
 
-        // The two arrays directly, not `states[i]`: a row read through another file's
-        // subscript is copied, and retaining its distribution (an atomic increment on a
-        // line not yet in cache) serialises what would otherwise be overlapping misses.
-        for rows in [states.running, states.waiting] { for s in rows {
-            let status = tracker.status(of: s, in: snapshot)
-            // Remaining generation time as DESIGN §5 counts it: every token still to compute,
-            // prompt included, at one per iteration. A long prompt costs the batch its budget.
-            let seconds = status.remainingWorkTokens * tau
-            var tier: Tier
-            var density: Double
-            switch s.kind {
-            case .latency:
-                density = status.attainableTokens / seconds
-                tier = status.attainableTokens <= 0 ? .hopeless
-                    : status.laxity < options.urgencyIterations ? .urgent : .ahead
-            case .deadline, .compound:
-                let allowed = (status.milestoneDueAt.seconds - snapshot.now.seconds) / tau
-                let factor = onTimeFactor(allowed / status.iterationsToMilestone)
-                // The conservative bound says when a call must start, not when to give up on it: one
-                // whose bound no longer fits is still worth its chance of finishing in time (a
-                // prompt-agnostic q0.95 bound can be several times the likely length).
-                let chance = factor >= 1
-                    ? 1 : max(factor, tracker.onTimeProbability(of: s, dueAt: status.milestoneDueAt, in: snapshot))
-                density = chance * (Double(s.generatedTokenCount) + status.remainingExpectedTokens) / seconds
-                tier = chance < options.giveUpProbability ? .hopeless
-                    : status.laxity < options.urgencyIterations ? .urgent : .ahead
+        // Each row is lent in place, through a buffer pointer: an array's subscript hands out a
+        // copy, and copying a row retains its distribution — an atomic increment on a line not
+        // yet in cache, which serialises what would otherwise be overlapping misses, ten
+        // thousand times a decision under a burst.
+        for rows in [states.running, states.waiting] {
+            rows.withUnsafeBufferPointer { rows in
+                for i in rows.indices {
+                    let (candidate, status) = standing(of: rows[i], index: candidates.count,
+                                                       tracker: tracker, snapshot: snapshot, tau: tau)
+                    if let wf = rows[i].workflowID { workflowMembers[wf, default: []].append(candidates.count) }
+                    candidates.append(candidate)
+                    statuses.append(status)
+                }
             }
-            if let wf = s.workflowID { workflowMembers[wf, default: []].append(candidates.count) }
-            let start: Start = s.holdsKV || s.isSwapped ? .started
-                : (s.workflowID.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false) ? .workflowStarted : .newcomer
-            candidates.append(Candidate(
-                index: candidates.count, tier: tier, density: density, laxity: status.laxity,
-                arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount,
-                isLost: tier == .hopeless, isPrefilling: s.isPrefilling, start: start))
-            statuses.append(status)
-        } }
+        }
         for (wf, members) in workflowMembers {
             shareWorkflowDensity(wf, members: members, states: states, candidates: &candidates,
                                  statuses: statuses, snapshot: snapshot, tau: tau)
         }
         deferNewcomers(&candidates, states: states, statuses: statuses, snapshot: snapshot, tau: tau)
         return candidates
+    }
+
+    /// One request's tier and density before workflows share theirs and newcomers are deferred.
+    private func standing(
+        of s: borrowing SequenceState, index: Int, tracker: SLOTracker, snapshot: SchedulerSnapshot, tau: Double
+    ) -> (Candidate, SLOStatus) {
+        let status = tracker.status(of: s, in: snapshot)
+        // Remaining generation time as DESIGN §5 counts it: every token still to compute,
+        // prompt included, at one per iteration. A long prompt costs the batch its budget.
+        let seconds = status.remainingWorkTokens * tau
+        var tier: Tier
+        var density: Double
+        switch s.kind {
+        case .latency:
+            density = status.attainableTokens / seconds
+            tier = status.attainableTokens <= 0 ? .hopeless
+                : status.laxity < options.urgencyIterations ? .urgent : .ahead
+        case .deadline, .compound:
+            let allowed = (status.milestoneDueAt.seconds - snapshot.now.seconds) / tau
+            let factor = onTimeFactor(allowed / status.iterationsToMilestone)
+            // The conservative bound says when a call must start, not when to give up on it: one
+            // whose bound no longer fits is still worth its chance of finishing in time (a
+            // prompt-agnostic q0.95 bound can be several times the likely length).
+            let chance = factor >= 1
+                ? 1 : max(factor, tracker.onTimeProbability(of: s, dueAt: status.milestoneDueAt, in: snapshot))
+            density = chance * (Double(s.generatedTokenCount) + status.remainingExpectedTokens) / seconds
+            tier = chance < options.giveUpProbability ? .hopeless
+                : status.laxity < options.urgencyIterations ? .urgent : .ahead
+        }
+        let start: Start = s.holdsKV || s.isSwapped ? .started
+            : (s.workflowID.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false) ? .workflowStarted : .newcomer
+        let candidate = Candidate(
+            index: index, tier: tier, density: density, laxity: status.laxity,
+            arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount,
+            isLost: tier == .hopeless, isPrefilling: s.isPrefilling, start: start)
+        return (candidate, status)
     }
 
     /// A workflow's calls share one density: the goodput of the whole workflow over its longest
@@ -109,8 +124,7 @@ extension GMAXScheduler {
     func applyTBTGuard(_ snapshot: inout SchedulerSnapshot, candidates: [Candidate], states: SnapshotRows) {
         var tightest = Double.infinity
         for c in candidates where c.index < snapshot.running.count && c.tier != .hopeless {
-            let s = states[c.index]
-            if s.kind == .latency && !s.isPrefilling { tightest = min(tightest, s.due.step) }
+            if states[c.index].kind == .latency && !states[c.index].isPrefilling { tightest = min(tightest, states[c.index].due.step) }
         }
         let limit = 0.9 * tightest
         guard tightest.isFinite, snapshot.iterationSeconds > limit else { return }

@@ -108,7 +108,7 @@ public struct GMAXScheduler: Scheduler {
         // grouping: the top M·k; packing: as far as its walk goes, ranking further (and packing
         // again) in the rare iteration whose walk gets past what was ranked. The plan is the one
         // a full sort would give (`referencePlan`).
-        var ranking = Ranking(candidates)
+        var ranking = Ranking(consume candidates)  // sole owner: settling sorts in place, no copy
         ranking.settle(budgeted.budget.maxRunning)
         var ordered = Array(ranking.settled)
         if options.grouping {

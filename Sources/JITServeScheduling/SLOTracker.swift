@@ -36,6 +36,10 @@ public struct SLOTracker: Sendable {
         self.refinesBounds = refinesBounds
     }
 
+    /// Inlined so that a caller passing a row in place keeps it in place: a call the optimiser
+    /// cannot see into makes it copy the row first (and retain its distribution), ten thousand
+    /// times a decision under a burst (`jitserve bench scheduler`).
+    @inline(__always)
     public func status(of s: SequenceState, in snapshot: SchedulerSnapshot) -> SLOStatus {
         let tau = max(snapshot.iterationSeconds, 1e-4)
         let now = snapshot.now.seconds
@@ -93,6 +97,7 @@ public struct SLOTracker: Sendable {
     /// start"; this answers "is it worth running at all". GMAX asks only when the bound no
     /// longer fits: otherwise the answer cannot change its decision, and it is two binary
     /// searches per request per iteration.
+    @inline(__always)  // as `status`
     public func onTimeProbability(of s: SequenceState, dueAt: Instant, in snapshot: SchedulerSnapshot) -> Double {
         let tau = max(snapshot.iterationSeconds, 1e-4)
         let decodeIterations = ((dueAt.seconds - snapshot.now.seconds) / tau - prefillIterations(of: s, in: snapshot))

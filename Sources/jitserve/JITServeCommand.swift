@@ -22,4 +22,11 @@ struct JITServeCommand: AsyncParsableCommand {
             RouteCommand.self,
         ]
     )
+
+    /// Every command runs with the same allocator settings, so that `bench scheduler` times a
+    /// decision as `serve` and `simulate` make it.
+    static func main() async {
+        MallocTuning.keepIterationBuffers()
+        await main(nil)
+    }
 }

@@ -133,7 +133,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        MallocArenas.limit(to: mallocArenaMax)
+        MallocTuning.limit(to: mallocArenaMax)
         let serverConfiguration = try serverConfiguration()
         let server = OpenAIServer(configuration: serverConfiguration)
         // Opened before anything listens: a log that cannot be written fails the start.
@@ -146,7 +146,7 @@ struct ServeCommand: AsyncParsableCommand {
         let trimmer = mallocTrimSeconds > 0 ? Task.detached(priority: .background) { [mallocTrimSeconds] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(mallocTrimSeconds))
-                MallocArenas.trim()
+                MallocTuning.trim()
             }
         } : nil
         if executor != .cpu {

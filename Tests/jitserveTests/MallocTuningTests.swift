@@ -6,8 +6,9 @@ import Testing
 import Glibc
 #endif
 
-/// The serve-time arena cap (issue 16: resident memory flat over a soak).
-@Suite struct MallocArenasTests {
+/// The serve-time arena cap (issue 16: resident memory flat over a soak) and the thresholds
+/// that keep a decision's buffers in the heap (issue 10: decisions that scale).
+@Suite struct MallocTuningTests {
     @Test func serveCapsTheArenasAtTwoByDefaultAndRefusesANegativeCap() throws {
         let serve = try ServeCommand.parseAsRoot([]) as! ServeCommand
         #expect(serve.mallocArenaMax == 2)
@@ -18,9 +19,9 @@ import Glibc
         #if canImport(Glibc)
         // True only when `mallopt` was found by name and answered success; what the cap does to
         // resident memory is measured by scripts/soak.sh, not here.
-        #expect(MallocArenas.limit(to: 2) == (getenv("MALLOC_ARENA_MAX") == nil))
+        #expect(MallocTuning.limit(to: 2) == (getenv("MALLOC_ARENA_MAX") == nil))
         #endif
-        #expect(!MallocArenas.limit(to: 0))
+        #expect(!MallocTuning.limit(to: 0))
     }
 
     @Test func serveTrimsOnceAMinuteByDefaultAndRefusesANegativeInterval() throws {
@@ -46,10 +47,24 @@ import Glibc
         }
         for p in blocks.dropLast() { p.deallocate() }
         let before = try residentMiB()
-        #expect(MallocArenas.trim() == true)
+        #expect(MallocTuning.trim() == true)
         let after = try residentMiB()
         blocks.last!.deallocate()
         #expect(before - after > 32, "resident \(before) MiB before trimming, \(after) after")
+        #endif
+    }
+
+    @Test func aDecisionSizedBufferComesFromTheHeapOnceTheThresholdsAreRaised() {
+        #if os(Linux)
+        guard !MallocTuning.environmentSetsThresholds else { return }
+        MallocTuning.keepIterationBuffers()
+        // 16 MiB: far past glibc's default threshold (128 KiB, raised only to the size of an
+        // mmapped block freed before), below the 32 MiB set. glibc marks a block it mapped on
+        // its own with bit 1 of the size word just before it.
+        let p = malloc(16 << 20)!
+        defer { free(p) }
+        let sizeWord = p.load(fromByteOffset: -MemoryLayout<Int>.size, as: Int.self)
+        #expect(sizeWord & 2 == 0, "a 16 MiB block was mapped on its own: the threshold did not reach glibc")
         #endif
     }
 }
