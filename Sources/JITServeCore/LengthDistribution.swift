@@ -7,29 +7,14 @@ public struct LengthDistribution: Hashable, Sendable {
     /// The arrays behind one distribution, shared by every copy: a distribution rides in each
     /// request's scheduler row, which the engine copies every iteration, and one reference
     /// costs a quarter of the retains that four arrays would.
-    private final class Storage: Sendable {
-        // The scalars first, so a request still in the queue (nothing generated, which is below
-        // every sample) is answered from the object's first cache line: a scheduler asks every
-        // waiting request's bound each iteration, and chasing the arrays of 10,000 queued
-        // distributions cost it ~20 cache misses a request (`jitserve bench scheduler`).
-        /// samples[0]: `generated` below it conditions on nothing.
-        let firstSample: Int
-        /// The expected length conditioned on nothing (NaN when every weight is 0).
-        let unconditionedMean: Double
-        /// The unconditioned bound at `headQuantile`, found once: what every scheduling policy
-        /// asks of every queued request each iteration. A precomputed answer, not a memo, so
-        /// that asking writes nothing: a scheduler's pass over its queue can then read each row
-        /// in place, where a possible write (a memo's atomics) makes the compiler copy the row
-        /// and retain its distribution first — an atomic increment per row on a line not yet in
-        /// cache, which serialises what would otherwise be overlapping misses.
-        let headBound: Int
-        let samples: [Int]
-        let weights: [Double]?
+    @usableFromInline final class Storage: Sendable {
+        @usableFromInline let samples: [Int]
+        @usableFromInline let weights: [Double]?
         /// suffixWeight[i] = total weight of samples[i...]; suffixMass[i] = Σ weight·length over
         /// the same suffix. Precomputed so that conditioning on "longer than g" costs a binary
         /// search, not a pass over the samples, every iteration for every request.
-        let suffixWeight: [Double]
-        let suffixMass: [Double]
+        @usableFromInline let suffixWeight: [Double]
+        @usableFromInline let suffixMass: [Double]
 
         init(samples: [Int], weights: [Double]?) {
             self.samples = samples
@@ -43,15 +28,36 @@ public struct LengthDistribution: Hashable, Sendable {
             }
             suffixWeight = weight
             suffixMass = mass
-            firstSample = samples[0]
-            unconditionedMean = weight[0] > 0 ? mass[0] / weight[0] : .nan
-            headBound = LengthDistribution.searchUpperBound(
-                quantile: LengthDistribution.headQuantile, generated: 0, samples: samples, suffixWeight: weight)
         }
     }
 
-    private let storage: Storage
+    /// What is asked of a request that has generated nothing — below every sample, which
+    /// conditions on nothing — kept in the value itself, not behind `storage`. A scheduler asks
+    /// it of every queued request each iteration, and following ten thousand references to as
+    /// many objects costs a cache miss each, one row at a time (`jitserve bench scheduler`).
+    /// Found when the distribution is built, not memoised (a memo's atomics made every caller
+    /// copy its row first), and read by the inlinable methods below without a call.
+    @usableFromInline struct Head: Sendable {
+        /// samples[0]: `generated` below it conditions on nothing.
+        @usableFromInline var firstSample: Int
+        @usableFromInline var lastSample: Int
+        /// The expected length (NaN when every weight is 0).
+        @usableFromInline var unconditionedMean: Double
+        /// The bound at `headQuantile`.
+        @usableFromInline var bound: Int
+    }
 
+    @usableFromInline let storage: Storage
+    @usableFromInline let head: Head
+
+    private init(storage: Storage) {
+        self.storage = storage
+        let samples = storage.samples, weight = storage.suffixWeight
+        head = Head(
+            firstSample: samples[0], lastSample: samples[samples.count - 1],
+            unconditionedMean: weight[0] > 0 ? storage.suffixMass[0] / weight[0] : .nan,
+            bound: Self.searchUpperBound(quantile: Self.headQuantile, generated: 0, samples: samples, suffixWeight: weight))
+    }
 
     /// The quantile whose unconditioned bound is precomputed: the one every scheduling policy
     /// and router uses by default (others cost a binary search).
@@ -79,9 +85,9 @@ public struct LengthDistribution: Hashable, Sendable {
         if let weights {
             precondition(weights.count == samples.count, "one weight per sample")
             let order = samples.indices.sorted { samples[$0] < samples[$1] }
-            storage = Storage(samples: order.map { max(1, samples[$0]) }, weights: order.map { weights[$0] })
+            self.init(storage: Storage(samples: order.map { max(1, samples[$0]) }, weights: order.map { weights[$0] }))
         } else {
-            storage = Storage(samples: samples.map { max(1, $0) }.sorted(), weights: nil)
+            self.init(storage: Storage(samples: samples.map { max(1, $0) }.sorted(), weights: nil))
         }
     }
 
@@ -95,7 +101,7 @@ public struct LengthDistribution: Hashable, Sendable {
             precondition(s >= previous, "samples must be ascending and ≥ 1")
             previous = s
         }
-        storage = Storage(samples: samples, weights: weights)
+        self.init(storage: Storage(samples: samples, weights: weights))
     }
 
     /// A point mass: what an oracle knows.
@@ -109,16 +115,16 @@ public struct LengthDistribution: Hashable, Sendable {
     /// token. When every sample is ≤ `generated` (the request has outlived all evidence), the
     /// tail rule applies: assume it is halfway through, i.e. bound = 2·generated, which keeps the
     /// bound growing geometrically rather than collapsing onto what was already produced.
+    @inlinable
     public func upperBound(quantile: Double, generated: Int = 0) -> Int {
+        if generated < head.firstSample, quantile == Self.headQuantile { return head.bound }
         let storage = storage
-        // Below every sample, `generated` conditions on nothing: the answer depends on the
-        // quantile alone.
-        if generated < storage.firstSample, quantile == Self.headQuantile { return storage.headBound }
         return Self.searchUpperBound(quantile: quantile, generated: generated, samples: storage.samples,
                                      suffixWeight: storage.suffixWeight)
     }
 
-    private static func searchUpperBound(quantile: Double, generated: Int, samples: [Int], suffixWeight: [Double]) -> Int {
+    @inlinable
+    static func searchUpperBound(quantile: Double, generated: Int, samples: [Int], suffixWeight: [Double]) -> Int {
         let q = min(max(quantile, 0), 1)
         let start = firstIndex(in: samples, above: generated)
         if start == samples.count { return max(generated + 1, 2 * generated) }
@@ -136,7 +142,8 @@ public struct LengthDistribution: Hashable, Sendable {
     }
 
     /// First index whose sample is greater than `value` (`samples.count` when none is).
-    private static func firstIndex(in samples: [Int], above value: Int) -> Int {
+    @inlinable
+    static func firstIndex(in samples: [Int], above value: Int) -> Int {
         var lo = 0, hi = samples.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -149,14 +156,16 @@ public struct LengthDistribution: Hashable, Sendable {
     /// `generated`: the chance a request finishes if it can still produce `length − generated`
     /// tokens. A request that has outlived every sample gets the tail rule's view (it is
     /// halfway through), so the answer is 1 from twice what it has produced.
+    @inlinable
     public func probability(atMost length: Int, generated: Int = 0) -> Double {
         guard length > generated else { return 0 }
-        let storage = storage
         // Nothing generated yet (below every sample) conditions on nothing: what a queued
-        // request asks, every iteration, and one search fewer per request.
-        if generated < storage.firstSample, !storage.unconditionedMean.isNaN {
-            if length < storage.firstSample { return 0 }
-            let total = storage.suffixWeight[0]
+        // request asks, every iteration, answered from `head` when the length is outside the
+        // samples and with one search fewer otherwise.
+        if generated < head.firstSample, !head.unconditionedMean.isNaN {
+            if length < head.firstSample { return 0 }
+            if length >= head.lastSample { return 1 }
+            let storage = storage, total = storage.suffixWeight[0]
             return (total - storage.suffixWeight[Self.firstIndex(in: storage.samples, above: length)]) / total
         }
         let samples = storage.samples, suffixWeight = storage.suffixWeight
@@ -168,8 +177,9 @@ public struct LengthDistribution: Hashable, Sendable {
     }
 
     /// Expected length given that it exceeds `generated` (the tail rule as in `upperBound`).
+    @inlinable
     public func expectedLength(generated: Int = 0) -> Double {
-        if generated < storage.firstSample, !storage.unconditionedMean.isNaN { return storage.unconditionedMean }
+        if generated < head.firstSample, !head.unconditionedMean.isNaN { return head.unconditionedMean }
         let samples = storage.samples, suffixWeight = storage.suffixWeight
         let lo = Self.firstIndex(in: samples, above: generated)
         let total = suffixWeight[lo]

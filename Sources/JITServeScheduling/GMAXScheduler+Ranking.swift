@@ -9,42 +9,53 @@ extension GMAXScheduler {
         candidates.reserveCapacity(states.count)
         var statuses: [SLOStatus] = []
         statuses.reserveCapacity(candidates.capacity)
-        var workflowMembers: [WorkflowID: [Int]] = [:]
+        var workflowMembers: [WorkflowID: [WorkflowMember]] = [:]
 
-        // Each row is lent in place, through a buffer pointer: an array's subscript hands out a
-        // copy, and copying a row retains its distribution — an atomic increment on a line not
-        // yet in cache, which serialises what would otherwise be overlapping misses, ten
-        // thousand times a decision under a burst.
+        // Rows through a buffer pointer, and every fact of a row read before any call (see
+        // `standing`): a row read through an array's subscript and kept across calls the
+        // optimiser cannot see into was copied whole, ten thousand times a decision under a
+        // burst, each copy retaining the row's distribution — an atomic increment on a line
+        // not yet in cache, which serialises what would otherwise be overlapping misses.
         for rows in [states.running, states.waiting] {
             rows.withUnsafeBufferPointer { rows in
                 for i in rows.indices {
-                    let (candidate, status) = standing(of: rows[i], index: candidates.count,
-                                                       tracker: tracker, snapshot: snapshot, tau: tau)
-                    if let wf = rows[i].workflowID { workflowMembers[wf, default: []].append(candidates.count) }
+                    let (candidate, status, member) = standing(of: rows[i], index: candidates.count,
+                                                               tracker: tracker, snapshot: snapshot, tau: tau)
+                    if let member { workflowMembers[member.workflow, default: []].append(member) }
                     candidates.append(candidate)
                     statuses.append(status)
                 }
             }
         }
         for (wf, members) in workflowMembers {
-            shareWorkflowDensity(wf, members: members, states: states, candidates: &candidates,
+            shareWorkflowDensity(wf, members: members, candidates: &candidates,
                                  statuses: statuses, snapshot: snapshot, tau: tau)
         }
         deferNewcomers(&candidates, states: states, statuses: statuses, snapshot: snapshot, tau: tau)
         return candidates
     }
 
-    /// One request's tier and density before workflows share theirs and newcomers are deferred.
+    /// One request's tier and density before workflows share theirs and newcomers are deferred,
+    /// with its status and workflow: everything `rank` needs of the row, so that it is read once.
     private func standing(
-        of s: borrowing SequenceState, index: Int, tracker: SLOTracker, snapshot: SchedulerSnapshot, tau: Double
-    ) -> (Candidate, SLOStatus) {
+        of s: SequenceState, index: Int, tracker: SLOTracker, snapshot: SchedulerSnapshot, tau: Double
+    ) -> (Candidate, SLOStatus, WorkflowMember?) {
+        // The row's own facts first: read after a call into another module, the row would be
+        // copied to keep it across the call (see `rank`).
+        let workflow = s.workflowID, generated = s.generatedTokenCount, kind = s.kind
+        let member = workflow.map { WorkflowMember(workflow: $0, index: index, generatedTokenCount: generated, workflowDueAt: s.due.first) }
+        let start: Start = s.holdsKV || s.isSwapped ? .started
+            : (workflow.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false) ? .workflowStarted : .newcomer
+        var candidate = Candidate(
+            index: index, tier: .hopeless, density: 0, laxity: 0, arrivedAt: s.arrivedAt.seconds, id: s.id,
+            sequenceLength: s.computedTokenCount + s.pendingTokenCount, isPrefilling: s.isPrefilling, start: start)
         let status = tracker.status(of: s, in: snapshot)
         // Remaining generation time as DESIGN §5 counts it: every token still to compute,
         // prompt included, at one per iteration. A long prompt costs the batch its budget.
         let seconds = status.remainingWorkTokens * tau
         var tier: Tier
         var density: Double
-        switch s.kind {
+        switch kind {
         case .latency:
             density = status.attainableTokens / seconds
             tier = status.attainableTokens <= 0 ? .hopeless
@@ -57,24 +68,32 @@ extension GMAXScheduler {
             // prompt-agnostic q0.95 bound can be several times the likely length).
             let chance = factor >= 1
                 ? 1 : max(factor, tracker.onTimeProbability(of: s, dueAt: status.milestoneDueAt, in: snapshot))
-            density = chance * (Double(s.generatedTokenCount) + status.remainingExpectedTokens) / seconds
+            density = chance * (Double(generated) + status.remainingExpectedTokens) / seconds
             tier = chance < options.giveUpProbability ? .hopeless
                 : status.laxity < options.urgencyIterations ? .urgent : .ahead
         }
-        let start: Start = s.holdsKV || s.isSwapped ? .started
-            : (s.workflowID.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false) ? .workflowStarted : .newcomer
-        let candidate = Candidate(
-            index: index, tier: tier, density: density, laxity: status.laxity,
-            arrivedAt: s.arrivedAt.seconds, id: s.id, sequenceLength: s.computedTokenCount + s.pendingTokenCount,
-            isLost: tier == .hopeless, isPrefilling: s.isPrefilling, start: start)
-        return (candidate, status)
+        candidate.tier = tier
+        candidate.density = density
+        candidate.laxity = status.laxity
+        candidate.isLost = tier == .hopeless
+        return (candidate, status, member)
+    }
+
+    /// What workflow sharing needs of a call's row, read while the row is: reading it again
+    /// through `SnapshotRows` copies it.
+    struct WorkflowMember {
+        var workflow: WorkflowID
+        var index: Int
+        var generatedTokenCount: Int
+        /// The workflow's own deadline (every call carries it).
+        var workflowDueAt: Double
     }
 
     /// A workflow's calls share one density: the goodput of the whole workflow over its longest
     /// remaining call (its critical path now). With top-up, when one call must run, all do —
     /// the stage ends only when its slowest call does.
     private func shareWorkflowDensity(
-        _ wf: WorkflowID, members: [Int], states: SnapshotRows, candidates: inout [Candidate], statuses: [SLOStatus],
+        _ wf: WorkflowID, members: [WorkflowMember], candidates: inout [Candidate], statuses: [SLOStatus],
         snapshot: SchedulerSnapshot, tau: Double
     ) {
         var tokens = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0)
@@ -83,9 +102,9 @@ extension GMAXScheduler {
         var longestExpected = 0.0
         var tightest = Double.infinity
         var anyUrgent = false, allHopeless = true
-        for i in members {
-            let c = candidates[i]
-            tokens += Double(states[i].generatedTokenCount) + statuses[i].remainingExpectedTokens
+        for member in members {
+            let i = member.index, c = candidates[i]
+            tokens += Double(member.generatedTokenCount) + statuses[i].remainingExpectedTokens
             longest = max(longest, statuses[i].iterationsToFinish)
             longestWork = max(longestWork, statuses[i].remainingWorkTokens)
             longestExpected = max(longestExpected, statuses[i].expectedIterationsToFinish)
@@ -96,9 +115,9 @@ extension GMAXScheduler {
         // The stage must end by its sub-deadline, and the whole workflow — this stage plus the
         // calls it has yet to send, run as parallel as this stage is — by its deadline.
         let now = snapshot.now.seconds
-        let stageDue = statuses[members[0]].milestoneDueAt.seconds
+        let stageDue = statuses[members[0].index].milestoneDueAt.seconds
         let future = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0) / Double(members.count)
-        let workflowDue = states[members[0]].due.first
+        let workflowDue = members[0].workflowDueAt
         let factor = min(onTimeFactor((stageDue - now) / tau / max(longest, 1)),
                          onTimeFactor((workflowDue - now) / tau / max(longest + future, 1)))
         // Lost only when even the expected lengths overrun the workflow's own deadline: the stage
@@ -106,7 +125,7 @@ extension GMAXScheduler {
         let isLost = onTimeFactor((workflowDue - now) / tau / max(longestExpected + future, 1)) < 0.5
         let density = factor * tokens / (max(longestWork + future, 1) * tau)
         let hopeless = factor < 0.5
-        for i in members {
+        for i in members.lazy.map(\.index) {
             candidates[i].density = density
             candidates[i].isLost = isLost
             if hopeless {
