@@ -51,4 +51,28 @@ import Testing
         #expect(abs(s.p90 - 3.7) < 1e-12)
         #expect(s.mean == 2.5 && s.max == 4)
     }
+
+    /// A queued request (nothing generated) is answered from values found when the
+    /// distribution is built: they must match what the samples say, counted by brute force.
+    @Test func answersForNothingGeneratedMatchTheSamples() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let n = Int.random(in: 1...60, using: &rng)
+            let samples = (0..<n).map { _ in Int.random(in: 1...500, using: &rng) }
+            let weights = Bool.random(using: &rng) ? (0..<n).map { _ in Double.random(in: 0.1...2, using: &rng) } : nil
+            let d = LengthDistribution(samples: samples, weights: weights)
+            let w = weights ?? Array(repeating: 1, count: n)
+            let total = w.reduce(0, +)
+            func mass(atMost length: Int) -> Double { zip(samples, w).filter { $0.0 <= length }.map(\.1).reduce(0, +) }
+            // The bound: the shortest sample whose cumulative weight reaches 95 %.
+            let bound = samples.sorted().first { mass(atMost: $0) >= 0.95 * total - 1e-9 * total }!
+            #expect(d.upperBound(quantile: 0.95) == bound, "samples \(samples), weights \(String(describing: weights))")
+            let mean = zip(samples, w).map { Double($0.0) * $0.1 }.reduce(0, +) / total
+            #expect(abs(d.expectedLength() - mean) < 1e-9 * mean)
+            for length in [0, 1, samples.min()! - 1, samples.min()!, 250, samples.max()! - 1, samples.max()!, 1000] {
+                let expected = length < 1 ? 0 : mass(atMost: length) / total
+                #expect(abs(d.probability(atMost: length) - expected) < 1e-9, "length \(length) of \(samples)")
+            }
+        }
+    }
 }
