@@ -46,9 +46,8 @@ extension GMAXScheduler {
         let member = workflow.map { WorkflowMember(workflow: $0, index: index, generatedTokenCount: generated, workflowDueAt: s.due.first) }
         let start: Start = s.holdsKV || s.isSwapped ? .started
             : (workflow.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false) ? .workflowStarted : .newcomer
-        var candidate = Candidate(
-            index: index, tier: .hopeless, density: 0, laxity: 0, arrivedAt: s.arrivedAt.seconds, id: s.id,
-            sequenceLength: s.computedTokenCount + s.pendingTokenCount, isPrefilling: s.isPrefilling, start: start)
+        let arrivedAt = s.arrivedAt.seconds, id = s.id, isPrefilling = s.isPrefilling
+        let sequenceLength = s.computedTokenCount + s.pendingTokenCount
         let status = tracker.status(of: s, in: snapshot)
         // Remaining generation time as DESIGN §5 counts it: every token still to compute,
         // prompt included, at one per iteration. A long prompt costs the batch its budget.
@@ -72,10 +71,9 @@ extension GMAXScheduler {
             tier = chance < options.giveUpProbability ? .hopeless
                 : status.laxity < options.urgencyIterations ? .urgent : .ahead
         }
-        candidate.tier = tier
-        candidate.density = density
-        candidate.laxity = status.laxity
-        candidate.isLost = tier == .hopeless
+        let candidate = Candidate(
+            index: index, tier: tier, density: density, laxity: status.laxity, arrivedAt: arrivedAt, id: id,
+            sequenceLength: sequenceLength, isLost: tier == .hopeless, isPrefilling: isPrefilling, start: start)
         return (candidate, status, member)
     }
 

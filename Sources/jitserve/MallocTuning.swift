@@ -17,7 +17,7 @@ enum MallocTuning {
     /// A decision over a burst's queue builds a few arrays of a row per request — ten thousand
     /// requests, about a megabyte each. Past glibc's thresholds (128 KiB at first) each such
     /// array is its own `mmap`, or the heap's top is trimmed once it is freed, so the next
-    /// iteration takes a page fault and a page clear for every 4 KiB again: a fifth of GMAX's
+    /// iteration takes a page fault and a page clear for every 4 KiB again: a quarter of GMAX's
     /// decision at 10,000 waiting (`jitserve bench scheduler`). Raised thresholds keep freed
     /// memory for the next iteration; `serve` still gives it back with `trim()` on its timer.
     /// Does nothing where the environment sets either threshold (glibc already read it and it
