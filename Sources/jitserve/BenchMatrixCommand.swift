@@ -40,6 +40,10 @@ struct BenchMatrixCommand: ParsableCommand {
                                discussion: "Default ½, 1 and 2; e.g. --loads 5,10 for the deep overload that 32 slots reach at a few requests a second."))
     var loads = "0.5,1,2"
 
+    @Option(help: ArgumentHelp("Comma-separated workloads: only the cells of these (default: all four).",
+                               discussion: "paper-mix, artifact, azure-conv, azure-code; with --quick, that subset's cells of these."))
+    var workloads: String?
+
     @Option(help: "Seed of every cell's workload.")
     var seed: UInt64 = 1
 
@@ -71,6 +75,7 @@ struct BenchMatrixCommand: ParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxBatchedTokens > 0 else { throw ValidationError("--max-batched-tokens must be positive") }
         _ = try loadMultiples()
+        _ = try workloadFilter()
         for name in policyNames() { _ = try SchedulerCatalog.make(name) }
         guard policyNames().contains("jitserve") else { throw ValidationError("--schedulers must include jitserve") }
     }
@@ -90,12 +95,24 @@ struct BenchMatrixCommand: ParsableCommand {
         return multiples
     }
 
+    /// `--workloads` as grid names (nil: every workload), each checked against the grid.
+    func workloadFilter() throws -> Set<String>? {
+        guard let workloads else { return nil }
+        let names = workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in names where !BenchmarkMatrix.full.workloads.contains(name) {
+            throw ValidationError("--workloads: '\(name)' is not one of \(BenchmarkMatrix.full.workloads.joined(separator: ", "))")
+        }
+        guard !names.isEmpty else { throw ValidationError("--workloads must list at least one workload") }
+        return Set(names)
+    }
+
     func policyNames() -> [String] { schedulers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
         let started = ContinuousClock.now
         let grid = BenchmarkMatrix.full.withLoads(try loadMultiples())
-        let cells = quick ? BenchmarkMatrix.quickCells(of: grid) : grid.cells
+        let only = try workloadFilter()
+        let cells = (quick ? BenchmarkMatrix.quickCells(of: grid) : grid.cells).filter { only?.contains($0.workload) ?? true }
         let planned = try plan(cells)
         let names = policyNames()
         Console.error(String(format: "matrix: %d cells × %d policies = %d simulations of %.0f s windows, %d at a time (planned in %.1f s)",
