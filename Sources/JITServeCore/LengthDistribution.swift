@@ -202,15 +202,9 @@ public protocol OutputLengthPredictor: Sendable {
     /// `request` ended with no length to learn from (its client went away): whatever was kept
     /// for it can go.
     mutating func forget(_ request: Request)
-    /// `request` is still running after generating `generatedTokenCount` tokens: a lower bound
-    /// on its length. Under a queue the long requests finish last, so an estimator that learns
-    /// only from finished ones sees lengths biased short; this lets it count the long ones
-    /// before they end. The engine reports a few milestones per request, not every token.
-    mutating func progress(_ request: Request, generatedTokenCount: Int)
 }
 
 extension OutputLengthPredictor {
     public mutating func observe(_ request: Request, outputTokenCount: Int) {}
     public mutating func forget(_ request: Request) {}
-    public mutating func progress(_ request: Request, generatedTokenCount: Int) {}
 }

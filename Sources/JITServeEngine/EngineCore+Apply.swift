@@ -63,21 +63,11 @@ extension EngineCore {
             if let reason {
                 report.finished.append(retire(s, reason: reason, at: doneAt))
                 anyFinished = true
-            } else if Self.isProgressMilestone(s.state.generatedTokenCount) {
-                lengthPredictor.progress(s.request, generatedTokenCount: s.state.generatedTokenCount)
             }
         }
         if anyFinished { running.removeAll { $0.isFinished } }
         counters.iterationCount += 1
         return report
-    }
-
-    /// Token counts at which a running request's progress is told to the length predictor:
-    /// powers of two from 4, then every 64 tokens — a lower bound never more than 64 tokens
-    /// (or half) stale, at a few calls per request rather than one per token.
-    @inline(__always)
-    static func isProgressMilestone(_ generated: Int) -> Bool {
-        generated >= 4 && (generated & (generated - 1) == 0 || generated % 64 == 0)
     }
 
     /// Frees everything `s` holds and closes its record.

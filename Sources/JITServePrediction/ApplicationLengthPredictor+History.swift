@@ -32,27 +32,23 @@ extension ApplicationLengthPredictor {
             return lo
         }
 
-        /// The `count` observations nearest `prompt` (on a log scale): their outputs, and the
-        /// farthest of their distances (the neighbourhood's radius).
-        func nearest(prompt: Int, count: Int) -> (outputs: [Int], radius: Double) {
+        /// Outputs of the `count` observations whose prompt lengths are nearest `prompt`.
+        func nearestOutputs(prompt: Int, count: Int) -> [Int] {
             let target = log(Double(max(1, prompt)))
             func distance(_ i: Int) -> Double { abs(log(Double(max(1, byPrompt[i].prompt))) - target) }
             var below = position(of: prompt) - 1, above = below + 1
             var outputs: [Int] = []
-            var radius = 0.0
             outputs.reserveCapacity(count)
             while outputs.count < count && (below >= 0 || above < byPrompt.count) {
                 if above >= byPrompt.count || (below >= 0 && distance(below) <= distance(above)) {
-                    radius = max(radius, distance(below))
                     outputs.append(byPrompt[below].output)
                     below -= 1
                 } else {
-                    radius = max(radius, distance(above))
                     outputs.append(byPrompt[above].output)
                     above += 1
                 }
             }
-            return (outputs, radius)
+            return outputs
         }
     }
 }

@@ -4,15 +4,13 @@ import JITServeCore
 /// The length estimator every non-oracle policy reads (DESIGN §4): the base (the shipped
 /// forest) kept honest by what the served model actually produces, per application.
 ///
-/// Two things are learnt online, from finished requests:
+/// Two things are learnt online, both from finished requests:
 /// - **Per-application lengths for requests without prompt text.** A request known only by
 ///   its token count (a tool call replayed from a trace, an agent's call) is answered by the
 ///   token-count forest, which can only say "chat-like": for an application whose answers are
 ///   much shorter or longer that bound is wrong every time. Once `minimumObserved` requests of
 ///   an application have finished, the `neighbourCount` of its last `window` whose prompt
-///   lengths are nearest (on a log scale) are the better prior — with the application's
-///   requests still running at similar prompt lengths counted as censored (`progress`), since
-///   under a queue the long ones are the ones that have not finished yet.
+///   lengths are nearest (on a log scale) are the better prior.
 /// - **Calibration of everything else** (`calibration`, see `LengthCalibrator`): the forest
 ///   was grown on one model's answers; the served model's are longer or shorter. Each
 ///   (served model, application, text or token-count estimate) keeps its own window of how
@@ -34,7 +32,6 @@ public struct ApplicationLengthPredictor: OutputLengthPredictor {
     public let calibration: LengthCalibrator.Options?
 
     private var histories: [String: History] = [:]
-    private var running: [String: Running] = [:]
     private var calibrators: [CalibrationKey: LengthCalibrator] = [:]
     private var pending = PendingBounds(capacity: 1 << 14)
 
@@ -68,7 +65,6 @@ public struct ApplicationLengthPredictor: OutputLengthPredictor {
     public mutating func observe(_ request: Request, outputTokenCount: Int) {
         base.observe(request, outputTokenCount: outputTokenCount)
         let given = pending.remove(request.id)
-        if let app = request.application { running[app]?.remove(request.id) }
         guard outputTokenCount > 0 else { return }
         // A request whose estimate is no longer held (or was never asked for) is scored
         // against its estimate recomputed — before its own length joins the neighbours.
@@ -85,15 +81,6 @@ public struct ApplicationLengthPredictor: OutputLengthPredictor {
     public mutating func forget(_ request: Request) {
         base.forget(request)
         _ = pending.remove(request.id)
-        if let app = request.application { running[app]?.remove(request.id) }
-    }
-
-    /// A text-less request of an application still running: its length so far joins that
-    /// application's neighbour estimates as a censored one (see `Running`).
-    public mutating func progress(_ request: Request, generatedTokenCount: Int) {
-        base.progress(request, generatedTokenCount: generatedTokenCount)
-        guard request.promptText?.isEmpty ?? true, let app = request.application else { return }
-        running[app, default: Running()].update(request.id, prompt: request.promptTokenCount, generated: generatedTokenCount)
     }
 
     /// Estimates held for requests that have not reported back.
@@ -101,7 +88,7 @@ public struct ApplicationLengthPredictor: OutputLengthPredictor {
 
     /// The calibration window `request`'s outcome would feed if it arrived now.
     public func calibrationKey(for request: Request) -> CalibrationKey {
-        let source: CalibrationKey.Source = hasNeighbours(request)
+        let source: CalibrationKey.Source = neighbourOutputs(for: request) != nil
             ? .neighbours : request.promptText?.isEmpty ?? true ? .tokenCount : .text
         return calibrationKey(for: request, source: source)
     }
@@ -125,8 +112,8 @@ public struct ApplicationLengthPredictor: OutputLengthPredictor {
 
     /// What the request would be told before calibration, and the window its outcome feeds.
     private mutating func uncalibratedEstimate(for request: Request) -> (key: CalibrationKey, base: LengthDistribution) {
-        if let estimate = neighbourEstimate(for: request) {
-            return (calibrationKey(for: request, source: .neighbours), estimate)
+        if let outputs = neighbourOutputs(for: request) {
+            return (calibrationKey(for: request, source: .neighbours), LengthDistribution(samples: outputs))
         }
         let key = calibrationKey(for: request, source: request.promptText?.isEmpty ?? true ? .tokenCount : .text)
         // Uncapped: scores compare true lengths with what the base believes, not with a cap
@@ -136,19 +123,10 @@ public struct ApplicationLengthPredictor: OutputLengthPredictor {
         return (key, base.distribution(for: uncapped))
     }
 
-    /// True when a text-less request's application has enough history for a neighbour estimate.
-    private func hasNeighbours(_ request: Request) -> Bool {
-        guard request.promptText?.isEmpty ?? true, let app = request.application else { return false }
-        return (histories[app]?.byPrompt.count ?? 0) >= minimumObserved
-    }
-
-    /// The neighbour estimate for a text-less request of an application with enough history:
-    /// the `neighbourCount` finished requests of nearest prompt length, with the application's
-    /// running requests within the same distance counted as censored lengths.
-    private func neighbourEstimate(for request: Request) -> LengthDistribution? {
-        guard hasNeighbours(request), let app = request.application, let history = histories[app] else { return nil }
-        let nearest = history.nearest(prompt: request.promptTokenCount, count: neighbourCount)
-        let censored = running[app]?.censored(prompt: request.promptTokenCount, radius: nearest.radius) ?? []
-        return Self.censoredEstimate(finished: nearest.outputs, censored: censored)
+    /// The neighbour estimate for a text-less request of an application with enough history.
+    private func neighbourOutputs(for request: Request) -> [Int]? {
+        guard request.promptText?.isEmpty ?? true, let app = request.application,
+              let history = histories[app], history.byPrompt.count >= minimumObserved else { return nil }
+        return history.nearestOutputs(prompt: request.promptTokenCount, count: neighbourCount)
     }
 }

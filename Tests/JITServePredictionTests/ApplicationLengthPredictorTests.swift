@@ -63,37 +63,6 @@ import Testing
         #expect(predictor.distribution(for: Self.request(200, app: "agent", prompt: 120)).samples == [20, 20, 20, 20])
         #expect(predictor.distribution(for: Self.request(201, app: "agent", prompt: 5000)).samples == [500, 500, 500, 500])
     }
-
-    @Test func runningRequestsLongerThanTheFinishedOnesLiftTheBound() {
-        // A queue: the short half finished (20 tokens), the long half is still running past 300.
-        var predictor = ApplicationLengthPredictor(base: Fixed(), window: 64, minimumObserved: 8, neighbourCount: 8)
-        for i in 0..<8 { predictor.observe(Self.request(UInt64(i), app: "code"), outputTokenCount: 20) }
-        let before = predictor.distribution(for: Self.request(100, app: "code"))
-        #expect(before.upperBound(quantile: 0.95) == 20)
-        for i in 10..<18 { predictor.progress(Self.request(UInt64(i), app: "code"), generatedTokenCount: 300) }
-        let during = predictor.distribution(for: Self.request(101, app: "code"))
-        // Half the cohort runs past 300: the median is still 20, the upper half at least 301.
-        #expect(during.upperBound(quantile: 0.4) == 20)
-        #expect(during.upperBound(quantile: 0.95) == 301)
-        // Running requests of another application, or with prompt text, do not count.
-        predictor.progress(Self.request(50, app: "chat"), generatedTokenCount: 900)
-        predictor.progress(Self.request(51, app: "code", text: "hi"), generatedTokenCount: 900)
-        #expect(predictor.distribution(for: Self.request(102, app: "code")).upperBound(quantile: 1) == 301)
-        // Once they finish (or are cancelled) they are ordinary lengths or gone.
-        for i in 10..<17 { predictor.observe(Self.request(UInt64(i), app: "code"), outputTokenCount: 400) }
-        predictor.forget(Self.request(17, app: "code"))
-        let after = predictor.distribution(for: Self.request(103, app: "code"))
-        #expect(after.weights == nil && after.upperBound(quantile: 1) == 400)
-    }
-
-    @Test func runningRequestsOfFarPromptLengthsAreNotNeighbours() {
-        var predictor = ApplicationLengthPredictor(base: Fixed(), window: 64, minimumObserved: 8, neighbourCount: 8)
-        for i in 0..<8 { predictor.observe(Self.request(UInt64(i), app: "code", prompt: 100 + i), outputTokenCount: 20) }
-        predictor.progress(Self.request(30, app: "code", prompt: 8000), generatedTokenCount: 500)
-        #expect(predictor.distribution(for: Self.request(31, app: "code", prompt: 104)).upperBound(quantile: 1) == 20)
-        predictor.progress(Self.request(32, app: "code", prompt: 103), generatedTokenCount: 500)
-        #expect(predictor.distribution(for: Self.request(33, app: "code", prompt: 104)).upperBound(quantile: 1) == 501)
-    }
 }
 
 @Suite struct CalibratedEstimatorTests {
