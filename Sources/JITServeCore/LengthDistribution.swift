@@ -4,31 +4,51 @@
 /// Schedulers ask it for a conservative upper bound and, as a request generates tokens without
 /// stopping, for the bound conditioned on "longer than what it has produced so far" (DESIGN §4).
 public struct LengthDistribution: Hashable, Sendable {
-    /// The arrays behind one distribution, shared by every copy: a distribution rides in each
+    /// The samples behind one distribution, shared by every copy: a distribution rides in each
     /// request's scheduler row, which the engine copies every iteration, and one reference
     /// costs a quarter of the retains that four arrays would.
-    @usableFromInline final class Storage: Sendable {
-        @usableFromInline let samples: [Int]
-        @usableFromInline let weights: [Double]?
+    ///
+    /// Held in one block of raw memory, not arrays: a search then reads the block's address and
+    /// count from this object and goes straight to the samples, where an array would first read
+    /// its own header (its count, for the bounds check), a second cache miss per array before
+    /// the first probe (`jitserve bench scheduler`). Written once in `init`, never after, and
+    /// freed with the object: safe to share across threads.
+    @usableFromInline final class Storage: @unchecked Sendable {
+        @usableFromInline let count: Int
+        /// `count` ascending samples.
+        @usableFromInline let sample: UnsafeMutablePointer<Int>
         /// suffixWeight[i] = total weight of samples[i...]; suffixMass[i] = Σ weight·length over
-        /// the same suffix. Precomputed so that conditioning on "longer than g" costs a binary
-        /// search, not a pass over the samples, every iteration for every request.
-        @usableFromInline let suffixWeight: [Double]
-        @usableFromInline let suffixMass: [Double]
+        /// the same suffix (`count + 1` each, the last 0). Precomputed so that conditioning on
+        /// "longer than g" costs a binary search, not a pass over the samples, every iteration
+        /// for every request.
+        @usableFromInline let suffixWeight: UnsafeMutablePointer<Double>
+        @usableFromInline let suffixMass: UnsafeMutablePointer<Double>
+        let weights: [Double]?
 
         init(samples: [Int], weights: [Double]?) {
-            self.samples = samples
+            count = samples.count
             self.weights = weights
-            var weight = [Double](repeating: 0, count: samples.count + 1)
-            var mass = [Double](repeating: 0, count: samples.count + 1)
-            for i in stride(from: samples.count - 1, through: 0, by: -1) {
+            // One block: the suffix sums first (8-byte aligned like the samples), then the samples.
+            let block = UnsafeMutableRawPointer.allocate(
+                byteCount: (3 * count + 2) * MemoryLayout<Double>.stride, alignment: MemoryLayout<Double>.alignment)
+            suffixWeight = block.bindMemory(to: Double.self, capacity: 2 * count + 2)
+            suffixMass = suffixWeight + (count + 1)
+            sample = (block + (2 * count + 2) * MemoryLayout<Double>.stride).bindMemory(to: Int.self, capacity: count)
+            sample.initialize(from: samples, count: count)
+            suffixWeight[count] = 0
+            suffixMass[count] = 0
+            for i in stride(from: count - 1, through: 0, by: -1) {
                 let w = weights?[i] ?? 1
-                weight[i] = weight[i + 1] + w
-                mass[i] = mass[i + 1] + w * Double(samples[i])
+                suffixWeight[i] = suffixWeight[i + 1] + w
+                suffixMass[i] = suffixMass[i + 1] + w * Double(samples[i])
             }
-            suffixWeight = weight
-            suffixMass = mass
         }
+
+        deinit {
+            UnsafeMutableRawPointer(suffixWeight).deallocate()
+        }
+
+        var samples: [Int] { Array(UnsafeBufferPointer(start: sample, count: count)) }
     }
 
     /// What is asked of a request that has generated nothing — below every sample, which
@@ -52,11 +72,11 @@ public struct LengthDistribution: Hashable, Sendable {
 
     private init(storage: Storage) {
         self.storage = storage
-        let samples = storage.samples, weight = storage.suffixWeight
+        let weight = storage.suffixWeight
         head = Head(
-            firstSample: samples[0], lastSample: samples[samples.count - 1],
+            firstSample: storage.sample[0], lastSample: storage.sample[storage.count - 1],
             unconditionedMean: weight[0] > 0 ? storage.suffixMass[0] / weight[0] : .nan,
-            bound: Self.searchUpperBound(quantile: Self.headQuantile, generated: 0, samples: samples, suffixWeight: weight))
+            bound: storage.upperBound(quantile: Self.headQuantile, generated: 0))
     }
 
     /// The quantile whose unconditioned bound is precomputed: the one every scheduling policy
@@ -115,39 +135,23 @@ public struct LengthDistribution: Hashable, Sendable {
     /// token. When every sample is ≤ `generated` (the request has outlived all evidence), the
     /// tail rule applies: assume it is halfway through, i.e. bound = 2·generated, which keeps the
     /// bound growing geometrically rather than collapsing onto what was already produced.
-    @inlinable
+    ///
+    /// Always inlined, so that a caller whose answer is in `head` never passes the distribution
+    /// to a call: a value passed to a call it cannot see into is copied first, and the copy's
+    /// retain misses the cache on an object the answer did not need (`jitserve bench scheduler`).
+    @inlinable @inline(__always)
     public func upperBound(quantile: Double, generated: Int = 0) -> Int {
         if generated < head.firstSample, quantile == Self.headQuantile { return head.bound }
-        let storage = storage
-        return Self.searchUpperBound(quantile: quantile, generated: generated, samples: storage.samples,
-                                     suffixWeight: storage.suffixWeight)
+        return storage.upperBound(quantile: quantile, generated: generated)
     }
 
+    /// First index whose sample is greater than `value` (`count` when none is).
     @inlinable
-    static func searchUpperBound(quantile: Double, generated: Int, samples: [Int], suffixWeight: [Double]) -> Int {
-        let q = min(max(quantile, 0), 1)
-        let start = firstIndex(in: samples, above: generated)
-        if start == samples.count { return max(generated + 1, 2 * generated) }
-        let total = suffixWeight[start]
-        if total <= 0 { return samples[samples.count - 1] }
-        // Smallest i ≥ start whose cumulative weight from `start` reaches q·total, i.e. the
-        // first i with suffixWeight[i + 1] ≤ total − q·total (suffixWeight is non-increasing).
-        let remaining = total - q * total + 1e-12 * total
-        var a = start, b = samples.count - 1
-        while a < b {
-            let mid = (a + b) / 2
-            if suffixWeight[mid + 1] <= remaining { b = mid } else { a = mid + 1 }
-        }
-        return samples[a]
-    }
-
-    /// First index whose sample is greater than `value` (`samples.count` when none is).
-    @inlinable
-    static func firstIndex(in samples: [Int], above value: Int) -> Int {
-        var lo = 0, hi = samples.count
+    static func firstIndex(in sample: UnsafePointer<Int>, count: Int, above value: Int) -> Int {
+        var lo = 0, hi = count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if samples[mid] > value { hi = mid } else { lo = mid + 1 }
+            if sample[mid] > value { hi = mid } else { lo = mid + 1 }
         }
         return lo
     }
@@ -156,35 +160,64 @@ public struct LengthDistribution: Hashable, Sendable {
     /// `generated`: the chance a request finishes if it can still produce `length − generated`
     /// tokens. A request that has outlived every sample gets the tail rule's view (it is
     /// halfway through), so the answer is 1 from twice what it has produced.
-    @inlinable
+    @inlinable @inline(__always)  // as `upperBound`
     public func probability(atMost length: Int, generated: Int = 0) -> Double {
         guard length > generated else { return 0 }
         // Nothing generated yet (below every sample) conditions on nothing: what a queued
         // request asks, every iteration, answered from `head` when the length is outside the
         // samples and with one search fewer otherwise.
-        if generated < head.firstSample, !head.unconditionedMean.isNaN {
+        let conditionsOnNothing = generated < head.firstSample && !head.unconditionedMean.isNaN
+        if conditionsOnNothing {
             if length < head.firstSample { return 0 }
             if length >= head.lastSample { return 1 }
-            let storage = storage, total = storage.suffixWeight[0]
-            return (total - storage.suffixWeight[Self.firstIndex(in: storage.samples, above: length)]) / total
         }
-        let samples = storage.samples, suffixWeight = storage.suffixWeight
-        let start = Self.firstIndex(in: samples, above: generated)
-        let total = suffixWeight[start]
-        if start == samples.count || total <= 0 { return length >= max(generated + 1, 2 * generated) ? 1 : 0 }
-        let end = Self.firstIndex(in: samples, above: length)
-        return (total - suffixWeight[end]) / total
+        return storage.probability(atMost: length, generated: generated, conditionsOnNothing: conditionsOnNothing)
     }
 
     /// Expected length given that it exceeds `generated` (the tail rule as in `upperBound`).
-    @inlinable
+    @inlinable @inline(__always)  // as `upperBound`
     public func expectedLength(generated: Int = 0) -> Double {
         if generated < head.firstSample, !head.unconditionedMean.isNaN { return head.unconditionedMean }
-        let samples = storage.samples, suffixWeight = storage.suffixWeight
-        let lo = Self.firstIndex(in: samples, above: generated)
+        return storage.expectedLength(generated: generated)
+    }
+}
+
+extension LengthDistribution.Storage {
+    /// What `head` cannot answer: a search of the samples, out of line so that the inlined
+    /// head paths stay small.
+    @usableFromInline @inline(never)
+    func upperBound(quantile: Double, generated: Int) -> Int {
+        let q = min(max(quantile, 0), 1)
+        let start = LengthDistribution.firstIndex(in: sample, count: count, above: generated)
+        if start == count { return max(generated + 1, 2 * generated) }
+        let total = suffixWeight[start]
+        if total <= 0 { return sample[count - 1] }
+        // Smallest i ≥ start whose cumulative weight from `start` reaches q·total, i.e. the
+        // first i with suffixWeight[i + 1] ≤ total − q·total (suffixWeight is non-increasing).
+        let remaining = total - q * total + 1e-12 * total
+        var a = start, b = count - 1
+        while a < b {
+            let mid = (a + b) / 2
+            if suffixWeight[mid + 1] <= remaining { b = mid } else { a = mid + 1 }
+        }
+        return sample[a]
+    }
+
+    @usableFromInline @inline(never)
+    func probability(atMost length: Int, generated: Int, conditionsOnNothing: Bool) -> Double {
+        let start = conditionsOnNothing ? 0 : LengthDistribution.firstIndex(in: sample, count: count, above: generated)
+        let total = suffixWeight[start]
+        if start == count || total <= 0 { return length >= max(generated + 1, 2 * generated) ? 1 : 0 }
+        let end = LengthDistribution.firstIndex(in: sample, count: count, above: length)
+        return (total - suffixWeight[end]) / total
+    }
+
+    @usableFromInline @inline(never)
+    func expectedLength(generated: Int) -> Double {
+        let lo = LengthDistribution.firstIndex(in: sample, count: count, above: generated)
         let total = suffixWeight[lo]
-        if lo == samples.count || total <= 0 { return Double(max(generated + 1, 2 * generated)) }
-        return storage.suffixMass[lo] / total
+        if lo == count || total <= 0 { return Double(max(generated + 1, 2 * generated)) }
+        return suffixMass[lo] / total
     }
 }
 

@@ -11,15 +11,15 @@ extension GMAXScheduler {
         statuses.reserveCapacity(candidates.capacity)
         var workflowMembers: [WorkflowID: [WorkflowMember]] = [:]
 
-        // Rows through a buffer pointer, and every fact of a row read before any call (see
-        // `standing`): a row read through an array's subscript and kept across calls the
-        // optimiser cannot see into was copied whole, ten thousand times a decision under a
-        // burst, each copy retaining the row's distribution — an atomic increment on a line
-        // not yet in cache, which serialises what would otherwise be overlapping misses.
+        // Rows by pointer, each field read where it is used (see `standing`): a row borrowed
+        // whole across a call the optimiser cannot see into is copied first, ten thousand times
+        // a decision under a burst, each copy retaining the row's distribution — an atomic
+        // increment on a line not yet in cache, for an object most rows' answers never read.
         for rows in [states.running, states.waiting] {
             rows.withUnsafeBufferPointer { rows in
+                guard let base = rows.baseAddress else { return }
                 for i in rows.indices {
-                    let (candidate, status, member) = standing(of: rows[i], index: candidates.count,
+                    let (candidate, status, member) = standing(of: base + i, index: candidates.count,
                                                                tracker: tracker, snapshot: snapshot, tau: tau)
                     if let member { workflowMembers[member.workflow, default: []].append(member) }
                     candidates.append(candidate)
@@ -38,17 +38,17 @@ extension GMAXScheduler {
     /// One request's tier and density before workflows share theirs and newcomers are deferred,
     /// with its status and workflow: everything `rank` needs of the row, so that it is read once.
     private func standing(
-        of s: SequenceState, index: Int, tracker: SLOTracker, snapshot: SchedulerSnapshot, tau: Double
+        of row: UnsafePointer<SequenceState>, index: Int, tracker: SLOTracker, snapshot: SchedulerSnapshot, tau: Double
     ) -> (Candidate, SLOStatus, WorkflowMember?) {
-        // The row's own facts first: read after a call into another module, the row would be
-        // copied to keep it across the call (see `rank`).
-        let workflow = s.workflowID, generated = s.generatedTokenCount, kind = s.kind
-        let member = workflow.map { WorkflowMember(workflow: $0, index: index, generatedTokenCount: generated, workflowDueAt: s.due.first) }
-        let start: Start = s.holdsKV || s.isSwapped ? .started
+        let workflow = row.pointee.workflowID, generated = row.pointee.generatedTokenCount, kind = row.pointee.kind
+        let member = workflow.map {
+            WorkflowMember(workflow: $0, index: index, generatedTokenCount: generated, workflowDueAt: row.pointee.due.first)
+        }
+        let start: Start = row.pointee.holdsKV || row.pointee.isSwapped ? .started
             : (workflow.map { (snapshot.workflowServiceTokens[$0] ?? 0) > 0 } ?? false) ? .workflowStarted : .newcomer
-        let arrivedAt = s.arrivedAt.seconds, id = s.id, isPrefilling = s.isPrefilling
-        let sequenceLength = s.computedTokenCount + s.pendingTokenCount
-        let status = tracker.status(of: s, in: snapshot)
+        let arrivedAt = row.pointee.arrivedAt.seconds, id = row.pointee.id, isPrefilling = row.pointee.isPrefilling
+        let sequenceLength = row.pointee.computedTokenCount + row.pointee.pendingTokenCount
+        let status = tracker.status(at: row, in: snapshot)
         // Remaining generation time as DESIGN §5 counts it: every token still to compute,
         // prompt included, at one per iteration. A long prompt costs the batch its budget.
         let seconds = status.remainingWorkTokens * tau
@@ -66,14 +66,14 @@ extension GMAXScheduler {
             // whose bound no longer fits is still worth its chance of finishing in time (a
             // prompt-agnostic q0.95 bound can be several times the likely length).
             let chance = factor >= 1
-                ? 1 : max(factor, tracker.onTimeProbability(of: s, dueAt: status.milestoneDueAt, in: snapshot))
+                ? 1 : max(factor, tracker.onTimeProbability(at: row, dueAt: status.milestoneDueAt, in: snapshot))
             density = chance * (Double(generated) + status.remainingExpectedTokens) / seconds
             tier = chance < options.giveUpProbability ? .hopeless
                 : status.laxity < options.urgencyIterations ? .urgent : .ahead
         }
         let candidate = Candidate(
-            index: index, tier: tier, density: density, laxity: status.laxity, arrivedAt: arrivedAt, id: id,
-            sequenceLength: sequenceLength, isLost: tier == .hopeless, isPrefilling: isPrefilling, start: start)
+            index: index, density: density, laxity: status.laxity, arrivedAt: arrivedAt, id: id,
+            sequenceLength: sequenceLength, tier: tier, isLost: tier == .hopeless, isPrefilling: isPrefilling, start: start)
         return (candidate, status, member)
     }
 

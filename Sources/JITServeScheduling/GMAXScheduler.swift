@@ -63,16 +63,18 @@ public struct GMAXScheduler: Scheduler {
     }
 
     /// One request's standing, small enough to sort cheaply; `index` points into the
-    /// snapshot's running-then-waiting requests.
+    /// snapshot's running-then-waiting requests. The one-byte fields come last: declared
+    /// first, `tier` would pad to eight bytes, and a selection over ten thousand candidates
+    /// moves each one several times a decision.
     struct Candidate {
         var index: Int
-        var tier: Tier
         var density: Double
         var laxity: Double
         var arrivedAt: Double
         var id: RequestID
         /// Context length once this iteration's tokens are in (for grouping).
         var sequenceLength: Int
+        var tier: Tier
         /// Hopeless against its final due time, not only a stage's sub-deadline, which the
         /// analyzer sets early on purpose: only such a request's prefill is rationed.
         var isLost = false

@@ -36,37 +36,47 @@ public struct SLOTracker: Sendable {
         self.refinesBounds = refinesBounds
     }
 
-    /// Inlined so that a caller passing a row in place keeps it in place: a call the optimiser
-    /// cannot see into makes it copy the row first (and retain its distribution), ten thousand
-    /// times a decision under a burst (`jitserve bench scheduler`).
+    /// Where `s` stands against its SLO at the start of this iteration.
     @inline(__always)
     public func status(of s: SequenceState, in snapshot: SchedulerSnapshot) -> SLOStatus {
+        withUnsafePointer(to: s) { status(at: $0, in: snapshot) }
+    }
+
+    /// `status(of:)` of the row at `row`, read field by field where each is used. A row borrowed
+    /// whole across a call the optimiser cannot see into is copied first (and its distribution
+    /// retained: a cache miss on an object the answer rarely needs), ten thousand times a
+    /// decision under a burst (`jitserve bench scheduler`).
+    @inline(__always)
+    func status(at row: UnsafePointer<SequenceState>, in snapshot: SchedulerSnapshot) -> SLOStatus {
         let tau = max(snapshot.iterationSeconds, 1e-4)
         let now = snapshot.now.seconds
-        let generated = s.generatedTokenCount
+        let generated = row.pointee.generatedTokenCount
         let bound: Int
         if refinesBounds {
-            bound = s.outputBound(quantile: quantile)
+            bound = min(row.pointee.maxOutputTokens,
+                        row.pointee.length.upperBound(quantile: quantile, generated: generated))
         } else {
             // Without refinement the first bound stays, only kept above what was generated.
-            bound = min(s.maxOutputTokens, max(generated + 1, s.length.upperBound(quantile: quantile)))
+            bound = min(row.pointee.maxOutputTokens,
+                        max(generated + 1, row.pointee.length.upperBound(quantile: quantile)))
         }
         let remainingBound = max(1, bound - generated)
         let expected = refinesBounds
-            ? s.length.expectedLength(generated: generated) : max(Double(generated + 1), s.length.expectedLength())
-        let remainingExpected = max(1, min(Double(s.maxOutputTokens), expected) - Double(generated))
-        let prefillIterations = prefillIterations(of: s, in: snapshot)
+            ? row.pointee.length.expectedLength(generated: generated)
+            : max(Double(generated + 1), row.pointee.length.expectedLength())
+        let remainingExpected = max(1, min(Double(row.pointee.maxOutputTokens), expected) - Double(generated))
+        let prefillIterations = prefillIterations(of: row.pointee.pendingTokenCount, in: snapshot)
         let toFinish = prefillIterations + Double(remainingBound)
 
         var status = SLOStatus(
             milestoneDueAt: .zero, iterationsToMilestone: 0, iterationsToFinish: toFinish,
-            remainingWorkTokens: Double(max(0, s.pendingTokenCount - 1) + remainingBound), laxity: 0,
+            remainingWorkTokens: Double(max(0, row.pointee.pendingTokenCount - 1) + remainingBound), laxity: 0,
             remainingExpectedTokens: remainingExpected, expectedIterationsToFinish: prefillIterations + remainingExpected,
             attainableTokens: 0)
-        switch s.slo {
+        switch row.pointee.slo {
         case .latency:
-            let due = s.due.dueSeconds(generated)
-            let tbt = s.due.step
+            let due = row.pointee.due.dueSeconds(generated)
+            let tbt = row.pointee.due.step
             let toNext = max(1, prefillIterations)
             status.milestoneDueAt = Instant(seconds: due)
             status.iterationsToMilestone = toNext
@@ -83,7 +93,8 @@ public struct SLOTracker: Sendable {
             }
             status.attainableTokens = max(0, remainingExpected - late)
         case .deadline, .compound:
-            let due = s.workflowID.flatMap { snapshot.workflows[$0]?.currentStageDueAt.seconds } ?? s.due.first
+            let due = row.pointee.workflowID.flatMap { snapshot.workflows[$0]?.currentStageDueAt.seconds }
+                ?? row.pointee.due.first
             status.milestoneDueAt = Instant(seconds: due)
             status.iterationsToMilestone = toFinish
             status.laxity = (due - now) / tau - toFinish
@@ -97,23 +108,29 @@ public struct SLOTracker: Sendable {
     /// start"; this answers "is it worth running at all". GMAX asks only when the bound no
     /// longer fits: otherwise the answer cannot change its decision, and it is two binary
     /// searches per request per iteration.
-    @inline(__always)  // as `status`
+    @inline(__always)
     public func onTimeProbability(of s: SequenceState, dueAt: Instant, in snapshot: SchedulerSnapshot) -> Double {
+        withUnsafePointer(to: s) { onTimeProbability(at: $0, dueAt: dueAt, in: snapshot) }
+    }
+
+    /// `onTimeProbability(of:)` of the row at `row`, read as `status(at:)` reads it.
+    @inline(__always)
+    func onTimeProbability(at row: UnsafePointer<SequenceState>, dueAt: Instant, in snapshot: SchedulerSnapshot) -> Double {
         let tau = max(snapshot.iterationSeconds, 1e-4)
-        let decodeIterations = ((dueAt.seconds - snapshot.now.seconds) / tau - prefillIterations(of: s, in: snapshot))
-            .rounded(.down)
-        let generated = s.generatedTokenCount
+        let prefill = prefillIterations(of: row.pointee.pendingTokenCount, in: snapshot)
+        let decodeIterations = ((dueAt.seconds - snapshot.now.seconds) / tau - prefill).rounded(.down)
+        let generated = row.pointee.generatedTokenCount
         guard decodeIterations >= 1 else { return 0 }  // also NaN: no time left to reason about
-        if Double(generated) + decodeIterations >= Double(s.maxOutputTokens) { return 1 }
+        if Double(generated) + decodeIterations >= Double(row.pointee.maxOutputTokens) { return 1 }
         let reachable = generated + Int(decodeIterations)
         return refinesBounds
-            ? s.length.probability(atMost: reachable, generated: generated)
-            : s.length.probability(atMost: reachable)
+            ? row.pointee.length.probability(atMost: reachable, generated: generated)
+            : row.pointee.length.probability(atMost: reachable)
     }
 
     /// Prefill runs in chunks of the token budget: its iterations, not its tokens.
-    private func prefillIterations(of s: SequenceState, in snapshot: SchedulerSnapshot) -> Double {
-        s.pendingTokenCount > 1
-            ? (Double(s.pendingTokenCount) / Double(max(1, snapshot.budget.maxBatchedTokens))).rounded(.up) : 0
+    @inline(__always)
+    private func prefillIterations(of pending: Int, in snapshot: SchedulerSnapshot) -> Double {
+        pending > 1 ? (Double(pending) / Double(max(1, snapshot.budget.maxBatchedTokens))).rounded(.up) : 0
     }
 }

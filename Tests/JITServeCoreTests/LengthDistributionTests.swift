@@ -73,6 +73,20 @@ import Testing
                 let expected = length < 1 ? 0 : mass(atMost: length) / total
                 #expect(abs(d.probability(atMost: length) - expected) < 1e-9, "length \(length) of \(samples)")
             }
+            // Conditioned on more than g generated: the same counts over the samples above g.
+            for g in [samples.min()!, samples.sorted()[n / 2], samples.max()! - 1] where g >= 1 && g < samples.max()! {
+                let above = zip(samples, w).filter { $0.0 > g }
+                let left = above.map(\.1).reduce(0, +)
+                guard left > 0 else { continue }
+                func massAbove(atMost length: Int) -> Double { above.filter { $0.0 <= length }.map(\.1).reduce(0, +) }
+                let bound = above.map(\.0).sorted().first { massAbove(atMost: $0) >= 0.9 * left - 1e-9 * left }!
+                #expect(d.upperBound(quantile: 0.9, generated: g) == bound, "g \(g) of \(samples)")
+                let mean = above.map { Double($0.0) * $0.1 }.reduce(0, +) / left
+                #expect(abs(d.expectedLength(generated: g) - mean) < 1e-9 * mean)
+                for length in [g + 1, (g + samples.max()!) / 2, samples.max()!] {
+                    #expect(abs(d.probability(atMost: length, generated: g) - massAbove(atMost: length) / left) < 1e-9)
+                }
+            }
         }
     }
 }
