@@ -103,9 +103,10 @@ import Testing
 
     @Test func droppingTheConsumerCancelsAndFreesKV() async throws {
         let retired = RecordBox()
-        // 50 ms per token: 250 tokens take 12 s, so the request is still running when the
-        // consumer goes away after 3, even on a machine too loaded to schedule the consumer.
-        let engine = try makeEngine(iteration: .milliseconds(50), onRetire: { retired.append($0) })
+        // 200 ms per token: 250 tokens take 50 s, so the request is still running when the
+        // consumer goes away after 3, even while CPU-bound suites running beside this one hold
+        // every cooperative thread (30 s of it was seen starving the consumer at 50 ms).
+        let engine = try makeEngine(iteration: .milliseconds(200), onRetire: { retired.append($0) })
         let events = try engine.submit(request(engine, maxTokens: 250))
         let consumer = Task {
             var seen = 0
@@ -131,8 +132,10 @@ import Testing
     }
 
     @Test func shutdownEndsStreamsPastTheGraceAndRefusesNewWork() async throws {
-        // 50 ms per token: 250 tokens (12 s) far outlast the 50 ms grace, however loaded the machine.
-        let engine = try makeEngine(iteration: .milliseconds(50))
+        // 200 ms per token: 250 tokens (50 s) far outlast the 50 ms grace, even when the
+        // shutdown call itself waits on cooperative threads that other suites hold (at 50 ms
+        // per token, a 30-s wait let both streams finish first).
+        let engine = try makeEngine(iteration: .milliseconds(200))
         let long = try engine.submit(request(engine, prompt: 4, maxTokens: 250))
         let stuck = try engine.submit(request(engine, prompt: 12, maxTokens: 240))
         async let drained: Void = engine.shutdown(grace: .milliseconds(50))
