@@ -53,8 +53,7 @@ public struct SLOTracker: Sendable {
         let generated = row.pointee.generatedTokenCount
         let bound: Int
         if refinesBounds {
-            bound = min(row.pointee.maxOutputTokens,
-                        row.pointee.length.upperBound(quantile: quantile, generated: generated))
+            bound = row.pointee.outputBound(quantile: quantile)
         } else {
             // Without refinement the first bound stays, only kept above what was generated.
             bound = min(row.pointee.maxOutputTokens,
