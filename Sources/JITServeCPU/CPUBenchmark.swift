@@ -145,6 +145,33 @@ public struct CPUBenchmark {
         return Double(count * options.decodeSteps) / seconds
     }
 
+    /// Aggregate output tokens/s of the work a closed-loop served run asks of the executor, with
+    /// nothing in between: `count` prompts of `promptLength` tokens prefilled together in
+    /// iterations of at most `batchTokens` tokens (each prompt's last chunk samples its first
+    /// token), then the `count` streams decoding together to `decodeSteps` tokens each. Every
+    /// iteration is timed, prefill included: the denominator for a served rate that includes
+    /// prefill, where `decodeThroughput` times decode alone.
+    public mutating func servedWorkThroughput(streams count: Int, promptLength: Int, batchTokens: Int) throws -> Double {
+        let length = max(1, promptLength)
+        var streams = (0..<count).map { makeStream(length: length, seed: UInt64($0 + 1)) }
+        var seconds = 0.0
+        // Until every prompt is in the cache (a prompt's last chunk appends its first token).
+        while streams.contains(where: { $0.computed < length }) {
+            var budget = max(1, batchTokens)
+            var work: [(Int, Int)] = []
+            for index in streams.indices where budget > 0 && streams[index].computed < length {
+                let chunk = min(budget, length - streams[index].computed)
+                work.append((index, chunk))
+                budget -= chunk
+            }
+            seconds += try step(&streams, work)
+        }
+        let all = streams.indices.map { ($0, 1) }
+        for _ in 1..<max(1, options.decodeSteps) { seconds += try step(&streams, all) }
+        release(streams)
+        return Double(count * max(1, options.decodeSteps)) / seconds
+    }
+
     /// Runs every measurement. `progress` receives a line per phase.
     public mutating func run(loadSeconds: Double, progress: (String) -> Void) throws -> Result {
         let residentAfterLoad = Self.residentMiB()

@@ -21,7 +21,10 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             wall time from the first request sent to the last stream ended, so it includes prefill \
             and every hop of the served path. Beside it, `bench cpu`'s measurement of N streams \
             decoding --max-tokens steps together from a prompt of the same length, once before \
-            and once after the served run (the table shows their mean). The load average at \
+            and once after the served run (the table shows their mean), and after it the kernel \
+            doing the served run's whole work: the prompt tokens the server computed, prefilled \
+            together at its token budget, then the decode (served ÷ same work: the served \
+            path's own cost, with prefill on both sides). The load average at \
             start and end says how busy the machine was. --prefix-caching both serves each \
             stream count with the prefix cache off and on (two servers, between the same two \
             kernel runs); --turns N makes each request a turn of a conversation that resends its \
@@ -68,6 +71,11 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         var kernelTokensPerSecond: [Double]
         var servedTokensPerSecond: Double
         var servedOverKernel: Double
+        /// The kernel doing the served run's work, prefill included (`servedWorkThroughput`):
+        /// NaN with --turns above 1.
+        var kernelSameWorkTokensPerSecond = Double.nan
+        /// Served tok/s over that: the served path's own cost, prefill being paid on both sides.
+        var servedOverSameWork = Double.nan
         var ttftMillisecondsP50: Double
         var tpotMillisecondsP50: Double
         var failedRequests: Int
@@ -154,7 +162,7 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         // The server exactly as `jitserve serve` builds it, from the same options: one per
         // prefix-caching setting asked for, alive together so that each stream count is served
         // by both between the same two kernel runs.
-        var servers: [(prefixCaching: Bool, bench: HTTPBenchServer, model: String)] = []
+        var servers: [(prefixCaching: Bool, bench: HTTPBenchServer, model: String, batchTokens: Int)] = []
         for caching in prefixCachingSettings {
             let serve = try ServeCommand.parse([
                 "--executor", "cpu", "--model", name, "--threads", String(threads), "--scheduler", scheduler,
@@ -165,7 +173,8 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             let bench = try await HTTPBenchServer.start(configuration: try serve.serverConfiguration()) { server in
                 try serve.makeBackend(metrics: server.metrics)
             }
-            servers.append((caching, bench, try serve.serverConfiguration().servedModelName))
+            servers.append((caching, bench, try serve.serverConfiguration().servedModelName,
+                            serve.engine.configuration().maxBatchedTokens))
         }
         let requests = RequestMaker(
             model: servers[0].model, tokenizer: tokenizer, promptTokens: promptTokens, maxTokens: maxTokens,
@@ -182,8 +191,8 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         for count in streamCounts {
             Console.error("  \(count) stream(s): kernel…")
             let before = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
-            var measured: [(Bool, [SSEBenchClient.Result], EngineStats, EngineStats)] = []
-            for server in servers {
+            var measured: [(server: Int, results: [SSEBenchClient.Result], before: EngineStats, after: EngineStats)] = []
+            for (serverIndex, server) in servers.enumerated() {
                 let bench = server.bench
                 Console.error("  \(count) stream(s): served (prefix caching \(server.prefixCaching ? "on" : "off")), \(count * rounds * turns) requests…")
                 let statsBefore = bench.engine.status.stats
@@ -197,14 +206,24 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
                         stream, round in requests.make(seed: UInt64(1 + count * 100_000 + stream * 1000 + round))
                     }
                 try await bench.waitIdle()
-                measured.append((server.prefixCaching, results, statsBefore, bench.engine.status.stats))
+                measured.append((serverIndex, results, statsBefore, bench.engine.status.stats))
             }
             Console.error("  \(count) stream(s): kernel again…")
             let after = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
-            for (caching, results, statsBefore, statsAfter) in measured {
-                var row = Self.row(streams: count, prefixCaching: caching, kernel: [before, after], results: results)
+            for (serverIndex, results, statsBefore, statsAfter) in measured {
+                let server = servers[serverIndex]
+                var row = Self.row(streams: count, prefixCaching: server.prefixCaching, kernel: [before, after], results: results)
                 (row.executorBusyFraction, row.iterationMillisecondsMean, row.servedTokensPerExecutorSecond) =
                     Self.engineFigures(row, before: statsBefore, after: statsAfter)
+                // The same work on the kernel: the prompt tokens this server computed (its
+                // cache's hits left out), then the decode, at its token budget per iteration.
+                let prefilled = row.promptTokensMean - (row.cachedTokensMean.isNaN ? 0 : row.cachedTokensMean)
+                if prefilled.isFinite, row.servedTokens > 0, turns == 1 {
+                    Console.error("  \(count) stream(s): kernel, the served run's work (\(Int(prefilled.rounded())) prompt tokens each)…")
+                    row.kernelSameWorkTokensPerSecond = try benchmark.servedWorkThroughput(
+                        streams: count, promptLength: Int(prefilled.rounded()), batchTokens: server.batchTokens)
+                    row.servedOverSameWork = row.servedTokensPerSecond / row.kernelSameWorkTokensPerSecond
+                }
                 if turns > 1 { row.turns = Self.turnRows(results, turns: turns) }
                 rows.append(row)
             }
