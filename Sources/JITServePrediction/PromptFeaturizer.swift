@@ -31,6 +31,9 @@ public enum PromptFeaturizer {
         "questions", "tip", "tips", "step", "steps", "page", "pages", "slide", "slides",
     ]
 
+    /// The FNV-1a hashes of `lengthUnits`, as the word scan hashes a word (ASCII lower-cased).
+    static let lengthUnitHashes = Set(lengthUnits.map(FNV1a.hash64))
+
     /// Length of the feature vector of `set`.
     public static func featureCount(_ set: PromptFeatureSet) -> Int {
         switch set {
@@ -77,7 +80,8 @@ public enum PromptFeaturizer {
         var nonASCII = 0, digits = 0, upper = 0, codePunct = 0
         var atLineStart = true
         var words: [UInt64] = []
-        var wordTexts: [String] = []  // only the words needed for the length-unit cue
+        // The length-unit cue needs only the word before: its value when it is a number.
+        var previousCount: Double?
         var wordLengthSum = 0, requested = 0.0
         var i = 0
         var lastNonSpace: UInt8 = 0
@@ -111,12 +115,14 @@ public enum PromptFeaturizer {
                 let length = j - i
                 wordLengthSum += length
                 words.append(hash)
-                let word = length <= 12 ? String(decoding: bytes[i..<j], as: UTF8.self).lowercased() : ""
-                if let previous = wordTexts.last, lengthUnits.contains(word), let count = Double(previous) {
+                // A word becomes a String only when its hash names a length unit: most prompts
+                // have none, and a String per word was most of a long prompt's cost.
+                if let count = previousCount, length <= 12, lengthUnitHashes.contains(hash),
+                   lengthUnits.contains(String(decoding: bytes[i..<j], as: UTF8.self).lowercased()) {
                     requested = max(requested, min(count, 100_000))
                 }
-                wordTexts.append(allDigits ? word : (lengthUnits.contains(word) ? word : ""))
-                if wordTexts.count > 2 { wordTexts.removeFirst() }
+                previousCount = allDigits && length <= 12
+                    ? bytes[i..<j].reduce(0.0) { $0 * 10 + Double($1 - 48) } : nil
                 i = j
                 continue
             }

@@ -31,12 +31,18 @@ public struct QuantileRegressionForest: Sendable, Equatable {
         /// The leaf samples `features` reaches.
         @inlinable
         public func leaf(for features: [Float]) -> ArraySlice<UInt32> {
+            leafValues[leafRange(for: features)]
+        }
+
+        /// Where in `leafValues` the samples of the leaf `features` reaches lie.
+        @inlinable
+        public func leafRange(for features: [Float]) -> Range<Int> {
             var node = 0
             while feature[node] >= 0 {
                 node = Int(features[Int(feature[node])] <= threshold[node] ? left[node] : right[node])
             }
             let start = Int(left[node])
-            return leafValues[start..<(start + Int(right[node]))]
+            return start..<(start + Int(right[node]))
         }
     }
 
@@ -44,40 +50,51 @@ public struct QuantileRegressionForest: Sendable, Equatable {
     public let featureCount: Int
     public let trees: [Tree]
 
+    /// Every distinct leaf sample, ascending, and each tree's leaf samples as indices into it
+    /// (parallel to its `leafValues`): a query sums weights per index in a dense array and
+    /// reads them out in order, where sorting the samples it reaches cost most of a query.
+    let sampleValues: [Int]
+    let sampleRanks: [[UInt32]]
+
     public init(featureCount: Int, trees: [Tree]) {
         precondition(!trees.isEmpty, "a forest needs at least one tree")
         self.featureCount = featureCount
         self.trees = trees
+        var values = Set<UInt32>()
+        for tree in trees { values.formUnion(tree.leafValues) }
+        let ascending = values.sorted()
+        var rank: [UInt32: UInt32] = [:]
+        rank.reserveCapacity(ascending.count)
+        for (k, v) in ascending.enumerated() { rank[v] = UInt32(k) }
+        sampleValues = ascending.map { Int(max(1, $0)) }
+        sampleRanks = trees.map { tree in tree.leafValues.map { rank[$0]! } }
     }
+
+    public static func == (a: Self, b: Self) -> Bool { a.featureCount == b.featureCount && a.trees == b.trees }
 
     /// The conditional distribution of the target at `features`: equal values merged, their
     /// weights summed, so the result is small and already sorted.
     public func distribution(for features: [Float]) -> LengthDistribution {
         precondition(features.count == featureCount, "expected \(featureCount) features, got \(features.count)")
-        precondition(trees.count < 1 << 16, "tree index must fit in 16 bits")
-        // Pack (value, tree) into one integer so a plain integer sort orders the samples; the
-        // tree index recovers the sample's weight (1 / its leaf's size).
-        var packed: [UInt64] = []
-        packed.reserveCapacity(trees.count * 32)
-        var treeWeights = [Double](repeating: 0, count: trees.count)
+        // Weights summed per distinct sample value, tree by tree in order (the same sums, in
+        // the same order, as merging the samples sorted by value and then tree).
+        var summed = [Double](repeating: 0, count: sampleValues.count)
         let scale = 1.0 / Double(trees.count)
         for (t, tree) in trees.enumerated() {
-            let leaf = tree.leaf(for: features)
-            treeWeights[t] = scale / Double(leaf.count)
-            for value in leaf { packed.append(UInt64(max(1, value)) << 16 | UInt64(t)) }
+            let range = tree.leafRange(for: features)
+            let weight = scale / Double(range.count)
+            sampleRanks[t].withUnsafeBufferPointer { ranks in
+                for i in range { summed[Int(ranks[i])] += weight }
+            }
         }
-        packed.sort()
         var samples: [Int] = []
         var weights: [Double] = []
-        samples.reserveCapacity(packed.count)
-        weights.reserveCapacity(packed.count)
-        for key in packed {
-            let value = Int(key >> 16)
-            let weight = treeWeights[Int(key & 0xffff)]
-            if samples.last == value {
+        for (k, weight) in summed.enumerated() where weight > 0 {
+            // Values below 1 count as 1 (a length): merge them into one sample as before.
+            if samples.last == sampleValues[k] {
                 weights[weights.count - 1] += weight
             } else {
-                samples.append(value)
+                samples.append(sampleValues[k])
                 weights.append(weight)
             }
         }

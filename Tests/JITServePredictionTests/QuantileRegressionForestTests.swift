@@ -90,4 +90,28 @@ import Testing
             }
         }
     }
+
+    /// A query's distribution is the union of the leaves it reaches, each sample weighted by
+    /// 1 / (leaf size · trees), equal values merged: checked against that definition summed by
+    /// hand, on trees whose leaves repeat values within a leaf and across trees, unsorted.
+    @Test func distributionMatchesTheLeafUnionByHand() {
+        // Tree 0: x0 ≤ 0.5 → leaf [7, 3, 7]; else → leaf [40]. Tree 1: one leaf [3, 12, 3, 40, 5].
+        let split = QuantileRegressionForest.Tree(
+            feature: [0, -1, -1], threshold: [0.5, 0, 0], left: [1, 0, 3], right: [2, 3, 1], leafValues: [7, 3, 7, 40])
+        let stump = QuantileRegressionForest.Tree(
+            feature: [-1], threshold: [0], left: [0], right: [5], leafValues: [3, 12, 3, 40, 5])
+        let forest = QuantileRegressionForest(featureCount: 1, trees: [split, stump])
+        for (x, leaves) in [(Float(0), [[7, 3, 7], [3, 12, 3, 40, 5]]), (Float(1), [[40], [3, 12, 3, 40, 5]])] {
+            var expected: [Int: Double] = [:]
+            for leaf in leaves {
+                for v in leaf { expected[v, default: 0] += 1 / (Double(leaf.count) * 2) }
+            }
+            let distribution = forest.distribution(for: [x])
+            #expect(distribution.samples == expected.keys.sorted())
+            for v in expected.keys {
+                let atMost = expected.filter { $0.key <= v }.values.reduce(0, +)
+                #expect(abs(distribution.probability(atMost: v) - atMost) < 1e-12)
+            }
+        }
+    }
 }
