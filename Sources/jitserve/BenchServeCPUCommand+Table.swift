@@ -25,7 +25,7 @@ extension BenchServeCPUCommand {
                 String(format: "  %7d   %@   %@ %12.1f   %15.2f   %15.1f   %18.2f   %11.0f   %11.1f   %6d   %12.0f%%   %12.1f   %25.1f   %13.0f   %13.1f",
                        row.streams, (row.prefixCaching ? "on" : "off").padding(toLength: 12, withPad: " ", startingAt: 0),
                        kernel.padding(toLength: 28, withPad: " ", startingAt: 0), row.servedTokensPerSecond, row.servedOverKernel,
-                       row.kernelSameWorkTokensPerSecond, row.servedOverSameWork,
+                       row.kernelSameWorkTokensPerSecond ?? .nan, row.servedOverSameWork ?? .nan,
                        row.ttftMillisecondsP50, row.tpotMillisecondsP50, row.failedRequests,
                        row.executorBusyFraction * 100, row.iterationMillisecondsMean,
                        row.servedTokensPerExecutorSecond, row.promptTokensMean, row.cachedTokensMean))

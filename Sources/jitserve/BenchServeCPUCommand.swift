@@ -72,10 +72,10 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         var servedTokensPerSecond: Double
         var servedOverKernel: Double
         /// The kernel doing the served run's work, prefill included (`servedWorkThroughput`):
-        /// NaN with --turns above 1.
-        var kernelSameWorkTokensPerSecond = Double.nan
+        /// nil with --turns above 1.
+        var kernelSameWorkTokensPerSecond: Double?
         /// Served tok/s over that: the served path's own cost, prefill being paid on both sides.
-        var servedOverSameWork = Double.nan
+        var servedOverSameWork: Double?
         var ttftMillisecondsP50: Double
         var tpotMillisecondsP50: Double
         var failedRequests: Int
@@ -220,9 +220,10 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
                 let prefilled = row.promptTokensMean - (row.cachedTokensMean.isNaN ? 0 : row.cachedTokensMean)
                 if prefilled.isFinite, row.servedTokens > 0, turns == 1 {
                     Console.error("  \(count) stream(s): kernel, the served run's work (\(Int(prefilled.rounded())) prompt tokens each)…")
-                    row.kernelSameWorkTokensPerSecond = try benchmark.servedWorkThroughput(
+                    let sameWork = try benchmark.servedWorkThroughput(
                         streams: count, promptLength: Int(prefilled.rounded()), batchTokens: server.batchTokens)
-                    row.servedOverSameWork = row.servedTokensPerSecond / row.kernelSameWorkTokensPerSecond
+                    row.kernelSameWorkTokensPerSecond = sameWork
+                    row.servedOverSameWork = row.servedTokensPerSecond / sameWork
                 }
                 if turns > 1 { row.turns = Self.turnRows(results, turns: turns) }
                 rows.append(row)
