@@ -74,12 +74,16 @@ public enum PromptFeaturizer {
     // 11 SLO kind, 12 requested count ("500 words"), 13 mean word length, 14 tokens per byte,
     // 15 code punctuation share.
     private static func fillText(_ text: String, promptTokenCount: Int, into vector: inout [Float]) {
-        let bytes = Array(text.utf8)
+        var text = text  // `withUTF8` reads a native string's bytes in place, without a copy
+        text.withUTF8 { fillText(bytes: $0, promptTokenCount: promptTokenCount, into: &vector) }
+    }
+
+    private static func fillText(bytes: UnsafeBufferPointer<UInt8>, promptTokenCount: Int, into vector: inout [Float]) {
         let n = bytes.count
         var lines = n > 0 ? 1 : 0, fences = 0, listLines = 0, questions = 0
         var nonASCII = 0, digits = 0, upper = 0, codePunct = 0
         var atLineStart = true
-        var words: [UInt64] = []
+        var words = WordHashes()
         // The length-unit cue needs only the word before: its value when it is a number.
         var previousCount: Double?
         var wordLengthSum = 0, requested = 0.0
@@ -146,7 +150,30 @@ public enum PromptFeaturizer {
         fillNGrams(words, into: &vector)
     }
 
-    private static func fillNGrams(_ words: [UInt64], into vector: inout [Float]) {
+    /// The word hashes the n-gram features read: the first `headWordCount + 1` (the last head
+    /// bigram's second word) and the last `tailWordCount`, and how many there were. A pasted
+    /// document's thousands of words in between are counted, never stored.
+    struct WordHashes {
+        private(set) var count = 0
+        private var head: [UInt64] = []
+        private var tail = [UInt64](repeating: 0, count: PromptFeaturizer.tailWordCount)
+
+        var isEmpty: Bool { count == 0 }
+
+        mutating func append(_ hash: UInt64) {
+            if head.count <= PromptFeaturizer.headWordCount { head.append(hash) }
+            tail[count % PromptFeaturizer.tailWordCount] = hash
+            count += 1
+        }
+
+        /// Word `k`: one of the first `headWordCount + 1` or of the last `tailWordCount`.
+        subscript(k: Int) -> UInt64 {
+            precondition(k < head.count || (k >= count - PromptFeaturizer.tailWordCount && k < count), "word \(k) not kept")
+            return k < head.count ? head[k] : tail[k % PromptFeaturizer.tailWordCount]
+        }
+    }
+
+    private static func fillNGrams(_ words: WordHashes, into vector: inout [Float]) {
         guard !words.isEmpty else { return }
         let unigramBase = structuralFeatureCount
         let bigramBase = unigramBase + unigramBucketCount

@@ -27,4 +27,19 @@ import Testing
         #expect(Self.requested("999999999999 words") == Float(log1p(100_000.0)))  // 12 digits: capped
         #expect(Self.requested("1234567890123 words") == 0)  // 13 digits: not read as a count
     }
+
+    /// Word n-grams come from the first 64 words (with the 65th as the last bigram's partner)
+    /// and the last 32: a word in between changes no n-gram bucket, one at either edge does.
+    @Test func nGramsReadTheHeadAndTailWordsOnly() {
+        func nGrams(_ words: [String]) -> ArraySlice<Float> {
+            let vector = PromptFeaturizer.features(.text, promptText: words.joined(separator: " "), promptTokenCount: 300, kind: nil)
+            return vector[PromptFeaturizer.structuralFeatureCount...]
+        }
+        let words = (0..<200).map { "w\($0)" }
+        func replacing(_ k: Int) -> [String] { var w = words; w[k] = "replacement"; return w }
+        #expect(nGrams(replacing(100)) == nGrams(words))
+        #expect(nGrams(replacing(64)) != nGrams(words))
+        #expect(nGrams(replacing(168)) != nGrams(words))
+        #expect(nGrams(replacing(199)) != nGrams(words))
+    }
 }
