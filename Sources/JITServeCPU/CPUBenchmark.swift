@@ -166,10 +166,11 @@ public struct CPUBenchmark {
             }
             seconds += try step(&streams, work)
         }
+        let steps = max(1, options.decodeSteps)  // the first token came with the prefill
         let all = streams.indices.map { ($0, 1) }
-        for _ in 1..<max(1, options.decodeSteps) { seconds += try step(&streams, all) }
+        for _ in 1..<steps { seconds += try step(&streams, all) }
         release(streams)
-        return Double(count * max(1, options.decodeSteps)) / seconds
+        return Double(count * steps) / seconds
     }
 
     /// Runs every measurement. `progress` receives a line per phase.

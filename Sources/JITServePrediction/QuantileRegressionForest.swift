@@ -28,12 +28,6 @@ public struct QuantileRegressionForest: Sendable, Equatable {
         public var nodeCount: Int { feature.count }
         public var leafCount: Int { feature.reduce(0) { $0 + ($1 < 0 ? 1 : 0) } }
 
-        /// The leaf samples `features` reaches.
-        @inlinable
-        public func leaf(for features: [Float]) -> ArraySlice<UInt32> {
-            leafValues[leafRange(for: features)]
-        }
-
         /// Where in `leafValues` the samples of the leaf `features` reaches lie.
         @inlinable
         public func leafRange(for features: [Float]) -> Range<Int> {
