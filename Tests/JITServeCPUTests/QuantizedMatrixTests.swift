@@ -97,6 +97,34 @@ struct QuantizedMatrixTests {
         }
     }
 
+    /// A token's outputs must not depend on what else is in the batch: alone, in one group of
+    /// four, or among several groups (whose rows are dequantised once and reused), every
+    /// (row, token) dot product is the same float, bit for bit.
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f16], [5, 8, 13, 16])
+    func batchedTokensMatchEachTokenAloneBitForBit(type: GGMLType, tokens: Int) throws {
+        let rows = 37, columns = 96
+        let (tensor, bytes, _) = Self.randomTensor(type, rows: rows, columns: columns, seed: 11)
+        let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
+        var generator = SplitMix64(seed: 12)
+        let input = (0..<(tokens * columns)).map { _ in generator.uniform(-1, 1) }
+        let pool = ThreadPool(threadCount: 2)
+        var batched = [Float](repeating: 0, count: tokens * rows)
+        matrix.multiply(
+            input, tokenCount: tokens, inputStride: columns, into: &batched, outputStride: rows,
+            accumulate: false, pool: pool)
+        for t in 0..<tokens {
+            var alone = [Float](repeating: 0, count: rows)
+            input.withUnsafeBufferPointer { x in
+                matrix.multiply(
+                    x.baseAddress! + t * columns, tokenCount: 1, inputStride: columns, into: &alone,
+                    outputStride: rows, accumulate: false, pool: pool)
+            }
+            for r in 0..<rows {
+                #expect(batched[t * rows + r].bitPattern == alone[r].bitPattern, "t=\(t) r=\(r)")
+            }
+        }
+    }
+
     /// The SGEMM path splits the rows into 64-row slices over the pool's threads: every slice,
     /// the short last one included, must land in its own output columns.
     @Test(arguments: [1, 3])
