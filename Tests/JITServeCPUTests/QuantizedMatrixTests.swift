@@ -51,6 +51,18 @@ struct QuantizedMatrixTests {
         return (tensor, bytes, values)
     }
 
+    /// A random matrix (with its values decoded by the spec), `tokens` random input rows, and
+    /// the generator that drew them, for drawing more.
+    static func randomProblem(
+        _ type: GGMLType, rows: Int, columns: Int, tokens: Int, seed: UInt64
+    ) throws -> (matrix: QuantizedMatrix, values: [Float], input: [Float], generator: SplitMix64) {
+        let (tensor, bytes, values) = randomTensor(type, rows: rows, columns: columns, seed: seed)
+        let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
+        var generator = SplitMix64(seed: seed + 1)
+        let input = (0..<(tokens * columns)).map { _ in generator.uniform(-1, 1) }
+        return (matrix, values, input, generator)
+    }
+
     @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f16, .f32])
     func dequantisationFollowsTheBlockLayout(type: GGMLType) throws {
         let (tensor, bytes, values) = Self.randomTensor(type, rows: 5, columns: 64, seed: 1)
@@ -65,10 +77,7 @@ struct QuantizedMatrixTests {
     @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f16], [1, 3, 4, 7, 9, 64])
     func multiplyMatchesANaiveLoop(type: GGMLType, tokens: Int) throws {
         let rows = 44, columns = 96
-        let (tensor, bytes, values) = Self.randomTensor(type, rows: rows, columns: columns, seed: 2)
-        let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
-        var generator = SplitMix64(seed: 3)
-        let input = (0..<(tokens * columns)).map { _ in generator.uniform(-1, 1) }
+        var (matrix, values, input, generator) = try Self.randomProblem(type, rows: rows, columns: columns, tokens: tokens, seed: 2)
         let initial = (0..<(tokens * rows)).map { _ in generator.uniform(-1, 1) }
         let pool = ThreadPool(threadCount: 2)
         for accumulate in [false, true] {
@@ -97,16 +106,13 @@ struct QuantizedMatrixTests {
         }
     }
 
-    /// A token's outputs must not depend on what else is in the batch: alone, in one group of
-    /// four, or among several groups (whose rows are dequantised once and reused), every
+    /// A token's outputs must not depend on what else is in the batch: alone (the one-token
+    /// kernel), in a group of four, among several groups, or in the remainder after them, every
     /// (row, token) dot product is the same float, bit for bit.
     @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0, .f16], [5, 8, 13, 16])
     func batchedTokensMatchEachTokenAloneBitForBit(type: GGMLType, tokens: Int) throws {
         let rows = 37, columns = 96
-        let (tensor, bytes, _) = Self.randomTensor(type, rows: rows, columns: columns, seed: 11)
-        let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
-        var generator = SplitMix64(seed: 12)
-        let input = (0..<(tokens * columns)).map { _ in generator.uniform(-1, 1) }
+        let (matrix, _, input, _) = try Self.randomProblem(type, rows: rows, columns: columns, tokens: tokens, seed: 11)
         let pool = ThreadPool(threadCount: 2)
         var batched = [Float](repeating: 0, count: tokens * rows)
         matrix.multiply(
@@ -130,10 +136,7 @@ struct QuantizedMatrixTests {
     @Test(arguments: [1, 3])
     func sgemmSlicesCoverEveryRow(threads: Int) throws {
         let rows = 200, columns = 64, tokens = 50
-        let (tensor, bytes, values) = Self.randomTensor(.q8_0, rows: rows, columns: columns, seed: 9)
-        let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
-        var generator = SplitMix64(seed: 10)
-        let input = (0..<(tokens * columns)).map { _ in generator.uniform(-1, 1) }
+        let (matrix, values, input, _) = try Self.randomProblem(.q8_0, rows: rows, columns: columns, tokens: tokens, seed: 9)
         // Output rows wider than the matrix: the extra column must stay untouched.
         let stride = rows + 1
         var output = [Float](repeating: 7, count: tokens * stride)
