@@ -27,7 +27,9 @@ public struct AdmissionControl: Hashable, Sendable {
     /// 793.3 without, shedding 6,302 calls at 1 req/s, where the server is not saturated;
     /// `bench matrix --quick`'s worst cell fell from 0.91× to 0.76× the best baseline. What it buys
     /// is a server at ten times its capacity that keeps admitted goodput at capacity (README,
-    /// Hardening): the mode for a server that expects to be overrun.
+    /// Hardening): the mode for a server that expects to be overrun. In this mode the engine also
+    /// sheds a request it let in that is still waiting, unstarted, once nothing it could produce
+    /// would count (`hasMissedStart`, `EngineCore.shedMissedStarts`).
     public var predictsQueueingDelay: Bool
 
     /// No cap unless told (`--max-waiting N`): a cap reads a just-in-time policy's queue, which

@@ -78,7 +78,8 @@ extension EngineCore {
         s.timeline.finishedAt = now
         s.timeline.finishReason = reason
         s.isFinished = true
-        if reason != .cancelled {
+        // A request that went away or was shed unserved says nothing about its length.
+        if reason != .cancelled && reason != .shed {
             lengthPredictor.observe(s.request, outputTokenCount: s.state.generatedTokenCount)
         } else {
             lengthPredictor.forget(s.request)

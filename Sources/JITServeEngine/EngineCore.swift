@@ -134,16 +134,20 @@ public final class EngineCore {
         return retire(sequence, reason: .cancelled, at: now)
     }
 
-    /// Runs one iteration starting at `now`.
+    /// Runs one iteration starting at `now`. Requests shed before it (see
+    /// `shedMissedStarts`) come first among its finished ones, also when nothing could run.
     public func step(now: Instant) throws(EngineError) -> IterationReport {
+        let shed = shedMissedStarts(now: now)
         let admission = admit(plan(now: now), now: now)
         guard !admission.isEmpty else {
             return IterationReport(
-                startedAt: now, elapsed: .zero, tokens: [], finished: [], batchSize: 0,
+                startedAt: now, elapsed: .zero, tokens: [], finished: shed, batchSize: 0,
                 preemptionCount: admission.preemptionCount)
         }
         let outcome = try execute(admission)
-        return apply(outcome, to: admission)
+        var report = apply(outcome, to: admission)
+        report.finished.insert(contentsOf: shed, at: 0)
+        return report
     }
 
     /// Records of every request still held (running or waiting), by ID: a run cut short

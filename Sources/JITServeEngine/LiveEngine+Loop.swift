@@ -98,6 +98,7 @@ extension LiveEngine {
         }
         guard !report.isIdle else {
             pacedIteration = nil
+            retireFinished(report)
             return false
         }
         pacedIteration = report.finishedAt > clock.now() ? (report.finishedAt, report.elapsed) : nil
@@ -105,8 +106,16 @@ extension LiveEngine {
         for token in report.tokens {
             streams[token.requestID]?.yield(.token(token))
         }
-        for record in report.finished { retire(record, error: nil) }
+        retireFinished(report)
         return true
+    }
+
+    /// Ends the streams of an iteration's finished requests; one shed before its first token
+    /// (predictive admission) ends with the refusal, which the server sends as a 429.
+    private func retireFinished(_ report: IterationReport) {
+        for record in report.finished {
+            retire(record, error: record.timeline.finishReason == .shed ? AdmissionControl.lateShedError(record) : nil)
+        }
     }
 
     /// When an iteration starting at `now` starts on the engine's timeline. A modelled executor

@@ -8,8 +8,8 @@ struct CallOutcome: Sendable {
     var tokenTimes: [Instant] = []
     var finishedAt: Instant?
     /// `stop`/`length` from the response; `shed` for a 429 (admission control's refusal, as the
-    /// simulator records one); `rejected` for any other error answer; nil when the run ended
-    /// before the answer did.
+    /// simulator records one), at the head or in a stream's error frame; `rejected` for any
+    /// other error answer; nil when the run ended before the answer did.
     var finishReason: FinishReason?
     /// The error class for the run's tally: an HTTP status (`429`), `timeout` or `transport`.
     var errorClass: String?
@@ -24,7 +24,9 @@ struct CallOutcome: Sendable {
     mutating func fail(_ errorClass: String, _ message: String, at now: Instant) {
         self.errorClass = errorClass
         errorMessage = message
-        finishReason = isShed ? .shed : .rejected
+        // A 429 error frame inside an admitted stream is a shed too: predictive admission's
+        // refusal of a stream still waiting, unstarted, past its TTFT.
+        finishReason = isShed || errorClass == "429" ? .shed : .rejected
         finishedAt = now
     }
 

@@ -188,14 +188,21 @@ public final class Simulator {
             let report = try replicas[r].engine.step(now: Instant(seconds: replicas[r].now))
             iterations += 1
             if report.isIdle {
-                // Nothing fits on this replica now; only a new arrival can change that.
+                // Nothing fits on this replica now; only a new arrival can change that. What
+                // the engine shed meanwhile is recorded below, at the replica's clock.
                 replicas[r].stalled = true
-                continue
+            } else {
+                replicas[r].now = report.finishedAt.seconds
             }
-            replicas[r].now = report.finishedAt.seconds
             for record in report.finished {
                 records.append(record)
-                if let finishedAt = record.timeline.finishedAt { replicas[r].departures.record(at: finishedAt) }
+                if record.timeline.finishReason == .shed {
+                    shedCount += 1
+                } else if let finishedAt = record.timeline.finishedAt {
+                    // Admission's queueing-delay estimate reads served departures only, as the
+                    // server's does (`ServerMetrics.observe`).
+                    replicas[r].departures.record(at: finishedAt)
+                }
                 if options.stopsWhenNothingCanCount { lastUseful[record.request.id] = nil }
                 router.didFinish(
                     RoutingRequest(record.request), at: replicas[r].endpoint,

@@ -16,7 +16,7 @@ struct AdmissionOptions: ParsableArguments {
     }
 
     @Option(help: ArgumentHelp(
-        "Admission control: basic sheds a request at arrival when its SLO cannot be met even alone (a prefill longer than its TTFT, a workflow past its deadline) or when --max-waiting requests already wait; predictive also sheds when the queue ahead is predicted to outlast its SLO (for a server expecting overload: it reads the queue as first-come-first-served and sheds work jitserve would start at once); off takes every request (as vLLM does).",
+        "Admission control: basic sheds a request at arrival when its SLO cannot be met even alone (a prefill longer than its TTFT, a workflow past its deadline) or when --max-waiting requests already wait; predictive also sheds when the queue ahead is predicted to outlast its SLO (for a server expecting overload: it reads the queue as first-come-first-served and sheds work jitserve would start at once), and sheds an admitted stream or call still waiting, unstarted, once nothing it could produce would meet its SLO; off takes every request (as vLLM does).",
         valueName: "off|basic|predictive"))
     var admission: Mode = .off
 

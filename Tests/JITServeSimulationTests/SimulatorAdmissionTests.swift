@@ -89,8 +89,45 @@ import Testing
             }
         }
         let result = try simulate(workload, admission: control, maxRunning: 2)
-        let shed = result.records.filter { $0.timeline.finishReason == .shed }.map(\.request.id.rawValue)
+        let shed = result.records.filter { $0.timeline.finishReason == .shed && $0.timeline.finishedAt == $0.request.arrivedAt }
         #expect(!expected.isEmpty && expected.count < 12)
-        #expect(shed == expected)
+        #expect(shed.map(\.request.id.rawValue) == expected)
+    }
+
+    @Test func predictiveAdmissionShedsAWaitingStreamOnceItCannotCatchUp() throws {
+        // Ten 30-token streams onto one slot, first come first served. The prefill queued ahead
+        // is short, so predictive admission lets all ten in; the later ones wait whole answers
+        // of the others. Token k of a stream is due 1 s + k · 10 ms after arrival, so one still
+        // unstarted 1 s + 39 · 10 ms after arrival (its length bound is 40) can deliver nothing
+        // on time: it is shed then, not answered late.
+        let slo = SLO.latency(ttft: .seconds(1), tbt: .milliseconds(10))
+        let predictive = AdmissionControl(maxWaitingRequests: 100, predictsQueueingDelay: true)
+        let result = try simulate(burst(10, slo: slo), admission: predictive)
+        let late = result.records.filter { $0.timeline.finishReason == .shed }
+        let served = result.records.filter { $0.timeline.finishReason == .stop }
+        #expect(!late.isEmpty && !served.isEmpty && late.count + served.count == 10)
+        #expect(result.shedCount == late.count)
+        for record in late {
+            let waited = try #require(record.timeline.finishedAt).seconds - record.request.arrivedAt.seconds
+            // Shed at the first iteration boundary past 1.39 s (one 30-token answer later at most).
+            #expect(waited > 1.39 && waited < 2.4, "waited \(waited) s")
+            #expect(record.timeline.firstScheduledAt == nil && record.timeline.outputTokenCount == 0)
+        }
+        // Only unstarted requests are shed: every served one ran to its end.
+        #expect(served.allSatisfy { $0.timeline.outputTokenCount == 30 })
+        // The same burst without the prediction (a queue cap only) answers every one, late.
+        let capped = try simulate(burst(10, slo: slo), admission: AdmissionControl(maxWaitingRequests: 100))
+        #expect(capped.records.allSatisfy { $0.timeline.finishReason == .stop })
+        #expect(capped.records.contains { ($0.timeline.ttft?.seconds ?? 0) > 1.39 })
+    }
+
+    @Test func aStreamPastItsTTFTThatCanStillCatchUpIsServed() throws {
+        // The same burst with a 1 s TBT: a stream that starts seconds late delivers its later
+        // tokens on time (token k is due 1 s + k s after arrival), so it is worth serving.
+        let slo = SLO.latency(ttft: .seconds(1), tbt: .seconds(1))
+        let predictive = AdmissionControl(maxWaitingRequests: 100, predictsQueueingDelay: true)
+        let result = try simulate(burst(10, slo: slo), admission: predictive)
+        #expect(result.records.allSatisfy { $0.timeline.finishReason == .stop })
+        #expect(result.records.contains { ($0.timeline.ttft?.seconds ?? 0) > 1 })
     }
 }
