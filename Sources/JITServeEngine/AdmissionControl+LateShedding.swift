@@ -30,12 +30,13 @@ extension AdmissionControl {
         let waited = (record.timeline.finishedAt ?? record.request.arrivedAt).seconds - record.request.arrivedAt.seconds
         let milestone: String
         switch record.request.slo {
-        case .latency(let ttft, _): milestone = "TTFT of \(ms(ttft.seconds))"
+        case .latency(let ttft, let tbt):
+            milestone = "token schedule (TTFT \(ms(ttft.seconds)), then one token per \(ms(tbt.seconds)))"
         case .deadline(let ttlt): milestone = "deadline of \(ms(ttlt.seconds))"
         case .compound(let c): milestone = "workflow \(c.workflowID)'s deadline"
         }
         return .sloUnattainable(
-            reason: "shed before its first token: it waited \(ms(waited)) in the queue, too long to meet its \(milestone)",
+            reason: "shed before its first token: after \(ms(waited)) in the queue it could no longer meet its \(milestone)",
             retryAfterSeconds: min(60, max(1, Int(waited.rounded(.up)))))
     }
 }

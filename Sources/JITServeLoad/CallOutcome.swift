@@ -25,7 +25,7 @@ struct CallOutcome: Sendable {
         self.errorClass = errorClass
         errorMessage = message
         // A 429 error frame inside an admitted stream is a shed too: predictive admission's
-        // refusal of a stream still waiting, unstarted, past its TTFT.
+        // refusal of a stream still waiting, unstarted, that could no longer meet its SLO.
         finishReason = isShed || errorClass == "429" ? .shed : .rejected
         finishedAt = now
     }

@@ -74,4 +74,15 @@ import Testing
         #expect(value(in: text, "vllm:inter_token_latency_seconds_count{") == 3)
         #expect(value(in: text, "vllm:request_success_total{", "finished_reason=\"stop\"") == 2)
     }
+
+    /// Admission's departure rate counts requests that left served (or cancelled), not those
+    /// shed from the queue: a shed one did not make the queue drain any faster for the next.
+    @Test func aShedRequestIsNotADeparture() {
+        let metrics = ServerMetrics(modelName: "m")
+        let stream = SLO.latency(ttft: .seconds(1), tbt: .seconds(1))
+        for i in 0..<5 { metrics.observe(record(kind: stream, tokensAt: [], finishedAt: 1 + Double(i) * 0.1, reason: .shed)) }
+        #expect(metrics.departures.perSecond(at: Instant(seconds: 2)) == nil)
+        for i in 0..<5 { metrics.observe(record(kind: stream, tokensAt: [0.5], finishedAt: 1 + Double(i) * 0.1)) }
+        #expect(metrics.departures.perSecond(at: Instant(seconds: 2)) == 0.5)
+    }
 }
