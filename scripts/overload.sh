@@ -148,8 +148,12 @@ goals = {
 }
 print(f"overload ({executor} executor, {over['workload']}): capacity {capacity} rps -> {base['token_goodput']:.1f} tok/s goodput "
       f"(attainment {base['slo_attainment']:.3f}); {overload} rps for {over['duration_s']:.0f} s:")
+# A 429 error frame inside an admitted stream: predictive admission shedding, late, a stream
+# that could no longer meet its SLO (its 200 had gone out). Counted apart from other errors.
+shed_late = over["errors_by_class"].get("429", 0) - shed
 print(f"  sent {over['sent']} · admitted {over['admitted']} · shed {shed} · 5xx {over['server_errors']} · "
-      f"other errors {sum(over['errors_by_class'].values()) - shed - over['server_errors']}")
+      f"shed after admission {shed_late} · "
+      f"other errors {sum(over['errors_by_class'].values()) - shed - shed_late - over['server_errors']}")
 print(f"  admitted token goodput {over['token_goodput']:.1f} tok/s = {ratio:.3f} x goodput at capacity")
 print(f"  p99 TTFT of admitted latency requests {over['admitted_latency_ttft_s']['p99']:.3f} s "
       f"(at capacity {base['admitted_latency_ttft_s']['p99']:.3f} s); "
@@ -162,7 +166,7 @@ for goal, ok in goals.items():
     print(f"  {'ok  ' if ok else 'FAIL'} {goal}")
 json.dump({"executor": executor, "capacity_rps": float(capacity), "overload_rps": float(overload),
            "capacity_goodput": base["token_goodput"], "overload_goodput": over["token_goodput"],
-           "goodput_ratio": ratio, "sent": over["sent"], "admitted": over["admitted"], "shed": shed,
+           "goodput_ratio": ratio, "sent": over["sent"], "admitted": over["admitted"], "shed": shed, "shed_after_admission": shed_late,
            "server_errors": over["server_errors"], "admitted_latency_ttft_p99_s": over["admitted_latency_ttft_s"]["p99"],
            "admitted_latency_without_first_token": over["admitted_latency_without_first_token"],
            "goals": goals}, open(f"{out}/verdict.json", "w"), indent=2)
