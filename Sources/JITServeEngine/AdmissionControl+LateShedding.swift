@@ -3,7 +3,7 @@ import JITServeCore
 extension AdmissionControl {
     /// Whether a request that has not started (no token of it computed) can no longer earn any
     /// goodput at `now`: a call whose deadline has passed, or a stream for which even its
-    /// `lengthBound`-th token is already overdue (token k is due `ttft + k · tbt` after arrival,
+    /// token at its length bound (`lateSheddingQuantile`) is already overdue (token k is due `ttft + k · tbt` after arrival,
     /// so a stream that starts late still earns its later tokens if it then runs faster than
     /// its TBT; only one that cannot catch up within its likely length is hopeless).
     ///
@@ -14,14 +14,22 @@ extension AdmissionControl {
     /// once — a 429, as at arrival — than answered minutes late. Shedding every stream past its
     /// TTFT instead cost 12 % of the admitted goodput in that run (README, Hardening). Workflow
     /// calls are left alone: the workflow's own bookkeeping decides when it is lost.
-    public static func hasMissedStart(_ request: Request, lengthBound: Int, now: Instant) -> Bool {
+    public static func hasMissedStart(_ request: Request, length: LengthDistribution, now: Instant) -> Bool {
         let waited = now.seconds - request.arrivedAt.seconds
         switch request.slo {
-        case .latency(let ttft, let tbt): return waited > ttft.seconds + Double(max(0, lengthBound - 1)) * tbt.seconds
+        case .latency(let ttft, let tbt):
+            // The bound is read only once the first token is already overdue (rarely).
+            guard waited > ttft.seconds else { return false }
+            let bound = length.upperBound(quantile: lateSheddingQuantile)
+            return waited > ttft.seconds + Double(max(0, bound - 1)) * tbt.seconds
         case .deadline(let ttlt): return waited > ttlt.seconds
         case .compound: return false
         }
     }
+
+    /// The length bound a waiting stream is judged at: shed only when even this many tokens
+    /// could not catch up with its schedule, so a stream longer than the bound is the rare loss.
+    public static let lateSheddingQuantile = 0.95
 
     /// The refusal a request shed by `hasMissedStart` ends with (the server sends a 429, or an
     /// error frame in a stream whose 200 went out): it waited that long, so a retry may find the

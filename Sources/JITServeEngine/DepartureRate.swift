@@ -27,6 +27,14 @@ public final class DepartureRate: Sendable {
         }
     }
 
+    /// Notes `record`'s departure if it left served (finished or cancelled): one shed from the
+    /// queue (predictive admission's late shedding) left without service, and counting it would
+    /// shorten the wait predicted for the next.
+    public func record(_ record: RequestRecord) {
+        guard record.timeline.finishReason != .shed, let finishedAt = record.timeline.finishedAt else { return }
+        self.record(at: finishedAt)
+    }
+
     /// Departures per second over the window before `now`; nil while fewer than `minimumCount`
     /// fall inside it.
     public func perSecond(at now: Instant) -> Double? {

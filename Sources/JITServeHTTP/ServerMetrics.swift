@@ -105,9 +105,7 @@ public final class ServerMetrics: Sendable {
     /// Feeds one retired request (called on the engine thread).
     public func observe(_ record: RequestRecord) {
         let timeline = record.timeline
-        // Served departures only: one shed from the queue (predictive admission's late
-        // shedding) left without service, and counting it would shorten the predicted wait.
-        if timeline.finishReason != .shed, let finishedAt = timeline.finishedAt { departures.record(at: finishedAt) }
+        departures.record(record)
         if let reason = timeline.finishReason { success[reason]?.increment() }
         if let v = timeline.ttft { ttft.record(v.seconds) }
         if let v = timeline.queueing { queueing.record(v.seconds) }

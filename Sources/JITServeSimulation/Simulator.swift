@@ -196,13 +196,8 @@ public final class Simulator {
             }
             for record in report.finished {
                 records.append(record)
-                if record.timeline.finishReason == .shed {
-                    shedCount += 1
-                } else if let finishedAt = record.timeline.finishedAt {
-                    // Admission's queueing-delay estimate reads served departures only, as the
-                    // server's does (`ServerMetrics.observe`).
-                    replicas[r].departures.record(at: finishedAt)
-                }
+                if record.timeline.finishReason == .shed { shedCount += 1 }
+                replicas[r].departures.record(record)
                 if options.stopsWhenNothingCanCount { lastUseful[record.request.id] = nil }
                 router.didFinish(
                     RoutingRequest(record.request), at: replicas[r].endpoint,

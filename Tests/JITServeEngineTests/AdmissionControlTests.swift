@@ -62,14 +62,14 @@ import Testing
         }
         let stream = request(.latency(ttft: .seconds(2), tbt: .milliseconds(100)))
         // Ten tokens: the tenth is due 2 s + 0.9 s after arrival.
-        #expect(!AdmissionControl.hasMissedStart(stream, lengthBound: 10, now: Instant(seconds: 102.8)))
-        #expect(AdmissionControl.hasMissedStart(stream, lengthBound: 10, now: Instant(seconds: 103)))
-        #expect(AdmissionControl.hasMissedStart(stream, lengthBound: 1, now: Instant(seconds: 102.1)))
+        #expect(!AdmissionControl.hasMissedStart(stream, length: .exactly(10), now: Instant(seconds: 102.8)))
+        #expect(AdmissionControl.hasMissedStart(stream, length: .exactly(10), now: Instant(seconds: 103)))
+        #expect(AdmissionControl.hasMissedStart(stream, length: .exactly(1), now: Instant(seconds: 102.1)))
         let call = request(.deadline(ttlt: .seconds(5)))
-        #expect(!AdmissionControl.hasMissedStart(call, lengthBound: 1_000, now: Instant(seconds: 104.9)))
-        #expect(AdmissionControl.hasMissedStart(call, lengthBound: 1_000, now: Instant(seconds: 105.1)))
+        #expect(!AdmissionControl.hasMissedStart(call, length: .exactly(1_000), now: Instant(seconds: 104.9)))
+        #expect(AdmissionControl.hasMissedStart(call, length: .exactly(1_000), now: Instant(seconds: 105.1)))
         let workflowCall = request(.compound(CompoundSLO(
             workflowID: WorkflowID(1), stage: 1, workflowStartedAt: Instant(seconds: 100), deadline: .seconds(1))))
-        #expect(!AdmissionControl.hasMissedStart(workflowCall, lengthBound: 1, now: Instant(seconds: 500)))
+        #expect(!AdmissionControl.hasMissedStart(workflowCall, length: .exactly(1), now: Instant(seconds: 500)))
     }
 }
