@@ -72,9 +72,10 @@ let package = Package(
             swiftSettings: optimisedUnchecked
         ),
         .systemLibrary(name: "COpenBLAS"),
+        .systemLibrary(name: "CByteDot"),
         .target(
             name: "JITServeCPU",
-            dependencies: ["JITServeCore", "JITServeEngine", "COpenBLAS"],
+            dependencies: ["JITServeCore", "JITServeEngine", "COpenBLAS", "CByteDot"],
             swiftSettings: kernels
         ),
         // The server's wire format (JSON, request bodies, SLO headers, errors): no HTTP stack, so

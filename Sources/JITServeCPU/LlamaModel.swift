@@ -36,6 +36,10 @@ public final class LlamaModel: @unchecked Sendable {
     public let pool: ThreadPool
     /// Token count from which matrices go through OpenBLAS SGEMM rather than the SIMD kernels.
     public var sgemmThreshold: Int
+    /// What the decode kernels multiply quantised weights with (fp32 unless asked otherwise).
+    public var activationDataType: ActivationDataType = .float32
+    /// The Q8 copy of each matrix's input when `activationDataType` is `.q8`.
+    private let byteActivations = QuantizedActivations()
 
     /// `cos, sin` per (position, frequency), `headDimension` floats a position.
     let ropeTable: [Float]
@@ -72,6 +76,7 @@ public final class LlamaModel: @unchecked Sendable {
         if t == 0 { return [] }
         let ws = workspace
         ws.reserve(rows: t, sampledRows: plan.sampledRows.count)
+        let quantizedInput = activationDataType == .q8 ? byteActivations : nil
         let width = c.embeddingLength
         let qkvWidth = width + 2 * c.kvWidth
         let hidden = c.feedForwardLength
@@ -92,7 +97,8 @@ public final class LlamaModel: @unchecked Sendable {
             }
             layer.queryKeyValue.multiply(
                 ws.normed, tokenCount: t, inputStride: width, into: ws.qkv, outputStride: qkvWidth,
-                accumulate: false, pool: pool, sgemmThreshold: sgemmThreshold, scratch: ws.dequantized)
+                accumulate: false, pool: pool, sgemmThreshold: sgemmThreshold, scratch: ws.dequantized,
+                quantizedInput: quantizedInput)
             if let bias = layer.queryKeyValueBias { addBias(bias, to: ws.qkv, rows: t, stride: qkvWidth) }
             ropeTable.withUnsafeBufferPointer { table in
                 for row in 0..<t {
@@ -109,7 +115,8 @@ public final class LlamaModel: @unchecked Sendable {
             attend(layer: index, plan: plan, cache: cache)
             layer.attentionOutput.multiply(
                 ws.attention, tokenCount: t, inputStride: width, into: ws.x, outputStride: width,
-                accumulate: true, pool: pool, sgemmThreshold: sgemmThreshold, scratch: ws.dequantized)
+                accumulate: true, pool: pool, sgemmThreshold: sgemmThreshold, scratch: ws.dequantized,
+                quantizedInput: quantizedInput)
 
             // Feed-forward block: x += Wdown · (silu(Wgate · h) ⊙ Wup · h), h = rmsnorm(x).
             layer.feedForwardNorm.withUnsafeBufferPointer { norm in
@@ -122,14 +129,16 @@ public final class LlamaModel: @unchecked Sendable {
             layer.gateUp.multiply(
                 ws.normed, tokenCount: t, inputStride: width, into: ws.feedForward,
                 outputStride: 2 * hidden, accumulate: false, pool: pool,
-                sgemmThreshold: sgemmThreshold, scratch: ws.dequantized)
+                sgemmThreshold: sgemmThreshold, scratch: ws.dequantized,
+                quantizedInput: quantizedInput)
             for row in 0..<t {
                 let gate = ws.feedForward + row * 2 * hidden
                 Kernels.swiGLU(gate, up: gate + hidden, count: hidden)
             }
             layer.down.multiply(
                 ws.feedForward, tokenCount: t, inputStride: 2 * hidden, into: ws.x, outputStride: width,
-                accumulate: true, pool: pool, sgemmThreshold: sgemmThreshold, scratch: ws.dequantized)
+                accumulate: true, pool: pool, sgemmThreshold: sgemmThreshold, scratch: ws.dequantized,
+                quantizedInput: quantizedInput)
         }
 
         // Classifier, only for the rows whose next token is sampled.
@@ -145,7 +154,7 @@ public final class LlamaModel: @unchecked Sendable {
         let vocabulary = c.vocabularySize
         weights.output.multiply(
             ws.normed, tokenCount: sampled.count, inputStride: width, into: ws.logits,
-            outputStride: vocabulary, accumulate: false, pool: pool)
+            outputStride: vocabulary, accumulate: false, pool: pool, quantizedInput: quantizedInput)
         return (0..<sampled.count).map {
             UnsafeBufferPointer(start: ws.logits + $0 * vocabulary, count: vocabulary)
         }

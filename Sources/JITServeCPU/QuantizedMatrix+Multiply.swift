@@ -1,3 +1,4 @@
+import CByteDot
 import COpenBLAS
 
 extension QuantizedMatrix {
@@ -14,10 +15,13 @@ extension QuantizedMatrix {
     ///   - accumulate: add to `output` instead of overwriting it (residual connections).
     ///   - sgemmThreshold: token count from which the SGEMM path is taken (`Int.max`: never).
     ///   - scratch: at least `rows × columns` floats when the SGEMM path may be taken.
+    ///   - quantizedInput: where to round the input to Q8 for the byte-dot kernels
+    ///     (`ActivationDataType.q8`); nil: fp32 kernels. SGEMM batches and fp32 weights stay fp32.
     public func multiply(
         _ input: UnsafePointer<Float>, tokenCount: Int, inputStride: Int,
         into output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool,
-        pool: ThreadPool, sgemmThreshold: Int = Int.max, scratch: UnsafeMutablePointer<Float>? = nil
+        pool: ThreadPool, sgemmThreshold: Int = Int.max, scratch: UnsafeMutablePointer<Float>? = nil,
+        quantizedInput: QuantizedActivations? = nil
     ) {
         if tokenCount == 0 { return }
         if tokenCount >= sgemmThreshold, let scratch {
@@ -38,8 +42,17 @@ extension QuantizedMatrix {
             return
         }
         let matrix = self
-        let inputAddress = UInt(bitPattern: input)
         let outputAddress = UInt(bitPattern: output)
+        if let quantizedInput, encoding != .float32 {
+            quantizedInput.quantize(input, tokenCount: tokenCount, inputStride: inputStride, columns: columns)
+            pool.parallelFor(rows, granularity: 8) { range in
+                matrix.multiplyRowsByteDot(
+                    range, quantizedInput, tokenCount: tokenCount,
+                    UnsafeMutablePointer<Float>(bitPattern: outputAddress)!, outputStride, accumulate)
+            }
+            return
+        }
+        let inputAddress = UInt(bitPattern: input)
         pool.parallelFor(rows, granularity: 8) { range in
             let input = UnsafePointer<Float>(bitPattern: inputAddress)!
             let output = UnsafeMutablePointer<Float>(bitPattern: outputAddress)!
@@ -206,10 +219,10 @@ enum NibbleBlocks: BlockDecoder {
         let high = raw &>> 4
         let ds = SIMD8<Float>(repeating: d), ms = SIMD8<Float>(repeating: m)
         return (
-            ms.addingProduct(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: low.lowHalf)), ds),
-            ms.addingProduct(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: low.highHalf)), ds),
-            ms.addingProduct(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: high.lowHalf)), ds),
-            ms.addingProduct(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: high.highHalf)), ds)
+            ms.addingProduct(jit_float_from_bytes(low.lowHalf), ds),
+            ms.addingProduct(jit_float_from_bytes(low.highHalf), ds),
+            ms.addingProduct(jit_float_from_bytes(high.lowHalf), ds),
+            ms.addingProduct(jit_float_from_bytes(high.highHalf), ds)
         )
     }
 }
@@ -224,7 +237,7 @@ enum ByteBlocks: BlockDecoder {
         let ds = SIMD8<Float>(repeating: d), ms = SIMD8<Float>(repeating: m)
         func part(_ offset: Int) -> SIMD8<Float> {
             let q = row.loadUnaligned(fromByteOffset: o + offset, as: SIMD8<Int8>.self)
-            return ms.addingProduct(SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: q)), ds)
+            return ms.addingProduct(jit_float_from_signed_bytes(q), ds)
         }
         return (part(0), part(8), part(16), part(24))
     }

@@ -24,6 +24,9 @@ struct BenchCPUCommand: ParsableCommand {
     @Option(help: "KV cache element type: fp32 (default) or fp16 (as llama.cpp keeps it).")
     var kvCacheDtype: KVCacheDataType = .float32
 
+    @Option(help: "Decode activations: fp32 (default) or q8 (byte dot products, as llama.cpp).")
+    var activationDtype: ActivationDataType = .float32
+
     @Option(help: "Decode stream counts, comma-separated.")
     var streams = "1,4,16"
 
@@ -63,6 +66,7 @@ struct BenchCPUCommand: ParsableCommand {
             throw ExitCode.failure
         }
         executor.model.sgemmThreshold = sgemmThreshold > 0 ? sgemmThreshold : Int.max
+        executor.model.activationDataType = activationDtype
         let loadSeconds = (ContinuousClock.now - startedAt).seconds
         var options = CPUBenchmark.Options()
         options.decodeSteps = decodeSteps
@@ -73,7 +77,7 @@ struct BenchCPUCommand: ParsableCommand {
         var benchmark = CPUBenchmark(executor: executor, options: options)
         let result = try benchmark.run(loadSeconds: loadSeconds) { Console.error("  " + $0) }
 
-        print("jitserve CPU executor, \(result.threads) threads (weights \(executor.model.weights.byteCount >> 20) MiB in memory, KV \(kvCacheDtype.rawValue)\(clock == .cpu ? ", tokens per CPU second" : ""))")
+        print("jitserve CPU executor, \(result.threads) threads (weights \(executor.model.weights.byteCount >> 20) MiB in memory, KV \(kvCacheDtype.rawValue), activations \(activationDtype.rawValue)\(clock == .cpu ? ", tokens per CPU second" : ""))")
         print(String(format: "  load                     %8.2f s", result.loadSeconds))
         for streams in options.streamCounts {
             let rate = result.decodeTokensPerSecond[String(streams)] ?? 0

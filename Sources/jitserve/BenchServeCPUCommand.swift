@@ -57,6 +57,9 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
     @Option(help: "KV cache element type: fp32 (default) or fp16.")
     var kvCacheDtype: KVCacheDataType = .float32
 
+    @Option(help: "Decode activations of the kernel and the server: fp32 (default) or q8.")
+    var activationDtype: ActivationDataType = .float32
+
     @Option(help: "The server's prefix caching: on (as serve's default), off, or both (two servers, each stream count served by both, side by side).")
     var prefixCaching = "on"
 
@@ -116,6 +119,7 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         var threads: Int
         var scheduler: String
         var kvCacheDtype: String
+        var activationDtype: String?
         var maxTokens: Int
         var promptTokens: Int
         var rounds: Int
@@ -151,6 +155,7 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         do {
             path = try ModelStore().resolve(name, pullIfMissing: true, log: Console.error)
             kernel = try CPUExecutor(modelPath: path, threadCount: threads, kvCacheBytes: 1 << 30, kvCacheDataType: kvCacheDtype)
+            kernel.model.activationDataType = activationDtype
         } catch let error as CPUError {
             Console.error("error: \(error)")
             throw ExitCode.failure
@@ -166,7 +171,7 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         for caching in prefixCachingSettings {
             let serve = try ServeCommand.parse([
                 "--executor", "cpu", "--model", name, "--threads", String(threads), "--scheduler", scheduler,
-                "--kv-cache-dtype", kvCacheDtype.rawValue, "--port", "0",
+                "--kv-cache-dtype", kvCacheDtype.rawValue, "--activation-dtype", activationDtype.rawValue, "--port", "0",
                 caching ? "--enable-prefix-caching" : "--no-enable-prefix-caching",
             ])
             Console.error("  starting the server (\(serve.scheduler), \(threads) threads, prefix caching \(caching ? "on" : "off"))…")
@@ -231,7 +236,8 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         }
         for server in servers { await server.bench.stop() }
         let result = Result(
-            model: name, threads: threads, scheduler: scheduler, kvCacheDtype: kvCacheDtype.rawValue, maxTokens: maxTokens,
+            model: name, threads: threads, scheduler: scheduler, kvCacheDtype: kvCacheDtype.rawValue,
+            activationDtype: activationDtype.rawValue, maxTokens: maxTokens,
             promptTokens: promptTokens, rounds: rounds, turns: turns, loadAverageAtStart: loadAtStart,
             loadAverageAtEnd: Self.loadAverage(), rows: rows)
         print(Self.table(result))

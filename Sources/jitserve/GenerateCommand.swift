@@ -53,6 +53,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Kernel threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Decode activations: fp32 (default) or q8 (byte dot products, as llama.cpp).")
+    var activationDtype: ActivationDataType = .float32
+
     @Option(help: "Scheduler driving the engine (\(SchedulerCatalog.names.filter { !SchedulerCatalog.isOracle($0) }.joined(separator: ", "))).")
     var scheduler = "vllm"
 
@@ -73,6 +76,7 @@ struct GenerateCommand: ParsableCommand {
             let path = try ModelStore().resolve(model.cpuModel, pullIfMissing: true, log: Console.error)
             let file = try GGUFFile(contentsOf: path)
             executor = try CPUExecutor(gguf: file, threadCount: threads, kvCacheBytes: 256 << 20)
+            executor.model.activationDataType = activationDtype
             // Control tokens are parsed only in text the template produced, unless asked otherwise.
             codec = try GGUFTextCodec(
                 gguf: file, modelName: model.cpuModel, contentParsesSpecialTokens: parseSpecialInContent)

@@ -61,6 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
     var threads: Int?
     @Option(help: "cpu executor: KV cache element type, fp32 (default) or fp16 (half the memory, as llama.cpp keeps it).")
     var kvCacheDtype: KVCacheDataType = .float32
+    @Option(help: "cpu executor: decode activations, fp32 (default) or q8 (rounded to bytes per 32-element block and multiplied in byte dot products, as llama.cpp does: faster decode, outputs within rounding of fp32).")
+    var activationDtype: ActivationDataType = .float32
     @Option(help: "echo executor: modelled milliseconds per iteration (0: no cost at all).")
     var echoIterationMs = 0.0
     @Flag(help: ArgumentHelp(
@@ -239,6 +241,7 @@ struct ServeCommand: AsyncParsableCommand {
             let file = try GGUFFile(contentsOf: path)
             let cpu = try CPUExecutor(gguf: file, threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                       maxModelLength: maxModelLen, kvCacheDataType: kvCacheDtype)
+            cpu.model.activationDataType = activationDtype
             guard let tokenizer = cpu.tokenizer else {
                 throw ValidationError("\(path) carries no tokenizer; the server needs one to read text")
             }

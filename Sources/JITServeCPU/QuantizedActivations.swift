@@ -1,0 +1,70 @@
+import CByteDot
+
+/// A batch of activation rows in Q8 form, for the byte-dot decode kernels: each 32-element block
+/// of a row becomes 32 signed bytes `q` and a scale `d` (value ≈ d·q, |q| ≤ 127), plus the
+/// rounded block's sum d·Σq, which a weight block's offset multiplies (Σ (d_w·q_w + m_w)·d·q =
+/// d_w·d·Σ q_w·q + m_w·d·Σ q). The product is then exactly the product with the rounded
+/// activations, as llama.cpp's Q8_1 computes it. Grown on demand and reused, so a decode step
+/// allocates nothing.
+public final class QuantizedActivations: @unchecked Sendable {
+    private(set) var values: UnsafeMutablePointer<Int8> = .allocate(capacity: 32)
+    private(set) var scales: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    private(set) var sums: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    private var elementCapacity = 32
+    private var blockCapacity = 1
+    /// Row length of what `quantize` wrote last (elements; the rows are packed).
+    private(set) var columns = 0
+
+    /// An empty buffer; the first `QuantizedMatrix.multiply` that uses it sizes it.
+    public init() {}
+
+    deinit {
+        values.deallocate()
+        scales.deallocate()
+        sums.deallocate()
+    }
+
+    /// Blocks per row of what `quantize` wrote last.
+    var blocksPerRow: Int { columns / QuantizedMatrix.blockLength }
+
+    /// Rounds `tokenCount` rows of `columns` floats (`inputStride` apart) into Q8, one token's
+    /// blocks after another's. Each block depends on its own 32 values only, so a token's bytes
+    /// do not depend on the batch it is in.
+    func quantize(_ input: UnsafePointer<Float>, tokenCount: Int, inputStride: Int, columns: Int) {
+        let blocks = columns / QuantizedMatrix.blockLength
+        reserve(elements: tokenCount * columns, blocks: tokenCount * blocks)
+        self.columns = columns
+        for token in 0..<tokenCount {
+            let row = UnsafeRawPointer(input + token * inputStride)
+            for block in 0..<blocks {
+                let o = block * 128
+                let x0 = row.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                let x1 = row.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self)
+                let x2 = row.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self)
+                let x3 = row.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self)
+                let scale = jit_largest_magnitude(x0, x1, x2, x3) / 127
+                let inverse = SIMD8<Float>(repeating: scale > 0 ? 1 / scale : 0)
+                let index = token * blocks + block
+                scales[index] = scale
+                let bytes = jit_round_to_bytes(x0 * inverse, x1 * inverse, x2 * inverse, x3 * inverse)
+                sums[index] = scale * Float(jit_byte_sum(bytes))
+                UnsafeMutableRawPointer(values + token * columns + block * 32).storeBytes(of: bytes, as: SIMD32<Int8>.self)
+            }
+        }
+    }
+
+    private func reserve(elements: Int, blocks: Int) {
+        if elements > elementCapacity {
+            values.deallocate()
+            elementCapacity = max(elements, 2 * elementCapacity)
+            values = .allocate(capacity: elementCapacity)
+        }
+        if blocks > blockCapacity {
+            scales.deallocate()
+            sums.deallocate()
+            blockCapacity = max(blocks, 2 * blockCapacity)
+            scales = .allocate(capacity: blockCapacity)
+            sums = .allocate(capacity: blockCapacity)
+        }
+    }
+}

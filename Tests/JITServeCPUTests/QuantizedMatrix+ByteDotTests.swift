@@ -1,0 +1,106 @@
+import JITServeCPU
+import JITServeCore
+import Testing
+
+/// The Q8-activation (byte dot product) kernels: against a naive loop over the same rounded
+/// activations, within rounding of the exact product, and batch-invariant bit for bit.
+struct QuantizedMatrixByteDotTests {
+    /// `tokens` rows rounded as the spec of `ActivationDataType.q8` says: per 32-element block,
+    /// scale = max|x| / 127 and q = x · (1 / scale) rounded to the nearest integer, ties to even.
+    static func rounded(_ input: [Float], columns: Int) -> (values: [Float], scales: [Float]) {
+        var values: [Float] = [], scales: [Float] = []
+        for start in stride(from: 0, to: input.count, by: 32) {
+            let block = input[start..<(start + 32)]
+            let scale = block.map { abs($0) }.max()! / 127
+            let inverse: Float = scale > 0 ? 1 / scale : 0
+            scales.append(scale)
+            values.append(contentsOf: block.map { scale * ($0 * inverse).rounded(.toNearestOrEven) })
+        }
+        return (values, scales)
+    }
+
+    /// 96 columns are three blocks; 576 (SmolLM2's width) are 18, past the offsets' vector loop.
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0], [(1, 96), (3, 576), (4, 96), (7, 576), (9, 96), (40, 576)])
+    func byteDotMatchesANaiveLoopOverTheRoundedActivations(type: GGMLType, shape: (tokens: Int, columns: Int)) throws {
+        let rows = 45, (tokens, columns) = shape
+        let (matrix, values, input, _) = try QuantizedMatrixTests.randomProblem(
+            type, rows: rows, columns: columns, tokens: tokens, seed: 21)
+        let (roundedInput, scales) = Self.rounded(input, columns: columns)
+        let pool = ThreadPool(threadCount: 2)
+        var output = [Float](repeating: 0, count: tokens * rows)
+        matrix.multiply(
+            input, tokenCount: tokens, inputStride: columns, into: &output, outputStride: rows,
+            accumulate: false, pool: pool, quantizedInput: QuantizedActivations())
+        for t in 0..<tokens {
+            for r in 0..<rows {
+                var expected = 0.0, exact = 0.0, roundingBound = 0.0
+                for k in 0..<columns {
+                    let w = Double(values[r * columns + k])
+                    expected += Double(roundedInput[t * columns + k]) * w
+                    exact += Double(input[t * columns + k]) * w
+                    roundingBound += abs(w) * Double(scales[(t * columns + k) / 32]) / 2
+                }
+                let got = Double(output[t * rows + r])
+                #expect(abs(got - expected) < 1e-4, "t=\(t) r=\(r): \(got) vs \(expected)")
+                // Rounding moves each activation by at most half its block's scale.
+                #expect(abs(got - exact) <= roundingBound + 1e-4, "t=\(t) r=\(r)")
+            }
+        }
+    }
+
+    /// As with fp32 activations, a token's outputs must not depend on its batch.
+    @Test(arguments: [GGMLType.q4_1, .q8_0], [5, 8, 13])
+    func byteDotTokensMatchEachTokenAloneBitForBit(type: GGMLType, tokens: Int) throws {
+        let rows = 37, columns = 320
+        let (matrix, _, input, _) = try QuantizedMatrixTests.randomProblem(
+            type, rows: rows, columns: columns, tokens: tokens, seed: 12)
+        let pool = ThreadPool(threadCount: 2)
+        let activations = QuantizedActivations()
+        var batched = [Float](repeating: 0, count: tokens * rows)
+        matrix.multiply(
+            input, tokenCount: tokens, inputStride: columns, into: &batched, outputStride: rows,
+            accumulate: false, pool: pool, quantizedInput: activations)
+        for t in 0..<tokens {
+            var alone = [Float](repeating: 0, count: rows)
+            input.withUnsafeBufferPointer { x in
+                matrix.multiply(
+                    x.baseAddress! + t * columns, tokenCount: 1, inputStride: columns, into: &alone,
+                    outputStride: rows, accumulate: false, pool: pool, quantizedInput: activations)
+            }
+            for r in 0..<rows {
+                #expect(batched[t * rows + r].bitPattern == alone[r].bitPattern, "t=\(t) r=\(r)")
+            }
+        }
+    }
+
+    /// Weights stored as fp32 have no bytes to meet: they keep the fp32 kernels, bit for bit.
+    @Test func floatWeightsIgnoreQ8Activations() throws {
+        let rows = 9, columns = 64, tokens = 5
+        let (matrix, _, input, _) = try QuantizedMatrixTests.randomProblem(
+            .f16, rows: rows, columns: columns, tokens: tokens, seed: 13)
+        let pool = ThreadPool(threadCount: 1)
+        var plain = [Float](repeating: 0, count: tokens * rows)
+        var asked = plain
+        matrix.multiply(input, tokenCount: tokens, inputStride: columns, into: &plain, outputStride: rows,
+                        accumulate: false, pool: pool)
+        matrix.multiply(input, tokenCount: tokens, inputStride: columns, into: &asked, outputStride: rows,
+                        accumulate: false, pool: pool, quantizedInput: QuantizedActivations())
+        #expect(plain.map(\.bitPattern) == asked.map(\.bitPattern))
+    }
+
+    /// An all-zero block (scale 0) must give zeros, not NaN from 0 / 0.
+    @Test func aZeroBlockContributesNothing() throws {
+        let rows = 4, columns = 64
+        let (matrix, values, _, _) = try QuantizedMatrixTests.randomProblem(
+            .q4_1, rows: rows, columns: columns, tokens: 1, seed: 14)
+        var input = [Float](repeating: 0, count: columns)
+        input[40] = 0.5  // second block only
+        var output = [Float](repeating: .nan, count: rows)
+        matrix.multiply(input, tokenCount: 1, inputStride: columns, into: &output, outputStride: rows,
+                        accumulate: false, pool: ThreadPool(threadCount: 1), quantizedInput: QuantizedActivations())
+        for r in 0..<rows {
+            // 0.5 is the block's largest value: it rounds to exactly 127 · (0.5 / 127).
+            #expect(abs(output[r] - 0.5 * values[r * columns + 40]) < 1e-5, "r=\(r)")
+        }
+    }
+}
