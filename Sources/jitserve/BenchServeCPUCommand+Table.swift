@@ -13,7 +13,7 @@ extension BenchServeCPUCommand {
 
     static func table(_ result: Result) -> String {
         var lines = [
-            "jitserve bench serve-cpu: \(result.model), \(result.threads) threads, scheduler \(result.scheduler), KV \(result.kvCacheDtype)",
+            "jitserve bench serve-cpu: \(result.model), \(result.threads) threads, scheduler \(result.scheduler), KV \(result.kvCacheDtype), activations \(result.activationDtype ?? "fp32")",
             "  chat requests: \(result.promptTokens) random prompt tokens (+ template) → \(result.maxTokens) tokens, ignore_eos, \(result.rounds) per client"
                 + (result.turns > 1 ? ", each a conversation of \(result.turns) turns resending its history" : ""),
             String(format: "  load average (1 min) at start %.2f, at end %.2f", result.loadAverageAtStart, result.loadAverageAtEnd),
