@@ -31,6 +31,7 @@ static inline __attribute__((always_inline)) jit_u8x32 jit_abs_bytes(jit_i8x32 a
 static inline __attribute__((always_inline)) jit_i8x32 jit_sign_bytes(jit_i8x32 b, jit_i8x32 a) {
     return (jit_i8x32)_mm256_sign_epi8((__m256i)b, (__m256i)a);
 }
+
 /// a as floats (exact below 2^24).
 static inline __attribute__((always_inline)) jit_f32x8 jit_float_from_int(jit_i32x8 a) {
     return (jit_f32x8)_mm256_cvtepi32_ps((__m256i)a);
@@ -74,6 +75,7 @@ static inline __attribute__((always_inline)) jit_i8x32 jit_round_to_bytes(
     __m256i bytes = _mm256_packs_epi16(ab, cd);
     return (jit_i8x32)_mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
+
 /// Σ of the 32 signed bytes of a.
 static inline __attribute__((always_inline)) int32_t jit_byte_sum(jit_i8x32 a) {
     __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), (__m256i)a), _mm256_set1_epi16(1));

@@ -79,8 +79,9 @@ extension QuantizedMatrix {
         acc = acc.addingProduct(jit_float_from_int(Weights.dot(w, q)), SIMD8(repeating: d * x.scales[block]))
     }
 
-    /// Σ_b m_b · (Σ x over block b): the weight offsets' share, after the blocks' loop so that
-    /// it costs a few vector FMAs per (row, token) rather than two scalar operations a block.
+    /// Σ_b m_b · s_b, s_b the rounded block's sum: the weight offsets' share, after the blocks'
+    /// loop so that it costs a few vector FMAs per (row, token) rather than two scalar
+    /// operations a block.
     @inline(__always)
     private static func offsetTerm(_ m: UnsafePointer<Float>, _ x: ByteBlockActivations, _ blocks: Int) -> Float {
         var acc = SIMD8<Float>()
