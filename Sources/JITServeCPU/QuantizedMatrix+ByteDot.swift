@@ -26,11 +26,7 @@ extension QuantizedMatrix {
     ) {
         let blocks = blocksPerRow
         let rowBytes = rowByteCount
-        @inline(__always)
-        func write(_ value: Float, token: Int, row: Int) {
-            let target = output + token * outputStride + row
-            target.pointee = accumulate ? target.pointee + value : value
-        }
+        let out = KernelOutput(base: output, stride: outputStride, accumulate: accumulate)
         @inline(__always)
         func activations(_ token: Int) -> ByteBlockActivations {
             ByteBlockActivations(
@@ -45,7 +41,7 @@ extension QuantizedMatrix {
                 let sums = Self.byteDotFourTokens(
                     Weights.self, weights, d, m, blocks, activations(token), activations(token + 1),
                     activations(token + 2), activations(token + 3))
-                for lane in 0..<4 { write(sums[lane], token: token + lane, row: row) }
+                for lane in 0..<4 { out.write(sums[lane], token: token + lane, row: row) }
             }
         }
         for token in groupedTokens..<tokenCount {
@@ -55,15 +51,15 @@ extension QuantizedMatrix {
                 let sums = Self.byteDotTwoRows(
                     Weights.self, UnsafeRawPointer(values + row * rowBytes), rowBytes,
                     scales + row * blocks, offsets + row * blocks, blocks, x)
-                write(sums[0], token: token, row: row)
-                write(sums[1], token: token, row: row + 1)
+                out.write(sums[0], token: token, row: row)
+                out.write(sums[1], token: token, row: row + 1)
                 row += 2
             }
             if row < range.upperBound {
                 let sums = Self.byteDotTwoRows(
                     Weights.self, UnsafeRawPointer(values + row * rowBytes), 0,
                     scales + row * blocks, offsets + row * blocks, blocks, x, rowCount: 1)
-                write(sums[0], token: token, row: row)
+                out.write(sums[0], token: token, row: row)
             }
         }
     }

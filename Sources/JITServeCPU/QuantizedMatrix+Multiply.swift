@@ -84,11 +84,7 @@ extension QuantizedMatrix {
     ) {
         let blocks = blocksPerRow
         let rowBytes = rowByteCount
-        @inline(__always)
-        func write(_ value: Float, token: Int, row: Int) {
-            let target = output + token * outputStride + row
-            target.pointee = accumulate ? target.pointee + value : value
-        }
+        let out = KernelOutput(base: output, stride: outputStride, accumulate: accumulate)
         let groupedTokens = tokenCount / 4 * 4
         if groupedTokens > 0 {
             for row in range {
@@ -98,7 +94,7 @@ extension QuantizedMatrix {
                 for token in stride(from: 0, to: groupedTokens, by: 4) {
                     let sums = Self.dotFourTokens(
                         Decoder.self, base, d, m, blocks, input + token * inputStride, inputStride)
-                    for lane in 0..<4 { write(sums[lane], token: token + lane, row: row) }
+                    for lane in 0..<4 { out.write(sums[lane], token: token + lane, row: row) }
                 }
             }
         }
@@ -110,7 +106,7 @@ extension QuantizedMatrix {
                     Decoder.self, UnsafeRawPointer(values + row * rowBytes), rowBytes,
                     UnsafePointer(scales + row * blocks), UnsafePointer(offsets + row * blocks),
                     blocks, x)
-                for lane in 0..<4 { write(sums[lane], token: token, row: row + lane) }
+                for lane in 0..<4 { out.write(sums[lane], token: token, row: row + lane) }
                 row += 4
             }
             while row < range.upperBound {
@@ -118,7 +114,7 @@ extension QuantizedMatrix {
                     Decoder.self, UnsafeRawPointer(values + row * rowBytes), 0,
                     UnsafePointer(scales + row * blocks), UnsafePointer(offsets + row * blocks),
                     blocks, x, rowCount: 1)
-                write(sum[0], token: token, row: row)
+                out.write(sum[0], token: token, row: row)
                 row += 1
             }
         }

@@ -23,12 +23,7 @@ struct LlamaModelTests {
         let fixture = try ModelTestSupport.fixture()
         let executor = ModelTestSupport.executor()
         for reference in fixture.cases {
-            let blocks = (reference.promptTokens.count + 15) / 16
-            let logits = try executor.model.forward(
-                [ForwardSequence(
-                    tokens: reference.promptTokens, startPosition: 0,
-                    blockTable: (0..<blocks).map(Int32.init), wantsLogits: true)],
-                cache: executor.cache)
+            let logits = try Self.firstStepLogits(executor, reference)
             #expect(logits.count == 1)
             for top in reference.topLogits {
                 let value = logits[0][Int(top.token)]
@@ -114,12 +109,7 @@ struct LlamaModelTests {
         let fixture = try ModelTestSupport.fixture()
         let executor = ModelTestSupport.executor(kvCacheDataType: .float16)
         for reference in fixture.cases {
-            let blocks = (reference.promptTokens.count + 15) / 16
-            let logits = try executor.model.forward(
-                [ForwardSequence(
-                    tokens: reference.promptTokens, startPosition: 0,
-                    blockTable: (0..<blocks).map(Int32.init), wantsLogits: true)],
-                cache: executor.cache)
+            let logits = try Self.firstStepLogits(executor, reference)
             for top in reference.topLogits {
                 let value = logits[0][Int(top.token)]
                 #expect(abs(value - top.logit) < 0.05, "token \(top.token) of '\(reference.prompt)'")
@@ -144,12 +134,7 @@ struct LlamaModelTests {
         let executor = ModelTestSupport.executor()
         executor.model.activationDataType = .q8
         for reference in fixture.cases {
-            let blocks = (reference.promptTokens.count + 15) / 16
-            let logits = try executor.model.forward(
-                [ForwardSequence(
-                    tokens: reference.promptTokens, startPosition: 0,
-                    blockTable: (0..<blocks).map(Int32.init), wantsLogits: true)],
-                cache: executor.cache)
+            let logits = try Self.firstStepLogits(executor, reference)
             for top in reference.topLogits {
                 let value = logits[0][Int(top.token)]
                 #expect(abs(value - top.logit) < 0.5, "token \(top.token) of '\(reference.prompt)'")
@@ -159,5 +144,18 @@ struct LlamaModelTests {
             let pickedByReference = reference.topLogits.first { $0.token == picked }?.logit
             #expect(pickedByReference.map { $0 >= best - 0.5 } == true, "'\(reference.prompt)' picked \(picked)")
         }
+    }
+
+    /// What one forward pass over the whole prompt of `reference` returns: its last token's
+    /// logits, the only buffer.
+    static func firstStepLogits(
+        _ executor: CPUExecutor, _ reference: ModelTestSupport.Fixture.Case
+    ) throws -> [UnsafeBufferPointer<Float>] {
+        let blocks = (reference.promptTokens.count + 15) / 16
+        return try executor.model.forward(
+            [ForwardSequence(
+                tokens: reference.promptTokens, startPosition: 0,
+                blockTable: (0..<blocks).map(Int32.init), wantsLogits: true)],
+            cache: executor.cache)
     }
 }
