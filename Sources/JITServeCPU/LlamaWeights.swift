@@ -41,6 +41,18 @@ public final class LlamaWeights: @unchecked Sendable {
         return total
     }
 
+    /// Puts every weight matrix that can take it into `layout` (`QuantizedMatrix.setRowLayout`).
+    /// Not while a forward pass runs.
+    public func setRowLayout(_ layout: QuantizedMatrix.RowLayout) {
+        tokenEmbedding.setRowLayout(layout)
+        output.setRowLayout(layout)
+        for layer in layers {
+            for matrix in [layer.queryKeyValue, layer.attentionOutput, layer.gateUp, layer.down] {
+                matrix.setRowLayout(layout)
+            }
+        }
+    }
+
     /// Loads and repacks every tensor the forward pass needs; shapes are checked against the
     /// configuration so a mismatched file fails here, not inside a kernel.
     public init(gguf: GGUFFile, configuration: LlamaConfiguration) throws {

@@ -45,13 +45,18 @@ extension QuantizedMatrix {
         let outputAddress = UInt(bitPattern: output)
         if let quantizedInput, encoding != .float32 {
             quantizedInput.quantize(input, tokenCount: tokenCount, inputStride: inputStride, columns: columns)
+            let interleaved = rowLayout == .interleaved
             pool.parallelFor(rows, granularity: 8) { range in
-                matrix.multiplyRowsByteDot(
-                    range, quantizedInput, tokenCount: tokenCount,
-                    UnsafeMutablePointer<Float>(bitPattern: outputAddress)!, outputStride, accumulate)
+                let output = UnsafeMutablePointer<Float>(bitPattern: outputAddress)!
+                if interleaved {
+                    matrix.multiplyInterleavedRows(range, quantizedInput, tokenCount: tokenCount, output, outputStride, accumulate)
+                } else {
+                    matrix.multiplyRowsByteDot(range, quantizedInput, tokenCount: tokenCount, output, outputStride, accumulate)
+                }
             }
             return
         }
+        precondition(rowLayout == .sequential, "interleaved rows are read with Q8 activations only")
         let inputAddress = UInt(bitPattern: input)
         pool.parallelFor(rows, granularity: 8) { range in
             let input = UnsafePointer<Float>(bitPattern: inputAddress)!

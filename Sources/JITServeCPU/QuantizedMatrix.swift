@@ -28,6 +28,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
     let scales: UnsafeMutablePointer<Float>
     /// One offset per block, `rows × columns/32`.
     let offsets: UnsafeMutablePointer<Float>
+    /// How the rows lie in `values`, `scales` and `offsets` (`setRowLayout(_:)` changes it).
+    public internal(set) var rowLayout: RowLayout = .sequential
 
     var blocksPerRow: Int { columns / Self.blockLength }
 
@@ -72,6 +74,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
                 tensor: name, dimensions: parts.map(\.columns),
                 reason: "stacked matrices need the same row length and quantisation")
         }
+        precondition(parts.allSatisfy { $0.rowLayout == .sequential }, "stack matrices before interleaving them")
         self.init(rows: parts.reduce(0) { $0 + $1.rows }, columns: first.columns, encoding: first.encoding)
         var row = 0
         for part in parts {
@@ -91,6 +94,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// Writes row `row` as fp32 into `destination[0..<columns]`.
     public func dequantizeRow(_ row: Int, into destination: UnsafeMutablePointer<Float>) {
+        if rowLayout == .interleaved { return dequantizeInterleavedRow(row, into: destination) }
         let base = values + row * rowByteCount
         switch encoding {
         case .float32:

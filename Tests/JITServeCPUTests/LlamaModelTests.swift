@@ -131,7 +131,7 @@ struct LlamaModelTests {
     /// prompt, q8 may take the other, and so does llama.cpp on the same GGUF.)
     @Test func q8ActivationsStayCloseToTheReference() throws {
         let fixture = try ModelTestSupport.fixture()
-        let executor = ModelTestSupport.executor()
+        let executor = ModelTestSupport.executor(weights: try ModelTestSupport.freshWeights())
         executor.model.activationDataType = .q8
         for reference in fixture.cases {
             let logits = try Self.firstStepLogits(executor, reference)
@@ -144,6 +144,29 @@ struct LlamaModelTests {
             let pickedByReference = reference.topLogits.first { $0.token == picked }?.logit
             #expect(pickedByReference.map { $0 >= best - 0.5 } == true, "'\(reference.prompt)' picked \(picked)")
         }
+    }
+
+    /// Q8 activations interleave the weights' rows where the VNNI kernel runs; going back to
+    /// fp32 puts them back, and the fp32 logits are the same bits as a model never switched.
+    @Test func switchingActivationsBackRestoresTheFp32Logits() throws {
+        let reference = try ModelTestSupport.fixture().cases[0]
+        // Copied out while their executor lives: the buffer is its workspace.
+        let unswitched = ModelTestSupport.executor()
+        let expected = try withExtendedLifetime(unswitched) {
+            try Self.firstStepLogits(unswitched, reference)[0].map(\.bitPattern)
+        }
+        let executor = ModelTestSupport.executor(weights: try ModelTestSupport.freshWeights())
+        executor.model.activationDataType = .q8
+        let interleaved: QuantizedMatrix.RowLayout = QuantizedMatrix.runsInterleavedRows ? .interleaved : .sequential
+        #expect(executor.model.weights.layers[0].gateUp.rowLayout == interleaved)
+        #expect(executor.model.weights.output.rowLayout == interleaved)
+        _ = try Self.firstStepLogits(executor, reference)
+        executor.model.activationDataType = .float32
+        #expect(executor.model.weights.layers[0].gateUp.rowLayout == .sequential)
+        let restored = try withExtendedLifetime(executor) {
+            try Self.firstStepLogits(executor, reference)[0].map(\.bitPattern)
+        }
+        #expect(restored == expected)
     }
 
     /// What one forward pass over the whole prompt of `reference` returns: its last token's

@@ -12,21 +12,30 @@ enum ModelTestSupport {
         guard let modelPath else { return nil }
         do {
             let file = try GGUFFile(contentsOf: modelPath)
-            let configuration = try LlamaConfiguration(gguf: file)
-            return (try LlamaWeights(gguf: file, configuration: configuration), try Tokenizer(gguf: file))
+            return (try weights(of: file), try Tokenizer(gguf: file))
         } catch {
             return nil
         }
     }()
+
+    /// A copy of the weights of its own, for a test that changes their row layout (Q8
+    /// activations interleave them), which the shared copy's other users must not see.
+    static func freshWeights() throws -> LlamaWeights {
+        try weights(of: GGUFFile(contentsOf: modelPath!))
+    }
+
+    private static func weights(of file: GGUFFile) throws -> LlamaWeights {
+        try LlamaWeights(gguf: file, configuration: LlamaConfiguration(gguf: file))
+    }
 
     static var isAvailable: Bool { loaded != nil }
 
     /// A fresh executor (own thread pool and KV cache) over the shared weights.
     static func executor(
         threads: Int = 2, sgemmThreshold: Int = 48, blockSize: Int = 16,
-        kvCacheDataType: KVCacheDataType = .float32
+        kvCacheDataType: KVCacheDataType = .float32, weights: LlamaWeights? = nil
     ) -> CPUExecutor {
-        let model = LlamaModel(weights: loaded!.weights, threadCount: threads, sgemmThreshold: sgemmThreshold)
+        let model = LlamaModel(weights: weights ?? loaded!.weights, threadCount: threads, sgemmThreshold: sgemmThreshold)
         return CPUExecutor(
             model: model, tokenizer: loaded!.tokenizer, kvCacheBytes: 64 << 20, blockSize: blockSize,
             kvCacheDataType: kvCacheDataType)

@@ -19,31 +19,50 @@ struct QuantizedMatrixByteDotTests {
         return (values, scales)
     }
 
+    /// The layouts whose kernels this machine runs: the interleaved rows only with AVX-512 VNNI.
+    static var layouts: [QuantizedMatrix.RowLayout] {
+        QuantizedMatrix.runsInterleavedRows ? [.sequential, .interleaved] : [.sequential]
+    }
+
+    /// A problem in `layout`: 45 rows sequential (the two-row kernel's odd last row), 48
+    /// interleaved (whole groups of eight).
+    static func problem(
+        _ type: GGMLType, _ layout: QuantizedMatrix.RowLayout, rows: Int, columns: Int, tokens: Int, seed: UInt64
+    ) throws -> (matrix: QuantizedMatrix, values: [Float], input: [Float]) {
+        let (matrix, values, input, _) = try QuantizedMatrixTests.randomProblem(
+            type, rows: rows, columns: columns, tokens: tokens, seed: seed)
+        matrix.setRowLayout(layout)
+        #expect(matrix.rowLayout == layout)
+        return (matrix, values, input)
+    }
+
     /// 96 columns are three blocks; 576 (SmolLM2's width) are 18, past the offsets' vector loop.
     @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0], [(1, 96), (3, 576), (4, 96), (7, 576), (9, 96), (40, 576)])
     func byteDotMatchesANaiveLoopOverTheRoundedActivations(type: GGMLType, shape: (tokens: Int, columns: Int)) throws {
-        let rows = 45, (tokens, columns) = shape
-        let (matrix, values, input, _) = try QuantizedMatrixTests.randomProblem(
-            type, rows: rows, columns: columns, tokens: tokens, seed: 21)
-        let (roundedInput, scales) = Self.rounded(input, columns: columns)
+        let (tokens, columns) = shape
         let pool = ThreadPool(threadCount: 2)
-        var output = [Float](repeating: 0, count: tokens * rows)
-        matrix.multiply(
-            input, tokenCount: tokens, inputStride: columns, into: &output, outputStride: rows,
-            accumulate: false, pool: pool, quantizedInput: QuantizedActivations())
-        for t in 0..<tokens {
-            for r in 0..<rows {
-                var expected = 0.0, exact = 0.0, roundingBound = 0.0
-                for k in 0..<columns {
-                    let w = Double(values[r * columns + k])
-                    expected += Double(roundedInput[t * columns + k]) * w
-                    exact += Double(input[t * columns + k]) * w
-                    roundingBound += abs(w) * Double(scales[(t * columns + k) / 32]) / 2
+        for layout in Self.layouts {
+            let rows = layout == .sequential ? 45 : 48
+            let (matrix, values, input) = try Self.problem(type, layout, rows: rows, columns: columns, tokens: tokens, seed: 21)
+            let (roundedInput, scales) = Self.rounded(input, columns: columns)
+            var output = [Float](repeating: 0, count: tokens * rows)
+            matrix.multiply(
+                input, tokenCount: tokens, inputStride: columns, into: &output, outputStride: rows,
+                accumulate: false, pool: pool, quantizedInput: QuantizedActivations())
+            for t in 0..<tokens {
+                for r in 0..<rows {
+                    var expected = 0.0, exact = 0.0, roundingBound = 0.0
+                    for k in 0..<columns {
+                        let w = Double(values[r * columns + k])
+                        expected += Double(roundedInput[t * columns + k]) * w
+                        exact += Double(input[t * columns + k]) * w
+                        roundingBound += abs(w) * Double(scales[(t * columns + k) / 32]) / 2
+                    }
+                    let got = Double(output[t * rows + r])
+                    #expect(abs(got - expected) < 1e-4, "\(layout) t=\(t) r=\(r): \(got) vs \(expected)")
+                    // Rounding moves each activation by at most half its block's scale.
+                    #expect(abs(got - exact) <= roundingBound + 1e-4, "\(layout) t=\(t) r=\(r)")
                 }
-                let got = Double(output[t * rows + r])
-                #expect(abs(got - expected) < 1e-4, "t=\(t) r=\(r): \(got) vs \(expected)")
-                // Rounding moves each activation by at most half its block's scale.
-                #expect(abs(got - exact) <= roundingBound + 1e-4, "t=\(t) r=\(r)")
             }
         }
     }
@@ -51,24 +70,26 @@ struct QuantizedMatrixByteDotTests {
     /// As with fp32 activations, a token's outputs must not depend on its batch.
     @Test(arguments: [GGMLType.q4_1, .q8_0], [5, 8, 13])
     func byteDotTokensMatchEachTokenAloneBitForBit(type: GGMLType, tokens: Int) throws {
-        let rows = 37, columns = 320
-        let (matrix, _, input, _) = try QuantizedMatrixTests.randomProblem(
-            type, rows: rows, columns: columns, tokens: tokens, seed: 12)
+        let columns = 320
         let pool = ThreadPool(threadCount: 2)
         let activations = QuantizedActivations()
-        var batched = [Float](repeating: 0, count: tokens * rows)
-        matrix.multiply(
-            input, tokenCount: tokens, inputStride: columns, into: &batched, outputStride: rows,
-            accumulate: false, pool: pool, quantizedInput: activations)
-        for t in 0..<tokens {
-            var alone = [Float](repeating: 0, count: rows)
-            input.withUnsafeBufferPointer { x in
-                matrix.multiply(
-                    x.baseAddress! + t * columns, tokenCount: 1, inputStride: columns, into: &alone,
-                    outputStride: rows, accumulate: false, pool: pool, quantizedInput: activations)
-            }
-            for r in 0..<rows {
-                #expect(batched[t * rows + r].bitPattern == alone[r].bitPattern, "t=\(t) r=\(r)")
+        for layout in Self.layouts {
+            let rows = layout == .sequential ? 37 : 40
+            let (matrix, _, input) = try Self.problem(type, layout, rows: rows, columns: columns, tokens: tokens, seed: 12)
+            var batched = [Float](repeating: 0, count: tokens * rows)
+            matrix.multiply(
+                input, tokenCount: tokens, inputStride: columns, into: &batched, outputStride: rows,
+                accumulate: false, pool: pool, quantizedInput: activations)
+            for t in 0..<tokens {
+                var alone = [Float](repeating: 0, count: rows)
+                input.withUnsafeBufferPointer { x in
+                    matrix.multiply(
+                        x.baseAddress! + t * columns, tokenCount: 1, inputStride: columns, into: &alone,
+                        outputStride: rows, accumulate: false, pool: pool, quantizedInput: activations)
+                }
+                for r in 0..<rows {
+                    #expect(batched[t * rows + r].bitPattern == alone[r].bitPattern, "\(layout) t=\(t) r=\(r)")
+                }
             }
         }
     }

@@ -1,0 +1,110 @@
+import CByteDotVNNI
+
+extension QuantizedMatrix {
+    /// How a matrix's rows lie in memory.
+    public enum RowLayout: Sendable, Equatable {
+        /// Each row's blocks one after another, as GGUF stores them: what every kernel reads.
+        case sequential
+        /// Eight rows interleaved four weights at a time (`CByteDotVNNI`'s header gives the byte
+        /// order), so that one VPDPBUSD advances eight rows' dot products: read only by the
+        /// AVX-512 VNNI kernel, with Q8 activations, and by `dequantizeRow` (prefill's SGEMM).
+        case interleaved
+    }
+
+    /// Whether this machine runs the interleaved rows' kernel (AVX-512 VNNI).
+    public static let runsInterleavedRows = jit_has_vnni()
+
+    /// Whether the matrix can take `.interleaved`: quantised weights, rows a multiple of eight.
+    public var canInterleaveRows: Bool { encoding != .float32 && rows % 8 == 0 }
+
+    /// Rearranges the weights, scales and offsets in place into `layout` (nothing happens when
+    /// `.interleaved` is asked of a matrix that cannot take it). Not while a multiply runs.
+    public func setRowLayout(_ layout: RowLayout) {
+        guard layout != rowLayout, canInterleaveRows else { return }
+        let blockBytes = encoding == .nibbles ? 16 : 32
+        let byteCount = rows * rowByteCount, blockCount = rows * blocksPerRow
+        let valuesBefore = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+        let scalesBefore = UnsafeMutablePointer<Float>.allocate(capacity: blockCount)
+        let offsetsBefore = UnsafeMutablePointer<Float>.allocate(capacity: blockCount)
+        defer {
+            valuesBefore.deallocate()
+            scalesBefore.deallocate()
+            offsetsBefore.deallocate()
+        }
+        valuesBefore.copyMemory(from: values, byteCount: byteCount)
+        scalesBefore.update(from: scales, count: blockCount)
+        offsetsBefore.update(from: offsets, count: blockCount)
+        let source = valuesBefore.assumingMemoryBound(to: UInt8.self)
+        let target = values.assumingMemoryBound(to: UInt8.self)
+        let toInterleaved = layout == .interleaved
+        for row in 0..<rows {
+            for block in 0..<blocksPerRow {
+                let sequential = row * blocksPerRow + block
+                let interleaved = Self.interleavedBlockIndex(row: row, block: block, blocksPerRow: blocksPerRow)
+                let (from, to) = toInterleaved ? (sequential, interleaved) : (interleaved, sequential)
+                scales[to] = scalesBefore[from]
+                offsets[to] = offsetsBefore[from]
+                // A byte moves whole: a Q4 byte pairs elements j and j + 16 in either layout.
+                for byte in 0..<blockBytes {
+                    let sequentialByte = row * rowByteCount + block * blockBytes + byte
+                    let interleavedByte = Self.interleavedByteOffset(
+                        row: row, block: block, byte: byte, blocksPerRow: blocksPerRow, blockBytes: blockBytes)
+                    if toInterleaved {
+                        target[interleavedByte] = source[sequentialByte]
+                    } else {
+                        target[sequentialByte] = source[interleavedByte]
+                    }
+                }
+            }
+        }
+        rowLayout = layout
+    }
+
+    /// Where (row, block)'s scale and offset lie when interleaved: eight rows' side by side.
+    @inline(__always)
+    static func interleavedBlockIndex(row: Int, block: Int, blocksPerRow: Int) -> Int {
+        ((row / 8) * blocksPerRow + block) * 8 + row % 8
+    }
+
+    /// Where byte `byte` of (row, block) lies when interleaved: each 32 bytes of a row group's
+    /// block hold four consecutive bytes of each of its eight rows.
+    @inline(__always)
+    static func interleavedByteOffset(row: Int, block: Int, byte: Int, blocksPerRow: Int, blockBytes: Int) -> Int {
+        ((row / 8) * blocksPerRow + block) * 8 * blockBytes + 32 * (byte / 4) + 4 * (row % 8) + byte % 4
+    }
+
+    /// `dequantizeRow` for interleaved rows.
+    func dequantizeInterleavedRow(_ row: Int, into destination: UnsafeMutablePointer<Float>) {
+        let blockBytes = encoding == .nibbles ? 16 : 32
+        let bytes = values.assumingMemoryBound(to: UInt8.self)
+        for block in 0..<blocksPerRow {
+            let index = Self.interleavedBlockIndex(row: row, block: block, blocksPerRow: blocksPerRow)
+            let d = scales[index], m = offsets[index]
+            let out = destination + block * 32
+            for byte in 0..<blockBytes {
+                let value = bytes[
+                    Self.interleavedByteOffset(
+                        row: row, block: block, byte: byte, blocksPerRow: blocksPerRow, blockBytes: blockBytes)]
+                if encoding == .nibbles {
+                    out[byte] = d * Float(value & 0x0F) + m
+                    out[byte + 16] = d * Float(value >> 4) + m
+                } else {
+                    out[byte] = d * Float(Int8(bitPattern: value)) + m
+                }
+            }
+        }
+    }
+
+    /// Rows `range` (whole row groups) of the product with Q8 activations, on the VNNI kernel.
+    func multiplyInterleavedRows(
+        _ range: Range<Int>, _ input: QuantizedActivations, tokenCount: Int,
+        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int, _ accumulate: Bool
+    ) {
+        precondition(range.lowerBound % 8 == 0 && range.upperBound % 8 == 0, "interleaved rows go in groups of eight")
+        let kernel = encoding == .nibbles ? jit_vnni_rows_nibbles : jit_vnni_rows_bytes
+        kernel(
+            values.assumingMemoryBound(to: UInt8.self), scales, offsets, Int32(blocksPerRow),
+            Int32(range.lowerBound / 8), Int32(range.upperBound / 8), input.values, input.scales, input.sums,
+            Int32(tokenCount), output, outputStride, accumulate)
+    }
+}

@@ -1,0 +1,57 @@
+import JITServeCPU
+import JITServeCore
+import Testing
+
+/// Interleaved rows (`QuantizedMatrix.RowLayout`): the weights move and come back unchanged, and
+/// the paths that read them — the VNNI kernel, accumulation, prefill's SGEMM — give what the
+/// sequential rows give.
+struct QuantizedMatrixRowLayoutTests {
+    @Test(arguments: [GGMLType.q4_0, .q4_1, .q8_0])
+    func interleavingKeepsEveryWeightAndComesBack(type: GGMLType) throws {
+        let (matrix, _, _, _) = try QuantizedMatrixTests.randomProblem(type, rows: 24, columns: 96, tokens: 1, seed: 31)
+        let before = matrix.dequantized().map(\.bitPattern)
+        matrix.setRowLayout(.interleaved)
+        #expect(matrix.rowLayout == .interleaved)
+        #expect(matrix.dequantized().map(\.bitPattern) == before)
+        matrix.setRowLayout(.sequential)
+        #expect(matrix.rowLayout == .sequential)
+        #expect(matrix.dequantized().map(\.bitPattern) == before)
+    }
+
+    /// Rows that do not fill groups of eight, and fp32 weights, keep the sequential kernels.
+    @Test(arguments: [(GGMLType.q4_1, 45), (.f16, 48)])
+    func aMatrixThatCannotInterleaveStaysSequential(type: GGMLType, rows: Int) throws {
+        let (matrix, _, _, _) = try QuantizedMatrixTests.randomProblem(type, rows: rows, columns: 64, tokens: 1, seed: 32)
+        matrix.setRowLayout(.interleaved)
+        #expect(matrix.rowLayout == .sequential)
+        #expect(!matrix.canInterleaveRows)
+    }
+
+    /// A batch at the SGEMM threshold dequantises the interleaved rows: the same bits as the
+    /// sequential rows give. A decode batch with `accumulate` adds exactly what it would write.
+    @Test(.enabled(if: QuantizedMatrix.runsInterleavedRows), arguments: [GGMLType.q4_1, .q8_0])
+    func interleavedRowsTakeSGEMMBatchesAndAccumulate(type: GGMLType) throws {
+        let rows = 48, columns = 96, tokens = 64
+        let (matrix, _, input, _) = try QuantizedMatrixTests.randomProblem(type, rows: rows, columns: columns, tokens: tokens, seed: 33)
+        let pool = ThreadPool(threadCount: 2)
+        var scratch = [Float](repeating: 0, count: rows * columns)
+        func run(tokens: Int, accumulateOnto initial: [Float]? = nil, sgemm: Bool) -> [UInt32] {
+            var output = initial ?? [Float](repeating: 0, count: tokens * rows)
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                matrix.multiply(
+                    input, tokenCount: tokens, inputStride: columns, into: &output, outputStride: rows,
+                    accumulate: initial != nil, pool: pool, sgemmThreshold: sgemm ? tokens : Int.max,
+                    scratch: scratch.baseAddress, quantizedInput: QuantizedActivations())
+            }
+            return output.map(\.bitPattern)
+        }
+        let sequential = run(tokens: tokens, sgemm: true)
+        matrix.setRowLayout(.interleaved)
+        #expect(run(tokens: tokens, sgemm: true) == sequential)
+
+        let initial = (0..<(5 * rows)).map { Float($0 % 7) - 3 }
+        let written = run(tokens: 5, sgemm: false).map(Float.init(bitPattern:))
+        let added = run(tokens: 5, accumulateOnto: initial, sgemm: false)
+        #expect(added == zip(initial, written).map { ($0 + $1).bitPattern })
+    }
+}
