@@ -44,13 +44,13 @@ public final class LlamaWeights: @unchecked Sendable {
     /// Puts every weight matrix that can take it into `layout` (`QuantizedMatrix.setRowLayout`).
     /// Not while a forward pass runs.
     public func setRowLayout(_ layout: QuantizedMatrix.RowLayout) {
-        tokenEmbedding.setRowLayout(layout)
-        output.setRowLayout(layout)
-        for layer in layers {
-            for matrix in [layer.queryKeyValue, layer.attentionOutput, layer.gateUp, layer.down] {
-                matrix.setRowLayout(layout)
-            }
+        let matrices = [tokenEmbedding, output] + layers.flatMap {
+            [$0.queryKeyValue, $0.attentionOutput, $0.gateUp, $0.down]
         }
+        let scratch = UnsafeMutableRawPointer.allocate(
+            byteCount: matrices.map(\.byteCount).max() ?? 1, alignment: 64)
+        defer { scratch.deallocate() }
+        for matrix in matrices { matrix.setRowLayout(layout, scratch: scratch) }
     }
 
     /// Loads and repacks every tensor the forward pass needs; shapes are checked against the

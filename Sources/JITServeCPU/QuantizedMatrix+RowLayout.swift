@@ -20,18 +20,22 @@ extension QuantizedMatrix {
     /// Rearranges the weights, scales and offsets in place into `layout` (nothing happens when
     /// `.interleaved` is asked of a matrix that cannot take it). Not while a multiply runs.
     public func setRowLayout(_ layout: RowLayout) {
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(1, byteCount), alignment: 64)
+        defer { scratch.deallocate() }
+        setRowLayout(layout, scratch: scratch)
+    }
+
+    /// `setRowLayout(_:)` with a caller's scratch of at least `byteCount` bytes: one scratch for
+    /// a whole model, so that a copy per matrix does not stay in the allocator's heap.
+    func setRowLayout(_ layout: RowLayout, scratch: UnsafeMutableRawPointer) {
         guard layout != rowLayout, canInterleaveRows else { return }
         let blockBytes = encoding == .nibbles ? 16 : 32
-        let byteCount = rows * rowByteCount, blockCount = rows * blocksPerRow
-        let valuesBefore = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
-        let scalesBefore = UnsafeMutablePointer<Float>.allocate(capacity: blockCount)
-        let offsetsBefore = UnsafeMutablePointer<Float>.allocate(capacity: blockCount)
-        defer {
-            valuesBefore.deallocate()
-            scalesBefore.deallocate()
-            offsetsBefore.deallocate()
-        }
-        valuesBefore.copyMemory(from: values, byteCount: byteCount)
+        let valueBytes = rows * rowByteCount, blockCount = rows * blocksPerRow
+        // The matrix as it was: values, then scales, then offsets (`byteCount` in all).
+        let valuesBefore = scratch
+        let scalesBefore = (scratch + valueBytes).bindMemory(to: Float.self, capacity: 2 * blockCount)
+        let offsetsBefore = scalesBefore + blockCount
+        valuesBefore.copyMemory(from: values, byteCount: valueBytes)
         scalesBefore.update(from: scales, count: blockCount)
         offsetsBefore.update(from: offsets, count: blockCount)
         let source = valuesBefore.assumingMemoryBound(to: UInt8.self)
@@ -73,23 +77,26 @@ extension QuantizedMatrix {
         ((row / 8) * blocksPerRow + block) * 8 * blockBytes + 32 * (byte / 4) + 4 * (row % 8) + byte % 4
     }
 
-    /// `dequantizeRow` for interleaved rows.
+    /// `dequantizeRow` for interleaved rows (prefill's SGEMM dequantises every row per call, so
+    /// this walks the layout's chunks rather than computing each byte's place).
     func dequantizeInterleavedRow(_ row: Int, into destination: UnsafeMutablePointer<Float>) {
         let blockBytes = encoding == .nibbles ? 16 : 32
         let bytes = values.assumingMemoryBound(to: UInt8.self)
         for block in 0..<blocksPerRow {
             let index = Self.interleavedBlockIndex(row: row, block: block, blocksPerRow: blocksPerRow)
             let d = scales[index], m = offsets[index]
+            let base = bytes + Self.interleavedByteOffset(
+                row: row, block: block, byte: 0, blocksPerRow: blocksPerRow, blockBytes: blockBytes)
             let out = destination + block * 32
-            for byte in 0..<blockBytes {
-                let value = bytes[
-                    Self.interleavedByteOffset(
-                        row: row, block: block, byte: byte, blocksPerRow: blocksPerRow, blockBytes: blockBytes)]
-                if encoding == .nibbles {
-                    out[byte] = d * Float(value & 0x0F) + m
-                    out[byte + 16] = d * Float(value >> 4) + m
-                } else {
-                    out[byte] = d * Float(Int8(bitPattern: value)) + m
+            for chunk in 0..<(blockBytes / 4) {
+                for e in 0..<4 {
+                    let value = base[32 * chunk + e], byte = 4 * chunk + e
+                    if encoding == .nibbles {
+                        out[byte] = d * Float(value & 0x0F) + m
+                        out[byte + 16] = d * Float(value >> 4) + m
+                    } else {
+                        out[byte] = d * Float(Int8(bitPattern: value)) + m
+                    }
                 }
             }
         }
