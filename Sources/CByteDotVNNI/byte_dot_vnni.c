@@ -9,7 +9,7 @@
 // each in its own lane: no horizontal sums, and one float conversion and scaling per block for
 // eight rows. This is the layout llama.cpp's repacked Q4_0 kernels use. On this project's 2-core
 // Zen 4 machine a 1536 × 576 Q4_1 matrix ran 3–4× faster against 16 tokens than with the rows
-// kept apart (README, "Q8 activations").
+// kept apart (README, "Interleaved rows on AVX-512 VNNI").
 #include "byte_dot_vnni.h"
 
 #include <cpuid.h>

@@ -7,7 +7,8 @@ extension QuantizedMatrix {
         case sequential
         /// Eight rows interleaved four weights at a time (`CByteDotVNNI`'s header gives the byte
         /// order), so that one VPDPBUSD advances eight rows' dot products: read only by the
-        /// AVX-512 VNNI kernel, with Q8 activations, and by `dequantizeRow` (prefill's SGEMM).
+        /// AVX-512 VNNI kernel, with Q8 activations and batches of any size, and by
+        /// `dequantizeRow` (the token embedding's lookup).
         case interleaved
     }
 
@@ -77,8 +78,8 @@ extension QuantizedMatrix {
         ((row / 8) * blocksPerRow + block) * 8 * blockBytes + 32 * (byte / 4) + 4 * (row % 8) + byte % 4
     }
 
-    /// `dequantizeRow` for interleaved rows (prefill's SGEMM dequantises every row per call, so
-    /// this walks the layout's chunks rather than computing each byte's place).
+    /// `dequantizeRow` for interleaved rows: walks the layout's chunks rather than computing
+    /// each byte's place.
     func dequantizeInterleavedRow(_ row: Int, into destination: UnsafeMutablePointer<Float>) {
         let blockBytes = encoding == .nibbles ? 16 : 32
         let bytes = values.assumingMemoryBound(to: UInt8.self)

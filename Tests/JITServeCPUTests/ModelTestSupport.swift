@@ -30,7 +30,7 @@ enum ModelTestSupport {
 
     static var isAvailable: Bool { loaded != nil }
 
-    /// A fresh executor (own thread pool and KV cache) over the shared weights.
+    /// A fresh executor (own thread pool and KV cache) over the shared weights, or `weights`.
     static func executor(
         threads: Int = 2, sgemmThreshold: Int = 48, blockSize: Int = 16,
         kvCacheDataType: KVCacheDataType = .float32, weights: LlamaWeights? = nil

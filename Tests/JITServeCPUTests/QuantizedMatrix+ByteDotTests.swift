@@ -24,8 +24,8 @@ struct QuantizedMatrixByteDotTests {
         QuantizedMatrix.runsInterleavedRows ? [.sequential, .interleaved] : [.sequential]
     }
 
-    /// A problem in `layout`: 45 rows sequential (the two-row kernel's odd last row), 48
-    /// interleaved (whole groups of eight).
+    /// A random problem whose matrix is in `layout`. The callers give sequential rows an odd
+    /// count (the two-row kernel's last row alone) and interleaved rows whole groups of eight.
     static func problem(
         _ type: GGMLType, _ layout: QuantizedMatrix.RowLayout, rows: Int, columns: Int, tokens: Int, seed: UInt64
     ) throws -> (matrix: QuantizedMatrix, values: [Float], input: [Float]) {
