@@ -73,12 +73,12 @@ let package = Package(
         ),
         .systemLibrary(name: "COpenBLAS"),
         .systemLibrary(name: "CByteDot"),
-        // The AVX-512 VNNI decode kernel, picked at run time; -O2 in debug builds too, as the
+        // The interleaved-rows decode kernels (AVX-512 VNNI or AVX2); -O2 in debug builds too, as the
         // Swift kernels get -O, so that the tests run it at speed.
-        .target(name: "CByteDotVNNI", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "CInterleavedRows", cSettings: [.unsafeFlags(["-O2"])]),
         .target(
             name: "JITServeCPU",
-            dependencies: ["JITServeCore", "JITServeEngine", "COpenBLAS", "CByteDot", "CByteDotVNNI"],
+            dependencies: ["JITServeCore", "JITServeEngine", "COpenBLAS", "CByteDot", "CInterleavedRows"],
             swiftSettings: kernels
         ),
         // The server's wire format (JSON, request bodies, SLO headers, errors): no HTTP stack, so

@@ -37,14 +37,11 @@ public final class LlamaModel: @unchecked Sendable {
     /// Token count from which matrices go through OpenBLAS SGEMM rather than the SIMD kernels.
     public var sgemmThreshold: Int
     /// What the decode kernels multiply quantised weights with (fp32 unless asked otherwise).
-    /// Setting `.q8` on a machine with AVX-512 VNNI also interleaves the weights' rows for that
-    /// kernel (`QuantizedMatrix.RowLayout`), and setting `.float32` puts them back: the layout
-    /// belongs to the weights, so models sharing one `LlamaWeights` must share this setting too.
+    /// Setting `.q8` also interleaves the weights' rows for the byte kernels that read them so
+    /// (`QuantizedMatrix.RowLayout`), and setting `.float32` puts them back: the layout belongs
+    /// to the weights, so models sharing one `LlamaWeights` must share this setting too.
     public var activationDataType: ActivationDataType = .float32 {
-        didSet {
-            let interleave = activationDataType == .q8 && QuantizedMatrix.runsInterleavedRows
-            weights.setRowLayout(interleave ? .interleaved : .sequential)
-        }
+        didSet { weights.setRowLayout(activationDataType == .q8 ? .interleaved : .sequential) }
     }
     /// The Q8 copy of each matrix's input when `activationDataType` is `.q8`.
     private let byteActivations = QuantizedActivations()

@@ -18,15 +18,16 @@ extension QuantizedMatrix {
     ///   - scratch: at least `rows × columns` floats when the SGEMM path may be taken.
     ///   - quantizedInput: where to round the input to Q8 for the byte-dot kernels
     ///     (`ActivationDataType.q8`); nil: fp32 kernels. SGEMM batches and fp32 weights stay fp32.
+    ///   - interleavedKernel: the instructions for interleaved rows (tests pick each one).
     public func multiply(
         _ input: UnsafePointer<Float>, tokenCount: Int, inputStride: Int,
         into output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool,
         pool: ThreadPool, sgemmThreshold: Int = Int.max, scratch: UnsafeMutablePointer<Float>? = nil,
-        quantizedInput: QuantizedActivations? = nil
+        quantizedInput: QuantizedActivations? = nil, interleavedKernel: InterleavedKernel = .preferred
     ) {
         if tokenCount == 0 { return }
-        // Interleaved rows stay on their VNNI kernel at any batch: 512-token prefills ran 1.5×
-        // faster on it than through SGEMM (README, "Interleaved rows").
+        // Interleaved rows stay on their kernel at any batch: 512-token prefills ran 1.5× faster
+        // on the VNNI one than through SGEMM (README, "Interleaved rows").
         if tokenCount >= sgemmThreshold, let scratch, rowLayout == .sequential {
             // Slices of output rows, each dequantised and multiplied by one thread with
             // single-threaded SGEMM. OpenBLAS's own threads split every call into fixed shares
@@ -52,7 +53,9 @@ extension QuantizedMatrix {
             pool.parallelFor(rows, granularity: 8) { range in
                 let output = UnsafeMutablePointer<Float>(bitPattern: outputAddress)!
                 if interleaved {
-                    matrix.multiplyInterleavedRows(range, quantizedInput, tokenCount: tokenCount, output, outputStride, accumulate)
+                    matrix.multiplyInterleavedRows(
+                        range, quantizedInput, tokenCount: tokenCount, output, outputStride, accumulate,
+                        kernel: interleavedKernel)
                 } else {
                     matrix.multiplyRowsByteDot(range, quantizedInput, tokenCount: tokenCount, output, outputStride, accumulate)
                 }

@@ -1,19 +1,35 @@
-import CByteDotVNNI
+import CInterleavedRows
+import Foundation
 
 extension QuantizedMatrix {
     /// How a matrix's rows lie in memory.
     public enum RowLayout: Sendable, Equatable {
         /// Each row's blocks one after another, as GGUF stores them: what every kernel reads.
         case sequential
-        /// Eight rows interleaved four weights at a time (`CByteDotVNNI`'s header gives the byte
-        /// order), so that one VPDPBUSD advances eight rows' dot products: read only by the
-        /// AVX-512 VNNI kernel, with Q8 activations and batches of any size, and by
+        /// Eight rows interleaved four weights at a time (`CInterleavedRows`' header gives the
+        /// byte order), so that one multiply-add of bytes advances eight rows' dot products: read
+        /// only by the interleaved kernels, with Q8 activations and batches of any size, and by
         /// `dequantizeRow` (the token embedding's lookup).
         case interleaved
     }
 
-    /// Whether this machine runs the interleaved rows' kernel (AVX-512 VNNI).
-    public static let runsInterleavedRows = jit_has_vnni()
+    /// The instructions of the interleaved rows' kernel. Both give the same bits.
+    public enum InterleavedKernel: String, Sendable, CaseIterable {
+        /// VPMADDUBSW + VPMADDWD: the package's floor.
+        case avx2
+        /// AVX-512 VNNI's VPDPBUSD, one instruction for the two.
+        case vnni
+
+        /// Whether this machine runs it.
+        public var isSupported: Bool { self == .avx2 || Self.hasVNNI }
+
+        /// VNNI where the CPU and OS have it; `JITSERVE_INTERLEAVED_KERNEL=avx2` in the
+        /// environment picks AVX2 anyway (to measure it on such a machine).
+        public static let preferred: InterleavedKernel =
+            hasVNNI && ProcessInfo.processInfo.environment["JITSERVE_INTERLEAVED_KERNEL"] != "avx2" ? .vnni : .avx2
+
+        private static let hasVNNI = jit_has_vnni()
+    }
 
     /// Whether the matrix can take `.interleaved`: quantised weights, rows a multiple of eight.
     public var canInterleaveRows: Bool { encoding != .float32 && rows % 8 == 0 }
@@ -103,13 +119,20 @@ extension QuantizedMatrix {
         }
     }
 
-    /// Rows `range` (whole row groups) of the product with Q8 activations, on the VNNI kernel.
+    /// Rows `range` (whole row groups) of the product with Q8 activations, on `kernel`.
     func multiplyInterleavedRows(
         _ range: Range<Int>, _ input: QuantizedActivations, tokenCount: Int,
-        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int, _ accumulate: Bool
+        _ output: UnsafeMutablePointer<Float>, _ outputStride: Int, _ accumulate: Bool, kernel: InterleavedKernel
     ) {
         precondition(range.lowerBound % 8 == 0 && range.upperBound % 8 == 0, "interleaved rows go in groups of eight")
-        let kernel = encoding == .nibbles ? jit_vnni_rows_nibbles : jit_vnni_rows_bytes
+        precondition(kernel.isSupported, "this CPU has no AVX-512 VNNI")
+        let kernel =
+            switch (kernel, encoding == .nibbles) {
+            case (.vnni, true): jit_vnni_rows_nibbles
+            case (.vnni, false): jit_vnni_rows_bytes
+            case (.avx2, true): jit_avx2_rows_nibbles
+            case (.avx2, false): jit_avx2_rows_bytes
+            }
         kernel(
             values.assumingMemoryBound(to: UInt8.self), scales, offsets, Int32(blocksPerRow),
             Int32(range.lowerBound / 8), Int32(range.upperBound / 8), input.values, input.scales, input.sums,

@@ -146,8 +146,8 @@ struct LlamaModelTests {
         }
     }
 
-    /// Q8 activations interleave the weights' rows where the VNNI kernel runs; going back to
-    /// fp32 puts them back, and the fp32 logits are the same bits as a model never switched.
+    /// Q8 activations interleave the weights' rows; going back to fp32 puts them back, and the
+    /// fp32 logits are the same bits as a model never switched.
     @Test func switchingActivationsBackRestoresTheFp32Logits() throws {
         let reference = try ModelTestSupport.fixture().cases[0]
         // Copied out while their executor lives: the buffer is its workspace.
@@ -157,9 +157,8 @@ struct LlamaModelTests {
         }
         let executor = ModelTestSupport.executor(weights: try ModelTestSupport.freshWeights())
         executor.model.activationDataType = .q8
-        let interleaved: QuantizedMatrix.RowLayout = QuantizedMatrix.runsInterleavedRows ? .interleaved : .sequential
-        #expect(executor.model.weights.layers[0].gateUp.rowLayout == interleaved)
-        #expect(executor.model.weights.output.rowLayout == interleaved)
+        #expect(executor.model.weights.layers[0].gateUp.rowLayout == .interleaved)
+        #expect(executor.model.weights.output.rowLayout == .interleaved)
         _ = try Self.firstStepLogits(executor, reference)
         executor.model.activationDataType = .float32
         #expect(executor.model.weights.layers[0].gateUp.rowLayout == .sequential)

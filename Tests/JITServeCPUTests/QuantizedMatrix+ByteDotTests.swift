@@ -19,9 +19,10 @@ struct QuantizedMatrixByteDotTests {
         return (values, scales)
     }
 
-    /// The layouts whose kernels this machine runs: the interleaved rows only with AVX-512 VNNI.
-    static var layouts: [QuantizedMatrix.RowLayout] {
-        QuantizedMatrix.runsInterleavedRows ? [.sequential, .interleaved] : [.sequential]
+    /// Each kernel this machine runs: the sequential rows' AVX2 kernel, and the interleaved
+    /// rows' with each instruction set (VNNI only where the CPU has it).
+    static var variants: [(layout: QuantizedMatrix.RowLayout, kernel: QuantizedMatrix.InterleavedKernel)] {
+        [(.sequential, .avx2)] + QuantizedMatrix.InterleavedKernel.allCases.filter(\.isSupported).map { (.interleaved, $0) }
     }
 
     /// A random problem whose matrix is in `layout`. The callers give sequential rows an odd
@@ -41,14 +42,14 @@ struct QuantizedMatrixByteDotTests {
     func byteDotMatchesANaiveLoopOverTheRoundedActivations(type: GGMLType, shape: (tokens: Int, columns: Int)) throws {
         let (tokens, columns) = shape
         let pool = ThreadPool(threadCount: 2)
-        for layout in Self.layouts {
+        for (layout, kernel) in Self.variants {
             let rows = layout == .sequential ? 45 : 48
             let (matrix, values, input) = try Self.problem(type, layout, rows: rows, columns: columns, tokens: tokens, seed: 21)
             let (roundedInput, scales) = Self.rounded(input, columns: columns)
             var output = [Float](repeating: 0, count: tokens * rows)
             matrix.multiply(
                 input, tokenCount: tokens, inputStride: columns, into: &output, outputStride: rows,
-                accumulate: false, pool: pool, quantizedInput: QuantizedActivations())
+                accumulate: false, pool: pool, quantizedInput: QuantizedActivations(), interleavedKernel: kernel)
             for t in 0..<tokens {
                 for r in 0..<rows {
                     var expected = 0.0, exact = 0.0, roundingBound = 0.0
@@ -59,9 +60,9 @@ struct QuantizedMatrixByteDotTests {
                         roundingBound += abs(w) * Double(scales[(t * columns + k) / 32]) / 2
                     }
                     let got = Double(output[t * rows + r])
-                    #expect(abs(got - expected) < 1e-4, "\(layout) t=\(t) r=\(r): \(got) vs \(expected)")
+                    #expect(abs(got - expected) < 1e-4, "\(layout) \(kernel) t=\(t) r=\(r): \(got) vs \(expected)")
                     // Rounding moves each activation by at most half its block's scale.
-                    #expect(abs(got - exact) <= roundingBound + 1e-4, "\(layout) t=\(t) r=\(r)")
+                    #expect(abs(got - exact) <= roundingBound + 1e-4, "\(layout) \(kernel) t=\(t) r=\(r)")
                 }
             }
         }
@@ -73,22 +74,23 @@ struct QuantizedMatrixByteDotTests {
         let columns = 320
         let pool = ThreadPool(threadCount: 2)
         let activations = QuantizedActivations()
-        for layout in Self.layouts {
+        for (layout, kernel) in Self.variants {
             let rows = layout == .sequential ? 37 : 40
             let (matrix, _, input) = try Self.problem(type, layout, rows: rows, columns: columns, tokens: tokens, seed: 12)
             var batched = [Float](repeating: 0, count: tokens * rows)
             matrix.multiply(
                 input, tokenCount: tokens, inputStride: columns, into: &batched, outputStride: rows,
-                accumulate: false, pool: pool, quantizedInput: activations)
+                accumulate: false, pool: pool, quantizedInput: activations, interleavedKernel: kernel)
             for t in 0..<tokens {
                 var alone = [Float](repeating: 0, count: rows)
                 input.withUnsafeBufferPointer { x in
                     matrix.multiply(
                         x.baseAddress! + t * columns, tokenCount: 1, inputStride: columns, into: &alone,
-                        outputStride: rows, accumulate: false, pool: pool, quantizedInput: activations)
+                        outputStride: rows, accumulate: false, pool: pool, quantizedInput: activations,
+                        interleavedKernel: kernel)
                 }
                 for r in 0..<rows {
-                    #expect(batched[t * rows + r].bitPattern == alone[r].bitPattern, "\(layout) t=\(t) r=\(r)")
+                    #expect(batched[t * rows + r].bitPattern == alone[r].bitPattern, "\(layout) \(kernel) t=\(t) r=\(r)")
                 }
             }
         }

@@ -29,7 +29,7 @@ struct QuantizedMatrixRowLayoutTests {
     /// Interleaved rows stay on the byte kernel past the SGEMM threshold (it is faster there):
     /// the same bits as below the threshold, where SGEMM's fp32 activations would differ. A
     /// decode batch with `accumulate` adds exactly what it would write.
-    @Test(.enabled(if: QuantizedMatrix.runsInterleavedRows), arguments: [GGMLType.q4_1, .q8_0])
+    @Test(arguments: [GGMLType.q4_1, .q8_0])
     func interleavedRowsSkipSGEMMAndAccumulate(type: GGMLType) throws {
         let rows = 48, columns = 96, tokens = 64
         let (matrix, _, input, _) = try QuantizedMatrixTests.randomProblem(type, rows: rows, columns: columns, tokens: tokens, seed: 33)
@@ -55,5 +55,23 @@ struct QuantizedMatrixRowLayoutTests {
         let written = run(tokens: 5, sgemm: false).map(Float.init(bitPattern:))
         let added = run(tokens: 5, accumulateOnto: initial, sgemm: false)
         #expect(added == zip(initial, written).map { ($0 + $1).bitPattern })
+    }
+
+    /// VNNI's VPDPBUSD and AVX2's two instructions sum the same integers, and the float steps
+    /// are the same: the two interleaved kernels agree bit for bit.
+    @Test(.enabled(if: QuantizedMatrix.InterleavedKernel.vnni.isSupported), arguments: [GGMLType.q4_1, .q8_0])
+    func vnniAndAVX2AgreeBitForBit(type: GGMLType) throws {
+        let rows = 64, columns = 576, tokens = 7
+        let (matrix, _, input, _) = try QuantizedMatrixTests.randomProblem(type, rows: rows, columns: columns, tokens: tokens, seed: 34)
+        matrix.setRowLayout(.interleaved)
+        let pool = ThreadPool(threadCount: 2)
+        func run(_ kernel: QuantizedMatrix.InterleavedKernel) -> [UInt32] {
+            var output = [Float](repeating: 0, count: tokens * rows)
+            matrix.multiply(
+                input, tokenCount: tokens, inputStride: columns, into: &output, outputStride: rows, accumulate: false,
+                pool: pool, quantizedInput: QuantizedActivations(), interleavedKernel: kernel)
+            return output.map(\.bitPattern)
+        }
+        #expect(run(.vnni) == run(.avx2))
     }
 }

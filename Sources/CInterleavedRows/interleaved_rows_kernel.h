@@ -1,38 +1,13 @@
-// The byte-dot decode kernels for CPUs with AVX-512 VNNI (Intel from Ice Lake, AMD from Zen 4),
-// chosen at run time: the package's floor stays `haswell`, so these functions carry their own
-// target, and the whole loop lives here because a function with a wider target cannot be
-// inlined into the Swift code that calls it.
-//
-// They read weights interleaved eight rows at a time (the header gives the layout), so that
-// one 32-byte register holds four consecutive weights of each of eight rows. VPDPBUSD against
-// four activation bytes broadcast to every lane then advances eight rows' dot products at once,
-// each in its own lane: no horizontal sums, and one float conversion and scaling per block for
-// eight rows. This is the layout llama.cpp's repacked Q4_0 kernels use. On this project's 2-core
-// Zen 4 machine a 1536 × 576 Q4_1 matrix ran 3–4× faster against 16 tokens than with the rows
-// kept apart (README, "Interleaved rows on AVX-512 VNNI").
-#include "byte_dot_vnni.h"
-
-#include <cpuid.h>
-#include <immintrin.h>
-#include <string.h>
-
-#define JIT_VNNI_TARGET __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")))
-#define JIT_VNNI_INLINE static inline __attribute__((always_inline)) JIT_VNNI_TARGET
-
-bool jit_has_vnni(void) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-    bool features = (b & (1u << 16)) && (b & (1u << 30)) && (b & (1u << 31)) && (c & (1u << 11));
-    if (!features) return false;
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    // SSE, AVX, opmask, upper halves of ZMM0–15, ZMM16–31.
-    return (lo & 0xE6) == 0xE6;
-}
+// The interleaved-rows kernel, instantiated by interleaved_rows.c once per instruction set:
+// JIT_TARGET (the functions' target attribute), JIT_NAME(name) (their names) and
+// JIT_DOT4(acc, u, s) (acc + Σ of each lane's four u8·s8 products: VPDPBUSD with AVX-512 VNNI,
+// VPMADDUBSW + VPMADDWD + VPADDD with AVX2 — exact either way, as no pair of products here can
+// reach the int16 bound of VPMADDUBSW: |u| ≤ 128, |s| ≤ 127). The integer sums are the same, and
+// so are the float operations, so both give the same bits.
+#define JIT_INLINE static inline __attribute__((always_inline)) JIT_TARGET
 
 /// Four activation bytes, as one 32-bit value broadcast to every lane.
-JIT_VNNI_INLINE __m256i jit_vnni_four(const int8_t *x) {
+JIT_INLINE __m256i JIT_NAME(four)(const int8_t *x) {
     int32_t value;
     memcpy(&value, x, 4);
     return _mm256_set1_epi32(value);
@@ -41,23 +16,23 @@ JIT_VNNI_INLINE __m256i jit_vnni_four(const int8_t *x) {
 /// One token's block (32 bytes at `x`) against a block of eight Q4 rows already split into
 /// nibbles: `low[c]` holds elements 4c…4c+3 of each row, `high[c]` elements 16+4c…16+4c+3.
 /// Returns the eight rows' integer dot products, one a lane. Two chains, so that each waits on
-/// only four VPDPBUSDs.
-JIT_VNNI_INLINE __m256i jit_vnni_nibble_block(const __m256i low[4], const __m256i high[4], const int8_t *x) {
+/// only four multiply-adds.
+JIT_INLINE __m256i JIT_NAME(nibble_block)(const __m256i low[4], const __m256i high[4], const int8_t *x) {
     __m256i a = _mm256_setzero_si256(), b = _mm256_setzero_si256();
     for (int c = 0; c < 4; c++) {
-        a = _mm256_dpbusd_epi32(a, low[c], jit_vnni_four(x + 4 * c));
-        b = _mm256_dpbusd_epi32(b, high[c], jit_vnni_four(x + 16 + 4 * c));
+        a = JIT_DOT4(a, low[c], JIT_NAME(four)(x + 4 * c));
+        b = JIT_DOT4(b, high[c], JIT_NAME(four)(x + 16 + 4 * c));
     }
     return _mm256_add_epi32(a, b);
 }
 
 /// The same for eight Q8 rows: `magnitudes[c]`/`signs[c]` hold elements 4c…4c+3 of each row as
 /// |w| and w. The activations take the weights' signs, so that the unsigned operand is |w|.
-JIT_VNNI_INLINE __m256i jit_vnni_byte_block(const __m256i magnitudes[8], const __m256i signs[8], const int8_t *x) {
+JIT_INLINE __m256i JIT_NAME(byte_block)(const __m256i magnitudes[8], const __m256i signs[8], const int8_t *x) {
     __m256i a = _mm256_setzero_si256(), b = _mm256_setzero_si256();
     for (int c = 0; c < 8; c += 2) {
-        a = _mm256_dpbusd_epi32(a, magnitudes[c], _mm256_sign_epi8(jit_vnni_four(x + 4 * c), signs[c]));
-        b = _mm256_dpbusd_epi32(b, magnitudes[c + 1], _mm256_sign_epi8(jit_vnni_four(x + 4 * c + 4), signs[c + 1]));
+        a = JIT_DOT4(a, magnitudes[c], _mm256_sign_epi8(JIT_NAME(four)(x + 4 * c), signs[c]));
+        b = JIT_DOT4(b, magnitudes[c + 1], _mm256_sign_epi8(JIT_NAME(four)(x + 4 * c + 4), signs[c + 1]));
     }
     return _mm256_add_epi32(a, b);
 }
@@ -66,7 +41,7 @@ JIT_VNNI_INLINE __m256i jit_vnni_byte_block(const __m256i magnitudes[8], const _
 /// each block's weights are loaded and split once for all of them; `acc[i]` (lane r: row r)
 /// accumulates token `token + i`, block by block — the same order for every token, whatever `n`
 /// is, so that a token's result does not depend on its batch.
-JIT_VNNI_INLINE void jit_vnni_group(
+JIT_INLINE void JIT_NAME(group)(
     bool signedWeights, const uint8_t *weights, const float *scales, const float *offsets, int blocks,
     ptrdiff_t g, const int8_t *x, const float *xs, const float *xsums, ptrdiff_t token, int n, __m256 acc[4]) {
     const ptrdiff_t columns = (ptrdiff_t)blocks * 32, blockBytes = signedWeights ? 256 : 128;
@@ -88,19 +63,19 @@ JIT_VNNI_INLINE void jit_vnni_group(
             }
         }
         const __m256 d = _mm256_loadu_ps(scales + block * 8), m = _mm256_loadu_ps(offsets + block * 8);
-#define JIT_VNNI_TOKEN(i, f)                                                                                 \
+#define JIT_TOKEN(i, f)                                                                                 \
     if (i < n) {                                                                                             \
         const ptrdiff_t t = token + i;                                                                       \
         const int8_t *xb = x + t * columns + 32 * b;                                                         \
-        __m256i dots = signedWeights ? jit_vnni_byte_block(first, second, xb) : jit_vnni_nibble_block(first, second, xb); \
+        __m256i dots = signedWeights ? JIT_NAME(byte_block)(first, second, xb) : JIT_NAME(nibble_block)(first, second, xb); \
         f = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots), _mm256_mul_ps(d, _mm256_set1_ps(xs[t * blocks + b])), f); \
         f = _mm256_fmadd_ps(m, _mm256_set1_ps(xsums[t * blocks + b]), f);                                    \
     }
-        JIT_VNNI_TOKEN(0, f0)
-        JIT_VNNI_TOKEN(1, f1)
-        JIT_VNNI_TOKEN(2, f2)
-        JIT_VNNI_TOKEN(3, f3)
-#undef JIT_VNNI_TOKEN
+        JIT_TOKEN(0, f0)
+        JIT_TOKEN(1, f1)
+        JIT_TOKEN(2, f2)
+        JIT_TOKEN(3, f3)
+#undef JIT_TOKEN
     }
     acc[0] = f0;
     acc[1] = f1;
@@ -110,7 +85,7 @@ JIT_VNNI_INLINE void jit_vnni_group(
 
 /// The entry points' body; the entry points pass `signedWeights` as a constant, so its branches
 /// compile away.
-JIT_VNNI_INLINE void jit_vnni_rows(
+JIT_INLINE void JIT_NAME(rows)(
     bool signedWeights, const uint8_t *weights, const float *scales, const float *offsets, int blocks,
     int groupStart, int groupEnd, const int8_t *x, const float *xs, const float *xsums, int tokenCount,
     float *out, ptrdiff_t outStride, bool accumulate) {
@@ -120,10 +95,10 @@ JIT_VNNI_INLINE void jit_vnni_rows(
             __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
             // Constant token counts, so that each call unrolls and keeps `acc` in registers.
             switch (n) {
-            case 4: jit_vnni_group(signedWeights, weights, scales, offsets, blocks, g, x, xs, xsums, t, 4, acc); break;
-            case 3: jit_vnni_group(signedWeights, weights, scales, offsets, blocks, g, x, xs, xsums, t, 3, acc); break;
-            case 2: jit_vnni_group(signedWeights, weights, scales, offsets, blocks, g, x, xs, xsums, t, 2, acc); break;
-            default: jit_vnni_group(signedWeights, weights, scales, offsets, blocks, g, x, xs, xsums, t, 1, acc); break;
+            case 4: JIT_NAME(group)(signedWeights, weights, scales, offsets, blocks, g, x, xs, xsums, t, 4, acc); break;
+            case 3: JIT_NAME(group)(signedWeights, weights, scales, offsets, blocks, g, x, xs, xsums, t, 3, acc); break;
+            case 2: JIT_NAME(group)(signedWeights, weights, scales, offsets, blocks, g, x, xs, xsums, t, 2, acc); break;
+            default: JIT_NAME(group)(signedWeights, weights, scales, offsets, blocks, g, x, xs, xsums, t, 1, acc); break;
             }
             for (int i = 0; i < n; i++) {
                 float *target = out + (t + i) * outStride + 8 * g;
@@ -134,18 +109,21 @@ JIT_VNNI_INLINE void jit_vnni_rows(
     }
 }
 
-JIT_VNNI_TARGET void jit_vnni_rows_nibbles(
+
+JIT_TARGET void JIT_NAME(rows_nibbles)(
     const uint8_t *weights, const float *scales, const float *offsets, int blocks, int groupStart, int groupEnd,
     const int8_t *x, const float *xs, const float *xsums, int tokenCount, float *out, ptrdiff_t outStride,
     bool accumulate) {
-    jit_vnni_rows(false, weights, scales, offsets, blocks, groupStart, groupEnd, x, xs, xsums, tokenCount, out,
-                  outStride, accumulate);
+    JIT_NAME(rows)(false, weights, scales, offsets, blocks, groupStart, groupEnd, x, xs, xsums, tokenCount, out,
+                   outStride, accumulate);
 }
 
-JIT_VNNI_TARGET void jit_vnni_rows_bytes(
+JIT_TARGET void JIT_NAME(rows_bytes)(
     const uint8_t *weights, const float *scales, const float *offsets, int blocks, int groupStart, int groupEnd,
     const int8_t *x, const float *xs, const float *xsums, int tokenCount, float *out, ptrdiff_t outStride,
     bool accumulate) {
-    jit_vnni_rows(true, weights, scales, offsets, blocks, groupStart, groupEnd, x, xs, xsums, tokenCount, out,
-                  outStride, accumulate);
+    JIT_NAME(rows)(true, weights, scales, offsets, blocks, groupStart, groupEnd, x, xs, xsums, tokenCount, out,
+                   outStride, accumulate);
 }
+
+#undef JIT_INLINE
