@@ -39,13 +39,13 @@ JIT_INLINE __m256i JIT_NAME(byte_block)(const __m256i magnitudes[8], const __m25
 
 /// Eight rows (group `g`) against `n` (≤ 4, a constant after inlining) tokens from `token`:
 /// each block's weights are loaded and split once for all of them; `acc[i]` (lane r: row r)
-/// accumulates token `token + i`, block by block — the same order for every token, whatever `n`
-/// is, so that a token's result does not depend on its batch.
+/// receives token `token + i`'s sums, accumulated block by block — the same order for every
+/// token, whatever `n` is, so that a token's result does not depend on its batch.
 JIT_INLINE void JIT_NAME(group)(
     bool signedWeights, const uint8_t *weights, const float *scales, const float *offsets, int blocks,
     ptrdiff_t g, const int8_t *x, const float *xs, const float *xsums, ptrdiff_t token, int n, __m256 acc[4]) {
     const ptrdiff_t columns = (ptrdiff_t)blocks * 32, blockBytes = signedWeights ? 256 : 128;
-    __m256 f0 = acc[0], f1 = acc[1], f2 = acc[2], f3 = acc[3];
+    __m256 f0 = _mm256_setzero_ps(), f1 = f0, f2 = f0, f3 = f0;
     for (int b = 0; b < blocks; b++) {
         const ptrdiff_t block = g * blocks + b;
         const uint8_t *w = weights + block * blockBytes;
@@ -83,16 +83,15 @@ JIT_INLINE void JIT_NAME(group)(
     acc[3] = f3;
 }
 
-/// The entry points' body; the entry points pass `signedWeights` as a constant, so its branches
-/// compile away.
-JIT_INLINE void JIT_NAME(rows)(
+/// The entry point's body (the header says what it computes).
+JIT_INLINE void JIT_NAME(rows_body)(
     bool signedWeights, const uint8_t *weights, const float *scales, const float *offsets, int blocks,
     int groupStart, int groupEnd, const int8_t *x, const float *xs, const float *xsums, int tokenCount,
     float *out, ptrdiff_t outStride, bool accumulate) {
     for (ptrdiff_t g = groupStart; g < groupEnd; g++) {
         for (int t = 0; t < tokenCount; t += 4) {
             const int n = tokenCount - t < 4 ? tokenCount - t : 4;
-            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+            __m256 acc[4];
             // Constant token counts, so that each call unrolls and keeps `acc` in registers.
             switch (n) {
             case 4: JIT_NAME(group)(signedWeights, weights, scales, offsets, blocks, g, x, xs, xsums, t, 4, acc); break;
@@ -109,21 +108,17 @@ JIT_INLINE void JIT_NAME(rows)(
     }
 }
 
-
-JIT_TARGET void JIT_NAME(rows_nibbles)(
-    const uint8_t *weights, const float *scales, const float *offsets, int blocks, int groupStart, int groupEnd,
-    const int8_t *x, const float *xs, const float *xsums, int tokenCount, float *out, ptrdiff_t outStride,
-    bool accumulate) {
-    JIT_NAME(rows)(false, weights, scales, offsets, blocks, groupStart, groupEnd, x, xs, xsums, tokenCount, out,
-                   outStride, accumulate);
-}
-
-JIT_TARGET void JIT_NAME(rows_bytes)(
-    const uint8_t *weights, const float *scales, const float *offsets, int blocks, int groupStart, int groupEnd,
-    const int8_t *x, const float *xs, const float *xsums, int tokenCount, float *out, ptrdiff_t outStride,
-    bool accumulate) {
-    JIT_NAME(rows)(true, weights, scales, offsets, blocks, groupStart, groupEnd, x, xs, xsums, tokenCount, out,
-                   outStride, accumulate);
+JIT_TARGET void JIT_NAME(rows)(
+    bool signedWeights, const uint8_t *weights, const float *scales, const float *offsets, int blocks,
+    int groupStart, int groupEnd, const int8_t *x, const float *xs, const float *xsums, int tokenCount,
+    float *out, ptrdiff_t outStride, bool accumulate) {
+    // A constant for each call of the body, so that its branches on it compile away.
+    if (signedWeights)
+        JIT_NAME(rows_body)(true, weights, scales, offsets, blocks, groupStart, groupEnd, x, xs, xsums, tokenCount,
+                            out, outStride, accumulate);
+    else
+        JIT_NAME(rows_body)(false, weights, scales, offsets, blocks, groupStart, groupEnd, x, xs, xsums, tokenCount,
+                            out, outStride, accumulate);
 }
 
 #undef JIT_INLINE

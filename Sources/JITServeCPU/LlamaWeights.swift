@@ -28,13 +28,16 @@ public final class LlamaWeights: @unchecked Sendable {
     /// how the GGUF converter bakes in Llama 3.1+'s "llama3" RoPE scaling. Nil: unscaled.
     public let ropeFrequencyFactors: [Float]?
 
+    /// Every weight matrix once (the classifier is the token embedding when they are tied).
+    var matrices: [QuantizedMatrix] {
+        [tokenEmbedding] + (output === tokenEmbedding ? [] : [output])
+            + layers.flatMap { [$0.queryKeyValue, $0.attentionOutput, $0.gateUp, $0.down] }
+    }
+
     /// Bytes the weights occupy in memory.
     public var byteCount: Int {
-        var total = tokenEmbedding.byteCount + outputNorm.count * 4
-        if output !== tokenEmbedding { total += output.byteCount }
+        var total = matrices.reduce(0) { $0 + $1.byteCount } + outputNorm.count * 4
         for layer in layers {
-            total += layer.queryKeyValue.byteCount + layer.attentionOutput.byteCount
-            total += layer.gateUp.byteCount + layer.down.byteCount
             total += (layer.attentionNorm.count + layer.feedForwardNorm.count) * 4
             total += (layer.queryKeyValueBias?.count ?? 0) * 4
         }
@@ -44,9 +47,7 @@ public final class LlamaWeights: @unchecked Sendable {
     /// Puts every weight matrix that can take it into `layout` (`QuantizedMatrix.setRowLayout`).
     /// Not while a forward pass runs.
     public func setRowLayout(_ layout: QuantizedMatrix.RowLayout) {
-        let matrices = [tokenEmbedding, output] + layers.flatMap {
-            [$0.queryKeyValue, $0.attentionOutput, $0.gateUp, $0.down]
-        }
+        let matrices = self.matrices
         let scratch = UnsafeMutableRawPointer.allocate(
             byteCount: matrices.map(\.byteCount).max() ?? 1, alignment: 64)
         defer { scratch.deallocate() }

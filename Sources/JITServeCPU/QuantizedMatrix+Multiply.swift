@@ -50,6 +50,7 @@ extension QuantizedMatrix {
         if let quantizedInput, encoding != .float32 {
             quantizedInput.quantize(input, tokenCount: tokenCount, inputStride: inputStride, columns: columns)
             let interleaved = rowLayout == .interleaved
+            precondition(!interleaved || interleavedKernel.isSupported, "this CPU has no AVX-512 VNNI")
             pool.parallelFor(rows, granularity: 8) { range in
                 let output = UnsafeMutablePointer<Float>(bitPattern: outputAddress)!
                 if interleaved {

@@ -14,7 +14,7 @@ extension QuantizedMatrix {
     }
 
     /// The instructions of the interleaved rows' kernel. Both give the same bits.
-    public enum InterleavedKernel: String, Sendable, CaseIterable {
+    public enum InterleavedKernel: Sendable, CaseIterable {
         /// VPMADDUBSW + VPMADDWD: the package's floor.
         case avx2
         /// AVX-512 VNNI's VPDPBUSD, one instruction for the two.
@@ -70,11 +70,9 @@ extension QuantizedMatrix {
                     let sequentialByte = row * rowByteCount + block * blockBytes + byte
                     let interleavedByte = Self.interleavedByteOffset(
                         row: row, block: block, byte: byte, blocksPerRow: blocksPerRow, blockBytes: blockBytes)
-                    if toInterleaved {
-                        target[interleavedByte] = source[sequentialByte]
-                    } else {
-                        target[sequentialByte] = source[interleavedByte]
-                    }
+                    let (fromByte, toByte) =
+                        toInterleaved ? (sequentialByte, interleavedByte) : (interleavedByte, sequentialByte)
+                    target[toByte] = source[fromByte]
                 }
             }
         }
@@ -125,16 +123,9 @@ extension QuantizedMatrix {
         _ output: UnsafeMutablePointer<Float>, _ outputStride: Int, _ accumulate: Bool, kernel: InterleavedKernel
     ) {
         precondition(range.lowerBound % 8 == 0 && range.upperBound % 8 == 0, "interleaved rows go in groups of eight")
-        precondition(kernel.isSupported, "this CPU has no AVX-512 VNNI")
-        let kernel =
-            switch (kernel, encoding == .nibbles) {
-            case (.vnni, true): jit_vnni_rows_nibbles
-            case (.vnni, false): jit_vnni_rows_bytes
-            case (.avx2, true): jit_avx2_rows_nibbles
-            case (.avx2, false): jit_avx2_rows_bytes
-            }
+        let kernel = kernel == .vnni ? jit_vnni_rows : jit_avx2_rows
         kernel(
-            values.assumingMemoryBound(to: UInt8.self), scales, offsets, Int32(blocksPerRow),
+            encoding == .bytes, values.assumingMemoryBound(to: UInt8.self), scales, offsets, Int32(blocksPerRow),
             Int32(range.lowerBound / 8), Int32(range.upperBound / 8), input.values, input.scales, input.sums,
             Int32(tokenCount), output, outputStride, accumulate)
     }

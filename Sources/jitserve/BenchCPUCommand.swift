@@ -18,7 +18,7 @@ struct BenchCPUCommand: ParsableCommand {
     @Option(help: "Decode steps timed per stream count.")
     var decodeSteps = 64
 
-    @Option(help: "Batches of at least this many tokens use OpenBLAS SGEMM (0: never; q8 activations on a CPU with AVX-512 VNNI never do).")
+    @Option(help: "Batches of at least this many tokens use OpenBLAS SGEMM (0: never; with q8 activations, matrices of whole eight-row groups never do).")
     var sgemmThreshold = 48
 
     @Option(help: "KV cache element type: fp32 (default) or fp16 (as llama.cpp keeps it).")
