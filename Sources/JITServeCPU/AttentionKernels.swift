@@ -4,30 +4,28 @@
 /// time by broadcasting one query element against one row of keys: no horizontal sum per
 /// position, and every accumulator is an independent chain. Two query heads of a GQA group
 /// share each key load. Values come `[slot][dimension]` and are summed with the weights
-/// broadcast, eight dimensions a vector.
+/// broadcast, eight dimensions a vector. Keys and values are read in the cache's own element
+/// type (`KVElement`) and widened in registers: widening a block into a scratch buffer first
+/// wrote and read every element once more, half of attention's time with an fp16 cache.
 enum AttentionKernels {
     /// `scores0[j] = q0 · K[:, j]` and `scores1[j] = q1 · K[:, j]` for the first `lanes` slots
     /// (`lanes` a multiple of 16, at most `slotStride`) of a block whose keys are `dimension`
     /// rows of `slotStride` floats.
     @inline(__always)
-    static func scorePair(
-        _ q0: UnsafePointer<Float>, _ q1: UnsafePointer<Float>, keys: UnsafePointer<Float>,
+    static func scorePair<Element: KVElement>(
+        _ q0: UnsafePointer<Float>, _ q1: UnsafePointer<Float>, keys: UnsafeRawPointer, of _: Element.Type,
         slotStride: Int, dimension: Int, lanes: Int,
         into scores0: UnsafeMutablePointer<Float>, _ scores1: UnsafeMutablePointer<Float>
     ) {
-        let rowBytes = slotStride * 4
         var lane = 0
         while lane < lanes {
-            let base = UnsafeRawPointer(keys + lane)
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
             var d = 0
             while d < dimension {
-                let even = base + d * rowBytes, odd = even + rowBytes
-                let k0 = even.loadUnaligned(as: SIMD8<Float>.self)
-                let k1 = even.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                let k2 = odd.loadUnaligned(as: SIMD8<Float>.self)
-                let k3 = odd.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                let even = d * slotStride + lane, odd = even + slotStride
+                let k0 = Element.load8(keys, at: even), k1 = Element.load8(keys, at: even + 8)
+                let k2 = Element.load8(keys, at: odd), k3 = Element.load8(keys, at: odd + 8)
                 let x0 = SIMD8<Float>(repeating: q0[d]), x1 = SIMD8<Float>(repeating: q0[d + 1])
                 let y0 = SIMD8<Float>(repeating: q1[d]), y1 = SIMD8<Float>(repeating: q1[d + 1])
                 a0 = a0.addingProduct(x0, k0)
@@ -51,23 +49,21 @@ enum AttentionKernels {
 
     /// The same for one query head (the odd one of a group).
     @inline(__always)
-    static func score(
-        _ q: UnsafePointer<Float>, keys: UnsafePointer<Float>, slotStride: Int, dimension: Int, lanes: Int,
-        into scores: UnsafeMutablePointer<Float>
+    static func score<Element: KVElement>(
+        _ q: UnsafePointer<Float>, keys: UnsafeRawPointer, of _: Element.Type, slotStride: Int, dimension: Int,
+        lanes: Int, into scores: UnsafeMutablePointer<Float>
     ) {
-        let rowBytes = slotStride * 4
         var lane = 0
         while lane < lanes {
-            let base = UnsafeRawPointer(keys + lane)
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var d = 0
             while d < dimension {
-                let even = base + d * rowBytes, odd = even + rowBytes
+                let even = d * slotStride + lane, odd = even + slotStride
                 let x0 = SIMD8<Float>(repeating: q[d]), x1 = SIMD8<Float>(repeating: q[d + 1])
-                a0 = a0.addingProduct(x0, even.loadUnaligned(as: SIMD8<Float>.self))
-                a1 = a1.addingProduct(x0, even.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-                a2 = a2.addingProduct(x1, odd.loadUnaligned(as: SIMD8<Float>.self))
-                a3 = a3.addingProduct(x1, odd.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+                a0 = a0.addingProduct(x0, Element.load8(keys, at: even))
+                a1 = a1.addingProduct(x0, Element.load8(keys, at: even + 8))
+                a2 = a2.addingProduct(x1, Element.load8(keys, at: odd))
+                a3 = a3.addingProduct(x1, Element.load8(keys, at: odd + 8))
                 d += 2
             }
             let out = UnsafeMutableRawPointer(scores + lane)
@@ -80,8 +76,8 @@ enum AttentionKernels {
     /// `output[0..<dimension] += Σ_j weights[j] · values[j]` over `count` value rows of
     /// `dimension` floats. Sixty-four dimensions at a time stay in eight registers.
     @inline(__always)
-    static func accumulate(
-        _ weights: UnsafePointer<Float>, count: Int, values: UnsafePointer<Float>, dimension: Int,
+    static func accumulate<Element: KVElement>(
+        _ weights: UnsafePointer<Float>, count: Int, values: UnsafeRawPointer, of _: Element.Type, dimension: Int,
         into output: UnsafeMutablePointer<Float>
     ) {
         let out = UnsafeMutableRawPointer(output)
@@ -96,16 +92,16 @@ enum AttentionKernels {
             var s6 = out.loadUnaligned(fromByteOffset: d * 4 + 192, as: SIMD8<Float>.self)
             var s7 = out.loadUnaligned(fromByteOffset: d * 4 + 224, as: SIMD8<Float>.self)
             for j in 0..<count {
-                let v = UnsafeRawPointer(values + j * dimension + d)
+                let v = j * dimension + d
                 let w = SIMD8<Float>(repeating: weights[j])
-                s0 = s0.addingProduct(w, v.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self))
-                s1 = s1.addingProduct(w, v.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-                s2 = s2.addingProduct(w, v.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
-                s3 = s3.addingProduct(w, v.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
-                s4 = s4.addingProduct(w, v.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self))
-                s5 = s5.addingProduct(w, v.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self))
-                s6 = s6.addingProduct(w, v.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self))
-                s7 = s7.addingProduct(w, v.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self))
+                s0 = s0.addingProduct(w, Element.load8(values, at: v))
+                s1 = s1.addingProduct(w, Element.load8(values, at: v + 8))
+                s2 = s2.addingProduct(w, Element.load8(values, at: v + 16))
+                s3 = s3.addingProduct(w, Element.load8(values, at: v + 24))
+                s4 = s4.addingProduct(w, Element.load8(values, at: v + 32))
+                s5 = s5.addingProduct(w, Element.load8(values, at: v + 40))
+                s6 = s6.addingProduct(w, Element.load8(values, at: v + 48))
+                s7 = s7.addingProduct(w, Element.load8(values, at: v + 56))
             }
             out.storeBytes(of: s0, toByteOffset: d * 4, as: SIMD8<Float>.self)
             out.storeBytes(of: s1, toByteOffset: d * 4 + 32, as: SIMD8<Float>.self)
@@ -120,23 +116,10 @@ enum AttentionKernels {
         while d < dimension {
             var s = out.loadUnaligned(fromByteOffset: d * 4, as: SIMD8<Float>.self)
             for j in 0..<count {
-                let v = UnsafeRawPointer(values + j * dimension + d).loadUnaligned(as: SIMD8<Float>.self)
-                s = s.addingProduct(SIMD8<Float>(repeating: weights[j]), v)
+                s = s.addingProduct(SIMD8<Float>(repeating: weights[j]), Element.load8(values, at: j * dimension + d))
             }
             out.storeBytes(of: s, toByteOffset: d * 4, as: SIMD8<Float>.self)
             d += 8
-        }
-    }
-
-    /// Widens `count` fp16 values (a multiple of 8) to fp32.
-    @inline(__always)
-    static func widen(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
-        let out = UnsafeMutableRawPointer(destination)
-        var i = 0
-        while i < count {
-            let half = source.loadUnaligned(fromByteOffset: i * 2, as: SIMD8<Float16>.self)
-            out.storeBytes(of: SIMD8<Float>(half), toByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
         }
     }
 }

@@ -59,7 +59,10 @@ public enum Kernels {
         var lanes = SIMD8<Float>(repeating: -.infinity)
         var i = 0
         while i + 8 <= count {
-            lanes = pointwiseMax(lanes, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+            // `replacing(where:)` compiles to one VMAXPS; the generic `pointwiseMax` is a call
+            // per vector that walks the lanes.
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            lanes.replace(with: v, where: v .> lanes)
             i += 8
         }
         var maximum = lanes.max()
@@ -110,7 +113,9 @@ public enum Kernels {
     /// than the whole matrix work of a decode step.
     @inline(__always)
     public static func exp(_ input: SIMD8<Float>) -> SIMD8<Float> {
-        let x = input.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        // Clamped by masks, which compile to a compare and a blend (`clamped` is a call).
+        let low = SIMD8<Float>(repeating: -87.3), high = SIMD8<Float>(repeating: 88.3)
+        let x = input.replacing(with: low, where: input .< low).replacing(with: high, where: input .> high)
         let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
         var r = x.addingProduct(n, SIMD8(repeating: -0.693_359_375))
         r = r.addingProduct(n, SIMD8(repeating: 2.121_944_4e-4))

@@ -10,18 +10,25 @@ extension LlamaModel {
         let ws = workspace
         let scale = 1 / Float(c.headDimension).squareRoot()
         let units = plan.rowCount * c.kvHeadCount
-        pool.forEachIndex(units) { unit, thread in
-            Self.attendUnit(
-                row: unit / c.kvHeadCount, kvHead: unit % c.kvHeadCount, layer: layer, plan: plan,
-                cache: cache, configuration: c, workspace: ws, scratch: ws.attentionScratch(thread: thread),
-                scale: scale)
+        // One specialisation per cache element type, chosen once per layer rather than per block.
+        func run<Element: KVElement>(_ element: Element.Type) {
+            pool.forEachIndex(units) { unit, thread in
+                Self.attendUnit(
+                    row: unit / c.kvHeadCount, kvHead: unit % c.kvHeadCount, layer: layer, plan: plan,
+                    cache: cache, of: element, configuration: c, workspace: ws,
+                    scratch: ws.attentionScratch(thread: thread), scale: scale)
+            }
+        }
+        switch cache.dataType {
+        case .float16: run(Float16.self)
+        case .float32: run(Float.self)
         }
     }
 
     /// One row's attention for the query heads of one KV head: scores against every cached key
     /// (block by block), softmax, then the weighted sum of the values.
-    private static func attendUnit(
-        row: Int, kvHead: Int, layer: Int, plan: BatchLayout, cache: PagedKVCache,
+    private static func attendUnit<Element: KVElement>(
+        row: Int, kvHead: Int, layer: Int, plan: BatchLayout, cache: PagedKVCache, of element: Element.Type,
         configuration c: LlamaConfiguration, workspace ws: LlamaWorkspace,
         scratch: LlamaWorkspace.AttentionScratch, scale: Float
     ) {
@@ -38,7 +45,6 @@ extension LlamaModel {
         let base = first / blockSize * blockSize
         let stride = (length - base + blockSize - 1) / blockSize * blockSize
         let firstHead = kvHead * group
-        let isHalf = cache.dataType == .float16
 
         // The group's queries, pre-scaled by 1/sqrt(d) so that scores come out scaled.
         let queries = scratch.queries
@@ -52,18 +58,11 @@ extension LlamaModel {
                 let block = Int(table[blockIndex])
                 let count = min(blockSize, length - position)
                 let lanes = (count + 15) / 16 * 16
-                let raw = cache.keys(block: block, layer: layer, kvHead: kvHead)
-                let keys: UnsafePointer<Float>
-                if isHalf {
-                    AttentionKernels.widen(raw, count: blockSize * dimension, into: scratch.keys)
-                    keys = UnsafePointer(scratch.keys)
-                } else {
-                    keys = UnsafePointer(raw.assumingMemoryBound(to: Float.self))
-                }
+                let keys = UnsafeRawPointer(cache.keys(block: block, layer: layer, kvHead: kvHead))
                 var head = 0
                 while head + 2 <= group {
                     AttentionKernels.scorePair(
-                        queries + head * dimension, queries + (head + 1) * dimension, keys: keys,
+                        queries + head * dimension, queries + (head + 1) * dimension, keys: keys, of: element,
                         slotStride: blockSize, dimension: dimension, lanes: lanes,
                         into: scratch.scores + head * stride + position - base,
                         scratch.scores + (head + 1) * stride + position - base)
@@ -71,7 +70,7 @@ extension LlamaModel {
                 }
                 if head < group {
                     AttentionKernels.score(
-                        queries + head * dimension, keys: keys, slotStride: blockSize, dimension: dimension,
+                        queries + head * dimension, keys: keys, of: element, slotStride: blockSize, dimension: dimension,
                         lanes: lanes, into: scratch.scores + head * stride + position - base)
                 }
                 position += count
@@ -91,18 +90,11 @@ extension LlamaModel {
                 let block = Int(table[blockIndex])
                 let firstSlot = position % blockSize
                 let count = min(blockSize - firstSlot, length - position)
-                let raw = cache.values(block: block, layer: layer, kvHead: kvHead)
-                    + firstSlot * dimension * cache.dataType.elementByteCount
-                let values: UnsafePointer<Float>
-                if isHalf {
-                    AttentionKernels.widen(raw, count: count * dimension, into: scratch.values)
-                    values = UnsafePointer(scratch.values)
-                } else {
-                    values = UnsafePointer(raw.assumingMemoryBound(to: Float.self))
-                }
+                let values = UnsafeRawPointer(cache.values(block: block, layer: layer, kvHead: kvHead)
+                    + firstSlot * dimension * cache.dataType.elementByteCount)
                 for head in 0..<group {
                     AttentionKernels.accumulate(
-                        scratch.scores + head * stride + position - base, count: count, values: values,
+                        scratch.scores + head * stride + position - base, count: count, values: values, of: element,
                         dimension: dimension, into: output + head * dimension)
                 }
                 position += count

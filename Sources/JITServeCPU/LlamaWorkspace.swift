@@ -23,7 +23,7 @@ final class LlamaWorkspace: @unchecked Sendable {
     private let attentionArea: UnsafeMutablePointer<Float>
     private let attentionAreaSize: Int
     let threadCount: Int
-    /// The KV block size the attention areas are laid out for (keys and values of one block).
+    /// The largest KV block size: each scores row is padded to whole blocks of any size up to it.
     static let maxBlockSize = 64
 
     /// One thread's attention buffers.
@@ -32,9 +32,6 @@ final class LlamaWorkspace: @unchecked Sendable {
         var queries: UnsafeMutablePointer<Float>
         /// One scores row per query head, each padded to whole blocks.
         var scores: UnsafeMutablePointer<Float>
-        /// One block's keys or values widened from fp16 (`maxBlockSize × headDimension` each).
-        var keys: UnsafeMutablePointer<Float>
-        var values: UnsafeMutablePointer<Float>
     }
 
     init(configuration c: LlamaConfiguration, threadCount: Int) {
@@ -45,9 +42,8 @@ final class LlamaWorkspace: @unchecked Sendable {
         dequantized = .allocate(capacity: largest)
         self.threadCount = threadCount
         let paddedContext = Self.paddedContext(c)
-        let block = Self.maxBlockSize * c.headDimension
         // Rounded to whole cache lines so that two threads never share one.
-        attentionAreaSize = (c.groupSize * (c.headDimension + paddedContext) + 2 * block + 15) / 16 * 16
+        attentionAreaSize = (c.groupSize * (c.headDimension + paddedContext) + 15) / 16 * 16
         attentionArea = .allocate(capacity: threadCount * attentionAreaSize)
     }
 
@@ -61,13 +57,7 @@ final class LlamaWorkspace: @unchecked Sendable {
     @inline(__always)
     func attentionScratch(thread: Int) -> AttentionScratch {
         let base = attentionArea + thread * attentionAreaSize
-        let c = configuration
-        let queries = base
-        let scores = queries + c.groupSize * c.headDimension
-        let paddedContext = Self.paddedContext(c)
-        let keys = scores + c.groupSize * paddedContext
-        return AttentionScratch(
-            queries: queries, scores: scores, keys: keys, values: keys + Self.maxBlockSize * c.headDimension)
+        return AttentionScratch(queries: base, scores: base + configuration.groupSize * configuration.headDimension)
     }
 
     deinit {

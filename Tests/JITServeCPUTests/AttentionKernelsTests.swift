@@ -9,17 +9,25 @@ struct AttentionKernelsTests {
         return (0..<count).map { _ in generator.uniform(-1, 1) }
     }
 
-    /// Keys of a block laid out `[dimension][slot]`: scores must equal plain dot products.
-    @Test(arguments: [16, 32, 64])
-    func scoresAreDotProductsWithTransposedKeys(slotStride: Int) {
+    /// Keys of a block laid out `[dimension][slot]`, in fp32 or fp16 as the cache keeps them:
+    /// scores must equal plain dot products with the keys as stored (fp16 widened exactly).
+    @Test(arguments: [16, 32, 64], [false, true])
+    func scoresAreDotProductsWithTransposedKeys(slotStride: Int, half: Bool) {
         let dimension = 64
-        let keys = Self.random(dimension * slotStride, seed: 1)
+        let stored = Self.random(dimension * slotStride, seed: 1)
+        let halves = stored.map { Float16($0) }
+        let keys = half ? halves.map { Float($0) } : stored
         let q0 = Self.random(dimension, seed: 2), q1 = Self.random(dimension, seed: 3)
         var pair0 = [Float](repeating: .nan, count: slotStride), pair1 = pair0, single = pair0
-        AttentionKernels.scorePair(
-            q0, q1, keys: keys, slotStride: slotStride, dimension: dimension, lanes: slotStride,
-            into: &pair0, &pair1)
-        AttentionKernels.score(q1, keys: keys, slotStride: slotStride, dimension: dimension, lanes: slotStride, into: &single)
+        func run<Element: KVElement>(_ raw: UnsafeRawBufferPointer, _ element: Element.Type) {
+            AttentionKernels.scorePair(
+                q0, q1, keys: raw.baseAddress!, of: element, slotStride: slotStride, dimension: dimension,
+                lanes: slotStride, into: &pair0, &pair1)
+            AttentionKernels.score(
+                q1, keys: raw.baseAddress!, of: element, slotStride: slotStride, dimension: dimension,
+                lanes: slotStride, into: &single)
+        }
+        if half { halves.withUnsafeBytes { run($0, Float16.self) } } else { stored.withUnsafeBytes { run($0, Float.self) } }
         for slot in 0..<slotStride {
             var want0 = 0.0, want1 = 0.0
             for d in 0..<dimension {
@@ -32,15 +40,26 @@ struct AttentionKernelsTests {
         }
     }
 
-    /// The weighted sum adds onto the output, over the 64-wide path and the 8-wide tail.
-    @Test(arguments: [64, 72, 8])
-    func accumulateAddsTheWeightedValues(dimension: Int) {
+    /// The weighted sum adds onto the output, over the 64-wide path and the 8-wide tail, with
+    /// fp32 or fp16 values.
+    @Test(arguments: [64, 72, 8], [false, true])
+    func accumulateAddsTheWeightedValues(dimension: Int, half: Bool) {
         let count = 13
         let weights = Self.random(count, seed: 4)
-        let values = Self.random(count * dimension, seed: 5)
+        let stored = Self.random(count * dimension, seed: 5)
+        let halves = stored.map { Float16($0) }
+        let values = half ? halves.map { Float($0) } : stored
         let start = Self.random(dimension, seed: 6)
         var output = start
-        AttentionKernels.accumulate(weights, count: count, values: values, dimension: dimension, into: &output)
+        if half {
+            halves.withUnsafeBytes {
+                AttentionKernels.accumulate(weights, count: count, values: $0.baseAddress!, of: Float16.self, dimension: dimension, into: &output)
+            }
+        } else {
+            stored.withUnsafeBytes {
+                AttentionKernels.accumulate(weights, count: count, values: $0.baseAddress!, of: Float.self, dimension: dimension, into: &output)
+            }
+        }
         for d in 0..<dimension {
             var want = Double(start[d])
             for j in 0..<count { want += Double(weights[j]) * Double(values[j * dimension + d]) }
@@ -48,10 +67,18 @@ struct AttentionKernelsTests {
         }
     }
 
-    @Test func widenMatchesFloat16Conversion() {
+    /// Both element types read eight elements from any offset, fp16 widened exactly.
+    @Test func loadsWidenFloat16Exactly() {
         let source = Self.random(40, seed: 7).map { Float16($0 * 100) }
-        var wide = [Float](repeating: .nan, count: 40)
-        source.withUnsafeBytes { raw in AttentionKernels.widen(raw.baseAddress!, count: 40, into: &wide) }
-        #expect(wide == source.map { Float($0) })
+        source.withUnsafeBytes { raw in
+            for offset in [0, 3, 32] {
+                let want = SIMD8<Float>((0..<8).map { Float(source[offset + $0]) })
+                #expect(Float16.load8(raw.baseAddress!, at: offset) == want)
+            }
+        }
+        let wide = Self.random(40, seed: 8)
+        wide.withUnsafeBytes { raw in
+            #expect(Float.load8(raw.baseAddress!, at: 5) == SIMD8<Float>(wide[5..<13]))
+        }
     }
 }
