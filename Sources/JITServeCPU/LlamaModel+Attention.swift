@@ -91,7 +91,7 @@ extension LlamaModel {
                 let firstSlot = position % blockSize
                 let count = min(blockSize - firstSlot, length - position)
                 let values = UnsafeRawPointer(cache.values(block: block, layer: layer, kvHead: kvHead)
-                    + firstSlot * dimension * cache.dataType.elementByteCount)
+                    + firstSlot * dimension * MemoryLayout<Element>.size)
                 for head in 0..<group {
                     AttentionKernels.accumulate(
                         scratch.scores + head * stride + position - base, count: count, values: values, of: element,

@@ -51,15 +51,11 @@ struct AttentionKernelsTests {
         let values = half ? halves.map { Float($0) } : stored
         let start = Self.random(dimension, seed: 6)
         var output = start
-        if half {
-            halves.withUnsafeBytes {
-                AttentionKernels.accumulate(weights, count: count, values: $0.baseAddress!, of: Float16.self, dimension: dimension, into: &output)
-            }
-        } else {
-            stored.withUnsafeBytes {
-                AttentionKernels.accumulate(weights, count: count, values: $0.baseAddress!, of: Float.self, dimension: dimension, into: &output)
-            }
+        func run<Element: KVElement>(_ raw: UnsafeRawBufferPointer, _ element: Element.Type) {
+            AttentionKernels.accumulate(
+                weights, count: count, values: raw.baseAddress!, of: element, dimension: dimension, into: &output)
         }
+        if half { halves.withUnsafeBytes { run($0, Float16.self) } } else { stored.withUnsafeBytes { run($0, Float.self) } }
         for d in 0..<dimension {
             var want = Double(start[d])
             for j in 0..<count { want += Double(weights[j]) * Double(values[j * dimension + d]) }
