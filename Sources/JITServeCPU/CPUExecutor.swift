@@ -65,6 +65,14 @@ public final class CPUExecutor: Executor {
 
     public func execute(_ batch: ExecutionBatch) throws -> ExecutionOutcome {
         let started = ContinuousClock.now
+        for copy in batch.blockCopies {
+            guard (0..<cache.blockCount).contains(Int(copy.source)), (0..<cache.blockCount).contains(Int(copy.destination)) else {
+                throw CPUError.invalidBatch(
+                    request: "block copy", reason: "block \(copy.source) → \(copy.destination) outside 0..<\(cache.blockCount)")
+            }
+            // Whole blocks: the slots past the shared tokens are overwritten by the prefill.
+            cache.copyBlock(from: Int(copy.source), to: Int(copy.destination))
+        }
         var inputs: [ForwardSequence] = []
         inputs.reserveCapacity(batch.sequences.count)
         for sequence in batch.sequences {

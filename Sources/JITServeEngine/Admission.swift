@@ -9,6 +9,8 @@ public struct Admission {
     /// KV blocks moved host→device (resumed swapped requests) and device→host (preempted).
     public internal(set) var swapInBlockCount = 0
     public internal(set) var swapOutBlockCount = 0
+    /// Device blocks copied before the forward pass (cached prefixes ending part-way into a block).
+    public internal(set) var blockCopies: [KVBlockCopy] = []
     /// What runs, in batch order: each request and the tokens it computes.
     var work: [(sequence: EngineSequence, tokenCount: Int)] = []
 

@@ -69,8 +69,10 @@ extension EngineCore {
             do {
                 let swappedIn = try blocks.swapIn(s.id)
                 admission.swapInBlockCount += swappedIn
-                claimed = claimCachedPrefix(s, leaving: item.tokenCount)
+                let copy: KVBlockCopy?
+                (claimed, copy) = claimCachedPrefix(s, leaving: item.tokenCount)
                 try blocks.allocate(s.id, coveringTokens: s.state.computedTokenCount + item.tokenCount)
+                if let copy { admission.blockCopies.append(copy) }
             } catch {
                 if claimed {
                     // Not running after all: it holds nothing while it waits.
@@ -99,7 +101,8 @@ extension EngineCore {
                     tokenIDs: s.tokenIDs, blockTable: blocks.blockTable(for: s.id),
                     generatedTokenCount: s.state.generatedTokenCount, sampling: s.request.sampling)
             },
-            swapInBlockCount: admission.swapInBlockCount, swapOutBlockCount: admission.swapOutBlockCount)
+            swapInBlockCount: admission.swapInBlockCount, swapOutBlockCount: admission.swapOutBlockCount,
+            blockCopies: admission.blockCopies)
     }
 
     /// Runs `admission`'s batch on the executor.
@@ -117,18 +120,20 @@ extension EngineCore {
     /// Starts `s` after its cached prefix, when it is about to prefill from scratch and may use
     /// the cache: references the cached blocks, moves `computedTokenCount` past them, and
     /// counts the lookup. At least `tokenCount` tokens (the plan's, ≥ 1) are left to compute,
-    /// so logits exist and no shared block is written. Returns true when it claimed any.
-    private func claimCachedPrefix(_ s: EngineSequence, leaving tokenCount: Int) -> Bool {
+    /// so logits exist and no shared block is written. Returns whether it claimed any, and the
+    /// block copy that brings a prefix ending part-way into a block, which the executor makes
+    /// before the iteration.
+    private func claimCachedPrefix(_ s: EngineSequence, leaving tokenCount: Int) -> (claimed: Bool, copy: KVBlockCopy?) {
         guard blocks.isPrefixCachingEnabled, s.usesPrefixCache, s.state.computedTokenCount == 0,
               blocks.deviceBlockCount(of: s.id) == 0, !blocks.isSwapped(s.id)
-        else { return false }
+        else { return (false, nil) }
         let known = s.state.knownTokenCount
-        let hit = blocks.claimCachedPrefix(s.id, tokens: s.tokenIDs, limit: known - tokenCount)
+        let (hit, copy) = blocks.claimCachedPrefix(s.id, tokens: s.tokenIDs, limit: known - tokenCount)
         counters.prefixCacheQueryTokenCount += known
         counters.prefixCacheHitTokenCount += hit
         if s.state.generatedTokenCount == 0 { s.timeline.cachedPromptTokenCount = hit }
         s.state.computedTokenCount = hit
-        return hit > 0
+        return (hit > 0, copy)
     }
 
     /// Gives up `s`'s device KV by swap (when configured and host room exists) or recompute.

@@ -40,11 +40,19 @@ public struct ExecutionBatch: Sendable {
     public var swapInBlockCount: Int
     /// KV blocks copied device→host (requests preempted by swap).
     public var swapOutBlockCount: Int
+    /// Device blocks to copy before the forward pass, in order (a block may be one copy's
+    /// source and, evicted, a later one's destination): each gives a request the KV of a
+    /// cached prefix that ends part-way into a block.
+    public var blockCopies: [KVBlockCopy]
 
-    public init(sequences: [ScheduledSequence], swapInBlockCount: Int = 0, swapOutBlockCount: Int = 0) {
+    public init(
+        sequences: [ScheduledSequence], swapInBlockCount: Int = 0, swapOutBlockCount: Int = 0,
+        blockCopies: [KVBlockCopy] = []
+    ) {
         self.sequences = sequences
         self.swapInBlockCount = swapInBlockCount
         self.swapOutBlockCount = swapOutBlockCount
+        self.blockCopies = blockCopies
     }
 
     /// Tokens computed this iteration, over all sequences.

@@ -70,7 +70,7 @@ public struct KVBlockManager: Sendable {
 
     /// An uncached free block if any is left, else the least recently freed cached one (its
     /// entry evicted). Held once on return. The caller checked `freeBlockCount`.
-    private mutating func takeFreeBlock() -> Int32 {
+    mutating func takeFreeBlock() -> Int32 {
         let block = freeDevice.popLast() ?? prefixCache.evictOldest()!
         referenceCount[Int(block)] = 1
         return block
@@ -79,7 +79,7 @@ public struct KVBlockManager: Sendable {
     /// Drops one reference to each of `table`'s blocks, last block first: a cached block
     /// nobody holds any more becomes evictable, the request's tail before its head, so that a
     /// shared prefix outlives the private suffixes behind it.
-    private mutating func release(_ table: [Int32]) {
+    mutating func release(_ table: [Int32]) {
         for block in table.reversed() {
             let b = Int(block)
             referenceCount[b] -= 1

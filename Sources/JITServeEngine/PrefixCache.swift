@@ -16,6 +16,12 @@
 /// resident memory creeping up for as long as the pool took to fill (a simulated 80 GB GPU's
 /// 23 k blocks: minutes of traffic, and a few MiB of allocator churn after that).
 ///
+/// Each entry's cached children are also kept as a list, newest first, so that a request whose
+/// next block is not cached whole can find a sibling that starts with the same tokens (a chat
+/// template's system prompt rarely ends on a block boundary) and copy their KV instead of
+/// computing it again: the prefix is then shared to the token, as llama.cpp's slots and
+/// SGLang's radix tree share it, not only to the block.
+///
 /// `KVBlockManager` owns reference counts; this type only knows what is cached and evictable.
 struct PrefixCache: Sendable {
     /// A full block's identity as looked up: its parent's entry number (0 for a sequence's
@@ -55,6 +61,14 @@ struct PrefixCache: Sendable {
     private var head: Int32 = -1
     private var tail: Int32 = -1
     private(set) var evictableCount = 0
+    // Each entry's cached children, newest first, as lists threaded through the blocks.
+    private var newestChildByParent: [UInt64: Int32] = [:]
+    private var olderSibling: [Int32]
+    private var newerSibling: [Int32]
+
+    /// Siblings a partial match looks at, newest first: bounds a lookup's cost when thousands
+    /// of requests continue one system prompt differently.
+    static let partialMatchCandidateLimit = 8
 
     init(blockCount: Int, blockSize: Int) {
         self.blockCount = blockCount
@@ -64,6 +78,8 @@ struct PrefixCache: Sendable {
         previous = Array(repeating: -1, count: blockCount)
         next = Array(repeating: -1, count: blockCount)
         isEvictable = Array(repeating: false, count: blockCount)
+        olderSibling = Array(repeating: -1, count: blockCount)
+        newerSibling = Array(repeating: -1, count: blockCount)
     }
 
     /// Blocks holding a cached entry (in use or evictable).
@@ -92,6 +108,7 @@ struct PrefixCache: Sendable {
             // simulator's) never pay for it.
             tokensByBlock = Array(repeating: 0, count: blockCount * blockSize)
             blockBySlot.reserveCapacity(blockCount)
+            newestChildByParent.reserveCapacity(blockCount)
         }
         let b = Int(block)
         tokensByBlock.withUnsafeMutableBufferPointer { all in
@@ -102,7 +119,43 @@ struct PrefixCache: Sendable {
         blockBySlot[slot] = block
         slotByBlock[b] = slot
         entryByBlock[b] = entry
+        if let newest = newestChildByParent.updateValue(block, forKey: key.parent) {
+            olderSibling[b] = newest
+            newerSibling[Int(newest)] = block
+        }
         return entry
+    }
+
+    /// Among the newest cached children of `parent`, the one whose tokens start with the
+    /// longest run of `tokens` (fewer than a block's worth, or a whole block whose full match
+    /// was not indexed), and that run's length; nil when none shares even the first token.
+    func longestSharedStart(parent: UInt64, tokens: ArraySlice<Int32>) -> (block: Int32, tokenCount: Int)? {
+        guard !tokens.isEmpty, var child = newestChildByParent[parent] else { return nil }
+        var best: (block: Int32, tokenCount: Int)?
+        for _ in 0..<Self.partialMatchCandidateLimit {
+            let start = Int(child) * blockSize
+            let shared = zip(tokensByBlock[start..<(start + blockSize)], tokens).prefix { $0 == $1 }.count
+            if shared > (best?.tokenCount ?? 0) { best = (child, shared) }
+            child = olderSibling[Int(child)]
+            if child < 0 || shared == tokens.count { break }
+        }
+        return best
+    }
+
+    /// Takes `block` off its parent's list of children.
+    private mutating func unlinkSibling(_ block: Int32) {
+        let b = Int(block)
+        let older = olderSibling[b], newer = newerSibling[b]
+        if newer >= 0 {
+            olderSibling[Int(newer)] = older
+        } else if older >= 0 {
+            newestChildByParent[slotByBlock[b].parent] = older
+        } else {
+            newestChildByParent[slotByBlock[b].parent] = nil
+        }
+        if older >= 0 { newerSibling[Int(older)] = newer }
+        olderSibling[b] = -1
+        newerSibling[b] = -1
     }
 
     /// Whether cached `block` holds exactly `tokens`.
@@ -140,7 +193,10 @@ struct PrefixCache: Sendable {
         guard head >= 0 else { return nil }
         let block = head
         unmarkEvictable(block)
-        if isCached(block) { blockBySlot[slotByBlock[Int(block)]] = nil }
+        if isCached(block) {
+            blockBySlot[slotByBlock[Int(block)]] = nil
+            unlinkSibling(block)
+        }
         entryByBlock[Int(block)] = 0
         return block
     }
@@ -159,8 +215,9 @@ struct PrefixCache: Sendable {
     }
 
     /// True when the index and the per-block records agree (each indexed block holds the
-    /// tokens its slot was made from), every evictable block is cached, and the eviction list
-    /// is well linked and as long as its count.
+    /// tokens its slot was made from), every evictable block is cached, the eviction list is
+    /// well linked and as long as its count, and every cached block is on its parent's list of
+    /// children exactly once (and nothing else is).
     func checkInvariants() -> Bool {
         for (slot, block) in blockBySlot {
             let b = Int(block)
@@ -177,8 +234,21 @@ struct PrefixCache: Sendable {
                 return false
             }
         }
+        var listed = 0
+        for (parent, newest) in newestChildByParent {
+            guard newerSibling[Int(newest)] < 0 else { return false }
+            var child = newest
+            while child >= 0 {
+                let c = Int(child)
+                guard entryByBlock[c] != 0, slotByBlock[c].parent == parent, listed < cached else { return false }
+                let older = olderSibling[c]
+                if older >= 0 && newerSibling[Int(older)] != child { return false }
+                listed += 1
+                child = older
+            }
+        }
         let order = evictionOrder
-        return cached == blockBySlot.count && order.count == evictableCount
+        return cached == blockBySlot.count && listed == cached && order.count == evictableCount
             && order.allSatisfy { isEvictable[Int($0)] }
             && isEvictable.lazy.filter { $0 }.count == evictableCount
     }

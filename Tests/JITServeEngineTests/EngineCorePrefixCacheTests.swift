@@ -60,12 +60,16 @@ import Testing
         try core.add(chat(1, tokens))
         _ = try drain(core)
         try core.add(chat(2, tokens, at: 10))
-        // The 4th block holds the last prompt token, which must be computed: 3 blocks hit.
+        // The 4th block holds the last prompt token, which must be computed: 3 blocks are
+        // shared, and the 4th's first 15 tokens copied into a block of the request's own.
         let admission = core.admit(core.plan(now: Instant(seconds: 10)), now: Instant(seconds: 10))
         let batch = core.batch(for: admission)
-        #expect(batch.sequences.map(\.computedTokenCount) == [48])
-        #expect(batch.sequences.map(\.tokenCount) == [16])
+        #expect(batch.sequences.map(\.computedTokenCount) == [63])
+        #expect(batch.sequences.map(\.tokenCount) == [1])
         #expect(batch.sequences.allSatisfy { $0.samplesToken })
+        let table = batch.sequences[0].blockTable
+        #expect(batch.blockCopies.map(\.destination) == [table[3]])
+        #expect(batch.blockCopies.allSatisfy { !table.contains($0.source) })
     }
 
     @Test func requestsRunningTogetherShareTheirCommonPrefix() throws {
@@ -73,11 +77,12 @@ import Testing
         let system = prompt(40, seed: 2)
         try core.add(chat(1, system + prompt(10, seed: 3), maxTokens: 50))
         #expect(try step(core, at: 0).map(\.tokenCount) == [50])
-        // Request 1 is still decoding; its first two blocks (32 system tokens) are cached.
+        // Request 1 is still decoding; its first three blocks are cached, the third holding
+        // 8 more system tokens, which request 2 copies.
         try core.add(chat(2, system + prompt(20, seed: 4), at: 1))
         let scheduled = try step(core, at: 1)
         #expect(scheduled.map(\.requestID) == [RequestID(1), RequestID(2)])
-        #expect(scheduled.map(\.tokenCount) == [1, 60 - 32])
+        #expect(scheduled.map(\.tokenCount) == [1, 60 - 40])
         #expect(core.stats.usedBlockCount == 4 + 4 - 2)
         #expect(core.kvBlocksAreConsistent())
     }
