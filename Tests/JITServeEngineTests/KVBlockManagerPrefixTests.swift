@@ -178,26 +178,47 @@ import Testing
     }
 
     /// Random claim / compute / grow / free / swap sequences over a small token alphabet (so
-    /// that prefixes repeat) never leak a block, miscount a reference, or hand out a held one.
+    /// that prefixes repeat, whole and part-way into a block) never leak a block, miscount a
+    /// reference, or hand out a held one — and every claimed prefix reads, through the
+    /// request's table after its block copy, exactly the tokens it claimed, as written by
+    /// whoever computed them.
     @Test(arguments: [11, 12, 13, 14])
     func invariantsHoldUnderRandomOperations(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
-        var kv = KVBlockManager(blockSize: 4, deviceBlockCount: 48, hostBlockCount: 16, enablePrefixCaching: true)
+        let blockSize = 4
+        var kv = KVBlockManager(blockSize: blockSize, deviceBlockCount: 48, hostBlockCount: 16, enablePrefixCaching: true)
         var sequences: [RequestID: [Int32]] = [:]
-        var hits = 0
+        // What each device block's slots hold, as an executor would have written them.
+        var slots = [[Int32]](repeating: Array(repeating: -1, count: blockSize), count: 48)
+        func write(_ tokens: [Int32], _ range: Range<Int>, of id: RequestID) {
+            let table = kv.blockTable(for: id)
+            for i in range { slots[Int(table[i / blockSize])][i % blockSize] = tokens[i] }
+        }
+        var hits = 0, partialHits = 0
         for step in 0..<3000 {
             let id = RequestID(UInt64(rng.nextInt(below: 12)))
             switch rng.nextInt(below: 6) {
             case 0, 1:  // start (claiming a cached prefix) or grow, then cache what is computed
                 if kv.isSwapped(id) { break }
                 var tokens = sequences[id] ?? []
+                let computed = tokens.count
+                var claimed = 0
+                var copy: KVBlockCopy?
                 if tokens.isEmpty {
                     tokens = (0..<(2 + rng.nextInt(below: 20))).map { _ in Int32(rng.nextInt(below: 2)) }
-                    hits += kv.claimCachedPrefix(id, tokens: tokens, limit: tokens.count - 1).tokenCount
+                    (claimed, copy) = kv.claimCachedPrefix(id, tokens: tokens, limit: tokens.count - 1)
                 } else {
                     tokens += (0..<(1 + rng.nextInt(below: 6))).map { _ in Int32(rng.nextInt(below: 2)) }
                 }
                 if (try? kv.allocate(id, coveringTokens: tokens.count)) != nil {
+                    if let copy { slots[Int(copy.destination)] = slots[Int(copy.source)] }
+                    let table = kv.blockTable(for: id)
+                    for i in 0..<claimed {
+                        #expect(slots[Int(table[i / blockSize])][i % blockSize] == tokens[i], "step \(step), token \(i)")
+                    }
+                    hits += claimed
+                    if claimed % blockSize != 0 { partialHits += 1 }
+                    write(tokens, max(computed, claimed)..<tokens.count, of: id)
                     sequences[id] = tokens
                     kv.cacheFullBlocks(of: id, tokens: tokens, computedTokenCount: tokens.count)
                 } else if sequences[id] == nil {
@@ -209,12 +230,15 @@ import Testing
             case 4:
                 _ = kv.swapOut(id)
             default:
-                if kv.isSwapped(id) { _ = try? kv.swapIn(id) }
+                // Swapped back in to fresh blocks: the executor copies the host blocks there.
+                if kv.isSwapped(id), (try? kv.swapIn(id)) != nil, let tokens = sequences[id] {
+                    write(tokens, 0..<tokens.count, of: id)
+                }
             }
             #expect(kv.checkInvariants(), "step \(step)")
         }
         for i in 0..<12 { kv.free(RequestID(UInt64(i))) }
         #expect(kv.freeBlockCount == 48 && kv.usedBlockCount == 0 && kv.freeHostBlockCount == 16)
-        #expect(hits > 0)
+        #expect(hits > 0 && partialHits > 0)
     }
 }
