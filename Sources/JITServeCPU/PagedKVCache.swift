@@ -115,7 +115,8 @@ public final class PagedKVCache: @unchecked Sendable {
         }
     }
 
-    /// Copies block `source` to `destination` (all layers), e.g. for copy-on-write forks.
+    /// Copies block `source` to `destination` (all layers): a cached prefix that ends part-way
+    /// into `source` becomes the start of a request's own block (`ExecutionBatch.blockCopies`).
     public func copyBlock(from source: Int, to destination: Int) {
         (storage + destination * blockBytes).copyMemory(from: storage + source * blockBytes, byteCount: blockBytes)
     }
