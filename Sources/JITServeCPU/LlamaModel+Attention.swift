@@ -92,10 +92,18 @@ extension LlamaModel {
                 let count = min(blockSize - firstSlot, length - position)
                 let values = UnsafeRawPointer(cache.values(block: block, layer: layer, kvHead: kvHead)
                     + firstSlot * dimension * MemoryLayout<Element>.size)
-                for head in 0..<group {
+                var head = 0
+                while head + 3 <= group {
+                    AttentionKernels.accumulateThree(
+                        scratch.scores + head * stride + position - base, weightStride: stride, count: count,
+                        values: values, of: element, dimension: dimension, into: output + head * dimension)
+                    head += 3
+                }
+                while head < group {
                     AttentionKernels.accumulate(
                         scratch.scores + head * stride + position - base, count: count, values: values, of: element,
                         dimension: dimension, into: output + head * dimension)
+                    head += 1
                 }
                 position += count
                 blockIndex += 1

@@ -63,6 +63,35 @@ struct AttentionKernelsTests {
         }
     }
 
+    /// Three heads at once give each head exactly what `accumulate` gives it alone, to the bit,
+    /// over the 16-wide passes and an 8-wide tail, with fp32 or fp16 values.
+    @Test(arguments: [64, 72, 8], [false, true])
+    func accumulateThreeMatchesOneHeadAtATimeBitForBit(dimension: Int, half: Bool) {
+        let count = 13, stride = 32
+        let weights = Self.random(3 * stride, seed: 9)
+        let stored = Self.random(count * dimension, seed: 10)
+        let halves = stored.map { Float16($0) }
+        let start = Self.random(3 * dimension, seed: 11)
+        var together = start, apart = start
+        func run<Element: KVElement>(_ raw: UnsafeRawBufferPointer, _ element: Element.Type) {
+            AttentionKernels.accumulateThree(
+                weights, weightStride: stride, count: count, values: raw.baseAddress!, of: element,
+                dimension: dimension, into: &together)
+            apart.withUnsafeMutableBufferPointer { out in
+                weights.withUnsafeBufferPointer { w in
+                    for head in 0..<3 {
+                        AttentionKernels.accumulate(
+                            w.baseAddress! + head * stride, count: count, values: raw.baseAddress!, of: element,
+                            dimension: dimension, into: out.baseAddress! + head * dimension)
+                    }
+                }
+            }
+        }
+        if half { halves.withUnsafeBytes { run($0, Float16.self) } } else { stored.withUnsafeBytes { run($0, Float.self) } }
+        #expect(together.map(\.bitPattern) == apart.map(\.bitPattern))
+        #expect(together != start)
+    }
+
     /// Both element types read eight elements from any offset, fp16 widened exactly.
     @Test func loadsWidenFloat16Exactly() {
         let source = Self.random(40, seed: 7).map { Float16($0 * 100) }
