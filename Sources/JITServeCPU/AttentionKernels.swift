@@ -4,7 +4,7 @@
 /// time by broadcasting one query element against one row of keys: no horizontal sum per
 /// position, and every accumulator is an independent chain. Two query heads of a GQA group
 /// share each key load. Values come `[slot][dimension]` and are summed with the weights
-/// broadcast, eight dimensions a vector. Keys and values are read in the cache's own element
+/// broadcast, eight dimensions a vector, three query heads sharing each value load. Keys and values are read in the cache's own element
 /// type (`KVElement`) and widened in registers: widening a block into a scratch buffer first
 /// wrote and read every element once more, half of attention's time with an fp16 cache.
 enum AttentionKernels {

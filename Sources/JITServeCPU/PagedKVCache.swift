@@ -35,8 +35,8 @@ public final class PagedKVCache: @unchecked Sendable {
     }
 
     /// - Precondition: `blockSize` is 16, 32, 48 or 64 (the attention kernels score 16 slots
-    ///   at a time and widen at most 64 fp16 slots into per-thread scratch) and `headDimension`
-    ///   is a multiple of 8.
+    ///   at a time, and each thread's scores rows are padded for blocks of up to 64) and
+    ///   `headDimension` is a multiple of 8.
     public init(
         layerCount: Int, blockCount: Int, blockSize: Int, kvHeadCount: Int, headDimension: Int,
         dataType: KVCacheDataType = .float32
