@@ -30,7 +30,9 @@ bool jit_has_vnni(void) {
 #define JIT_TARGET __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")))
 #define JIT_NAME(name) jit_vnni_##name
 #define JIT_DOT4(acc, u, s) _mm256_dpbusd_epi32(acc, u, s)
+#define JIT_WIDE
 #include "interleaved_rows_kernel.h"
+#undef JIT_WIDE
 #undef JIT_TARGET
 #undef JIT_NAME
 #undef JIT_DOT4

@@ -83,12 +83,98 @@ JIT_INLINE void JIT_NAME(group)(
     acc[3] = f3;
 }
 
+#ifdef JIT_WIDE
+/// Batches of at least this many tokens take sixteen rows at a time (`group_pair`): measured on
+/// this project's Zen 4 machine, a 640-token prefill ran ~20 % faster, while one decode token
+/// ran ~15 % slower (the second group's weights are joined in for a single token) and sixteen
+/// were within noise.
+#define JIT_WIDE_TOKENS 32
+
+/// Eight floats at `a` then eight at `b`, in one register (AVX-512F only: no DQ insert).
+JIT_INLINE __m512 JIT_NAME(join)(const float *a, const float *b) {
+    __m512i low = _mm512_castsi256_si512(_mm256_castps_si256(_mm256_loadu_ps(a)));
+    return _mm512_castsi512_ps(_mm512_inserti64x4(low, _mm256_castps_si256(_mm256_loadu_ps(b)), 1));
+}
+
+/// Sixteen Q4 rows (groups `g` and `g + 1`) against `n` (≤ 4) tokens from `token`, in 512-bit
+/// registers: `group`'s nibble path with each weight register holding both groups, so that one
+/// broadcast of four activation bytes and one multiply-add serve sixteen rows, not eight. Every
+/// lane does the same integer and float operations, in the same order, as `group` would do for
+/// it, so the results are the same bits. `acc[i]` receives token `token + i`'s sixteen rows.
+JIT_INLINE void JIT_NAME(group_pair)(
+    const uint8_t *weights, const float *scales, const float *offsets, int blocks, ptrdiff_t g,
+    const int8_t *x, const float *xs, const float *xsums, ptrdiff_t token, int n, __m512 acc[4]) {
+    const ptrdiff_t columns = (ptrdiff_t)blocks * 32;
+    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    __m512 f0 = _mm512_setzero_ps(), f1 = f0, f2 = f0, f3 = f0;
+    for (int b = 0; b < blocks; b++) {
+        const ptrdiff_t block = g * blocks + b, next = block + blocks;
+        const uint8_t *w = weights + block * 128, *v = weights + next * 128;
+        __m512i low[4], high[4];
+        for (int c = 0; c < 4; c++) {
+            __m512i packed = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(w + 32 * c))),
+                                                _mm256_loadu_si256((const __m256i *)(v + 32 * c)), 1);
+            low[c] = _mm512_and_si512(packed, nibble);
+            high[c] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), nibble);
+        }
+        const __m512 d = JIT_NAME(join)(scales + block * 8, scales + next * 8);
+        const __m512 m = JIT_NAME(join)(offsets + block * 8, offsets + next * 8);
+#define JIT_TOKEN(i, f)                                                                                 \
+    if (i < n) {                                                                                             \
+        const ptrdiff_t t = token + i;                                                                       \
+        const int8_t *xb = x + t * columns + 32 * b;                                                         \
+        __m512i p = _mm512_setzero_si512(), q = p;                                                           \
+        for (int c = 0; c < 4; c++) {                                                                        \
+            int32_t lo, hi;                                                                                  \
+            memcpy(&lo, xb + 4 * c, 4);                                                                      \
+            memcpy(&hi, xb + 16 + 4 * c, 4);                                                                 \
+            p = _mm512_dpbusd_epi32(p, low[c], _mm512_set1_epi32(lo));                                       \
+            q = _mm512_dpbusd_epi32(q, high[c], _mm512_set1_epi32(hi));                                      \
+        }                                                                                                    \
+        __m512i dots = _mm512_add_epi32(p, q);                                                               \
+        f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots), _mm512_mul_ps(d, _mm512_set1_ps(xs[t * blocks + b])), f); \
+        f = _mm512_fmadd_ps(m, _mm512_set1_ps(xsums[t * blocks + b]), f);                                    \
+    }
+        JIT_TOKEN(0, f0)
+        JIT_TOKEN(1, f1)
+        JIT_TOKEN(2, f2)
+        JIT_TOKEN(3, f3)
+#undef JIT_TOKEN
+    }
+    acc[0] = f0;
+    acc[1] = f1;
+    acc[2] = f2;
+    acc[3] = f3;
+}
+#endif
+
 /// The entry point's body (the header says what it computes).
 JIT_INLINE void JIT_NAME(rows_body)(
     bool signedWeights, const uint8_t *weights, const float *scales, const float *offsets, int blocks,
     int groupStart, int groupEnd, const int8_t *x, const float *xs, const float *xsums, int tokenCount,
     float *out, ptrdiff_t outStride, bool accumulate) {
     for (ptrdiff_t g = groupStart; g < groupEnd; g++) {
+#ifdef JIT_WIDE
+        if (!signedWeights && tokenCount >= JIT_WIDE_TOKENS && g + 1 < groupEnd) {
+            for (int t = 0; t < tokenCount; t += 4) {
+                const int n = tokenCount - t < 4 ? tokenCount - t : 4;
+                __m512 acc[4];
+                switch (n) {
+                case 4: JIT_NAME(group_pair)(weights, scales, offsets, blocks, g, x, xs, xsums, t, 4, acc); break;
+                case 3: JIT_NAME(group_pair)(weights, scales, offsets, blocks, g, x, xs, xsums, t, 3, acc); break;
+                case 2: JIT_NAME(group_pair)(weights, scales, offsets, blocks, g, x, xs, xsums, t, 2, acc); break;
+                default: JIT_NAME(group_pair)(weights, scales, offsets, blocks, g, x, xs, xsums, t, 1, acc); break;
+                }
+                for (int i = 0; i < n; i++) {
+                    float *target = out + (t + i) * outStride + 8 * g;
+                    __m512 value = accumulate ? _mm512_add_ps(_mm512_loadu_ps(target), acc[i]) : acc[i];
+                    _mm512_storeu_ps(target, value);
+                }
+            }
+            g++;  // the pair took group g + 1 too
+            continue;
+        }
+#endif
         for (int t = 0; t < tokenCount; t += 4) {
             const int n = tokenCount - t < 4 ? tokenCount - t : 4;
             __m256 acc[4];

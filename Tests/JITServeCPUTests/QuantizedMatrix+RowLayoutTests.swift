@@ -51,17 +51,23 @@ struct QuantizedMatrixRowLayoutTests {
         #expect(pastThreshold == run(tokens: tokens, sgemm: false))
         #expect(pastThreshold != throughSGEMM)
 
-        let initial = (0..<(5 * rows)).map { Float($0 % 7) - 3 }
-        let written = run(tokens: 5, sgemm: false).map(Float.init(bitPattern:))
-        let added = run(tokens: 5, accumulateOnto: initial, sgemm: false)
-        #expect(added == zip(initial, written).map { ($0 + $1).bitPattern })
+        // A decode batch, and one wide enough for VNNI's sixteen-row pairs.
+        for batch in [5, 40] {
+            let initial = (0..<(batch * rows)).map { Float($0 % 7) - 3 }
+            let written = run(tokens: batch, sgemm: false).map(Float.init(bitPattern:))
+            let added = run(tokens: batch, accumulateOnto: initial, sgemm: false)
+            #expect(added == zip(initial, written).map { ($0 + $1).bitPattern })
+        }
     }
 
     /// VNNI's VPDPBUSD and AVX2's two instructions sum the same integers, and the float steps
-    /// are the same: the two interleaved kernels agree bit for bit.
-    @Test(.enabled(if: QuantizedMatrix.InterleavedKernel.vnni.isSupported), arguments: [GGMLType.q4_1, .q8_0])
-    func vnniAndAVX2AgreeBitForBit(type: GGMLType) throws {
-        let rows = 64, columns = 576, tokens = 7
+    /// are the same: the two interleaved kernels agree bit for bit. 37 tokens take VNNI's
+    /// sixteen-row pairs for Q4: 152 rows are nineteen groups, which the pool hands out two at a
+    /// time, the last one alone.
+    @Test(.enabled(if: QuantizedMatrix.InterleavedKernel.vnni.isSupported),
+          arguments: [GGMLType.q4_1, .q8_0], [7, 37])
+    func vnniAndAVX2AgreeBitForBit(type: GGMLType, tokens: Int) throws {
+        let rows = 152, columns = 576
         let (matrix, _, input, _) = try QuantizedMatrixTests.randomProblem(type, rows: rows, columns: columns, tokens: tokens, seed: 34)
         matrix.setRowLayout(.interleaved)
         let pool = ThreadPool(threadCount: 2)
