@@ -10,6 +10,9 @@ public final class QuantizedActivations: @unchecked Sendable {
     private(set) var values: UnsafeMutablePointer<Int8> = .allocate(capacity: 32)
     private(set) var scales: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
     private(set) var sums: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    /// Each block's Σq itself: the VNNI kernel multiplies Q8 weights offset to unsigned bytes
+    /// (w + 128) and takes 128·Σq back off, exactly, in integers.
+    private(set) var byteSums: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
     private var elementCapacity = 32
     private var blockCapacity = 1
     /// Row length of what `quantize` wrote last (elements; the rows are packed).
@@ -22,6 +25,7 @@ public final class QuantizedActivations: @unchecked Sendable {
         values.deallocate()
         scales.deallocate()
         sums.deallocate()
+        byteSums.deallocate()
     }
 
     /// Blocks per row of what `quantize` wrote last.
@@ -47,7 +51,9 @@ public final class QuantizedActivations: @unchecked Sendable {
                 let index = token * blocks + block
                 scales[index] = scale
                 let bytes = jit_round_to_bytes(x0 * inverse, x1 * inverse, x2 * inverse, x3 * inverse)
-                sums[index] = scale * Float(jit_byte_sum(bytes))
+                let byteSum = jit_byte_sum(bytes)
+                byteSums[index] = byteSum
+                sums[index] = scale * Float(byteSum)
                 UnsafeMutableRawPointer(values + token * columns + block * 32).storeBytes(of: bytes, as: SIMD32<Int8>.self)
             }
         }
@@ -62,9 +68,11 @@ public final class QuantizedActivations: @unchecked Sendable {
         if blocks > blockCapacity {
             scales.deallocate()
             sums.deallocate()
+            byteSums.deallocate()
             blockCapacity = max(blocks, 2 * blockCapacity)
             scales = .allocate(capacity: blockCapacity)
             sums = .allocate(capacity: blockCapacity)
+            byteSums = .allocate(capacity: blockCapacity)
         }
     }
 }

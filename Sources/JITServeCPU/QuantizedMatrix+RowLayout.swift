@@ -126,7 +126,7 @@ extension QuantizedMatrix {
         let kernel = kernel == .vnni ? jit_vnni_rows : jit_avx2_rows
         kernel(
             encoding == .bytes, values.assumingMemoryBound(to: UInt8.self), scales, offsets, Int32(blocksPerRow),
-            Int32(range.lowerBound / 8), Int32(range.upperBound / 8), input.values, input.scales, input.sums,
+            Int32(range.lowerBound / 8), Int32(range.upperBound / 8), input.values, input.scales, input.sums, input.byteSums,
             Int32(tokenCount), output, outputStride, accumulate)
     }
 }

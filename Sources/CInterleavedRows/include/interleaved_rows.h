@@ -15,8 +15,8 @@ bool jit_has_vnni(void);
 
 /// Row groups [groupStart, groupEnd) (rows 8·g … 8·g + 7) of
 /// `out[t][row] (+)= Σ_k x[t][k] · w[row][k]` for t < tokenCount, from Q8 activations (`x`:
-/// tokenCount rows of blocks·32 signed bytes, within ±127; `xs`, `xsums`: each block's scale and
-/// scale·Σq, `blocks` per token) and weights interleaved by eight rows, element value d·q + m with
+/// tokenCount rows of blocks·32 signed bytes, within ±127; `xs`, `xsums`, `xbytesums`: each
+/// block's scale, scale·Σq and Σq, `blocks` per token) and weights interleaved by eight rows, element value d·q + m with
 /// `scales` d and `offsets` m at (g·blocks + b)·8 + r for row 8·g + r and block b:
 /// - Q4 (`signedWeights` false): 128 bytes a (row group, block) at (g·blocks + b)·128, whose byte
 ///   32·c + 4·r + e holds element 4·c + e in its low nibble and element 16 + 4·c + e in its high
@@ -26,10 +26,10 @@ bool jit_has_vnni(void);
 /// `jit_vnni_rows` needs `jit_has_vnni()`; `jit_avx2_rows` AVX2. The two give the same bits.
 void jit_vnni_rows(
     bool signedWeights, const uint8_t *weights, const float *scales, const float *offsets, int blocks,
-    int groupStart, int groupEnd, const int8_t *x, const float *xs, const float *xsums, int tokenCount,
-    float *out, ptrdiff_t outStride, bool accumulate);
+    int groupStart, int groupEnd, const int8_t *x, const float *xs, const float *xsums,
+    const int32_t *xbytesums, int tokenCount, float *out, ptrdiff_t outStride, bool accumulate);
 void jit_avx2_rows(
     bool signedWeights, const uint8_t *weights, const float *scales, const float *offsets, int blocks,
-    int groupStart, int groupEnd, const int8_t *x, const float *xs, const float *xsums, int tokenCount,
-    float *out, ptrdiff_t outStride, bool accumulate);
+    int groupStart, int groupEnd, const int8_t *x, const float *xs, const float *xsums,
+    const int32_t *xbytesums, int tokenCount, float *out, ptrdiff_t outStride, bool accumulate);
 #endif
