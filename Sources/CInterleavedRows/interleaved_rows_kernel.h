@@ -119,10 +119,10 @@ JIT_INLINE void JIT_NAME(group)(
 
 #ifdef JIT_WIDE
 /// Batches of at least this many tokens take sixteen rows at a time (`group_pair`): measured on
-/// this project's Zen 4 machine, a 640-token prefill ran ~20 % faster, while one decode token
-/// ran ~15 % slower (the second group's weights are joined in for a single token) and sixteen
-/// were within noise.
-#define JIT_WIDE_TOKENS 32
+/// this project's Zen 4 machine, a 640-token prefill ran ~20 % faster and a 16-stream decode step
+/// ~15–20 %, while one decode token ran ~15 % slower (the second group's weights are joined in
+/// for a single token).
+#define JIT_WIDE_TOKENS 16
 
 /// Eight floats at `a` then eight at `b`, in one register (AVX-512F only: no DQ insert).
 JIT_INLINE __m512 JIT_NAME(join)(const float *a, const float *b) {
