@@ -4,12 +4,13 @@
 // rows' dot products at once, each in its own lane — no horizontal sums, and one float
 // conversion and scaling per block for eight rows. This is the layout llama.cpp's repacked Q4_0
 // kernels use. Two instantiations of interleaved_rows_kernel.h: AVX-512 VNNI (VPDPBUSD), chosen
-// at run time where the CPU and OS have it, with JIT_WIDE (prefill batches sixteen rows at a time
-// in 512-bit registers; Q8 weights offset to unsigned bytes), and AVX2, the package's floor. Each carries its own
-// target attribute, and the whole loop lives here because a function with a wider target cannot
-// be inlined into the Swift code that calls it. On this project's 2-core Zen 4 machine a
-// 1536 × 576 Q4_1 matrix against 16 tokens ran 3–4× faster with VNNI than with the rows kept
-// apart, and the AVX2 instantiation at 0.6× the VNNI one (README, "Interleaved rows").
+// at run time where the CPU and OS have it, with JIT_WIDE (batches of 16 tokens or more take
+// sixteen rows at a time in 512-bit registers; Q8 weights offset to unsigned bytes), and AVX2, the
+// package's floor. Each carries its own target attribute, and the whole loop lives here because a
+// function with a wider target cannot be inlined into the Swift code that calls it. On this
+// project's 2-core Zen 4 machine a 1536 × 576 Q4_1 matrix against 16 tokens ran 3–4× faster with
+// VNNI than with the rows kept apart, and the AVX2 instantiation at 0.6× the VNNI one (README,
+// "Interleaved rows").
 #include "interleaved_rows.h"
 
 #include <cpuid.h>

@@ -4,9 +4,10 @@
 /// time by broadcasting one query element against one row of keys: no horizontal sum per
 /// position, and every accumulator is an independent chain. Two query heads of a GQA group
 /// share each key load. Values come `[slot][dimension]` and are summed with the weights
-/// broadcast, eight dimensions a vector, three query heads sharing each value load. Keys and values are read in the cache's own element
-/// type (`KVElement`) and widened in registers: widening a block into a scratch buffer first
-/// wrote and read every element once more, half of attention's time with an fp16 cache.
+/// broadcast, eight dimensions a vector, three query heads sharing each value load. Keys and
+/// values are read in the cache's own element type (`KVElement`) and widened in registers:
+/// widening a block into a scratch buffer first wrote and read every element once more, half of
+/// attention's time with an fp16 cache.
 enum AttentionKernels {
     /// `scores0[j] = q0 · K[:, j]` and `scores1[j] = q1 · K[:, j]` for the first `lanes` slots
     /// (`lanes` a multiple of 16, at most `slotStride`) of a block whose keys are `dimension`
