@@ -68,8 +68,13 @@ extension GMAXScheduler {
             let chance = factor >= 1
                 ? 1 : max(factor, tracker.onTimeProbability(at: row, dueAt: status.milestoneDueAt, in: snapshot))
             density = chance * (Double(generated) + status.remainingExpectedTokens) / seconds
-            tier = chance < options.giveUpProbability ? .hopeless
-                : status.laxity < options.urgencyIterations ? .urgent : .ahead
+            // A decoding call's slim chance is worth a place only while places are spare: with
+            // the batch cap full, a call given up on hands its place to one that can make it.
+            let isDecoding = row.pointee.holdsKV && !isPrefilling
+            let giveUp = isDecoding && snapshot.running.count < snapshot.budget.maxRunning
+                ? options.decodingGiveUpProbability : options.giveUpProbability
+            tier = chance < giveUp ? .hopeless
+                : status.laxity < options.urgencyIterations || (isDecoding && options.finishesStartedCalls) ? .urgent : .ahead
         }
         let candidate = Candidate(
             index: index, density: density, laxity: status.laxity, arrivedAt: arrivedAt, id: id,

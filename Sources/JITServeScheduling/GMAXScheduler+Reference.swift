@@ -14,7 +14,7 @@ extension GMAXScheduler {
         }
         let packer = packer(candidates, states: rows, running: budgeted.running.count)
         // The ration is indexed by row, so the order of `candidates` does not matter to it.
-        let ration = hopelessPrefillRation(candidates, budget: budgeted.budget)
+        let ration = prefillRation(candidates, budget: budgeted.budget)
         return packer.pack(order: candidates.map(\.index), of: budgeted.running + budgeted.waiting, snapshot: budgeted,
                            ration: ration)
     }

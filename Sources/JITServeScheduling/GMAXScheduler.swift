@@ -22,6 +22,25 @@ public struct GMAXScheduler: Scheduler {
         /// A deadline or workflow call is given up on (hopeless) when its chance of finishing
         /// before its milestone falls below this.
         public var giveUpProbability = 0.5
+        /// The same for a call already decoding while fewer requests hold KV than the batch cap
+        /// allows: its prompt is paid for, a token costs one place of the token budget, and each
+        /// one it makes lifts its chance. Given up at the first threshold, a call in the tail of
+        /// its length distribution sat out a burst holding its KV, and lost every token it had
+        /// made (8B A100 · 256 · azure-code · ½×). With the cap reached, places are what is
+        /// short, and the first threshold applies (at 32 slots and 20× overload, this one kept
+        /// calls that could not make it and lost 8 %).
+        public var decodingGiveUpProbability = 0.1
+        /// A deadline or workflow call already decoding runs every iteration, ahead of its
+        /// milestone or not: just in time decides when a call *starts*. Once started, a call
+        /// that yields gains its peers one budget token per iteration, while every iteration it
+        /// sits out moves it deeper into its length distribution's tail with less time left.
+        /// Yielding, such calls starved behind urgent prefills under a burst.
+        public var finishesStartedCalls = true
+        /// Only an urgent running request may preempt another for KV memory; one that could sit
+        /// out this iteration waits for blocks instead. A preemption by recompute costs the
+        /// victim its whole context again, so trading one request that is ahead for another
+        /// churned memory under overload (8B H100 · 256 · recompute · azure-conv · 2×).
+        public var onlyUrgentPreempts = true
         /// A request runs now when it could sit out fewer than this many iterations.
         public var urgencyIterations = 8.0
         /// Grouping considers the top M·k candidates for a batch of M.
@@ -31,8 +50,8 @@ public struct GMAXScheduler: Scheduler {
         /// behind them (`deferNewcomers`); nil switches the guard off.
         public var commitmentShare: Double? = 0.9
         /// Share of the token budget that lost requests' prefill (hopeless against their final
-        /// due time) may take while anyone can still make their SLO (`hopelessPrefillRation`);
-        /// nil: as much as is left over.
+        /// due time) and that of newcomers waiting for memory may take, together, while anyone
+        /// can still make their SLO (`prefillRation`); nil: as much as is left over.
         public var hopelessPrefillShare: Double? = 1.0 / 16
 
         public init() {}
@@ -78,6 +97,9 @@ public struct GMAXScheduler: Scheduler {
         /// Hopeless against its final due time, not only a stage's sub-deadline, which the
         /// analyzer sets early on purpose: only such a request's prefill is rationed.
         var isLost = false
+        /// Deferred while the committed work's expected KV claims take all free memory: its
+        /// prefill is rationed too (`deferNewcomers`).
+        var waitsForMemory = false
         /// Facts of the row that the passes after ranking ask of every candidate, read once
         /// here: reading a row again costs a copy of it and a retain of its length
         /// distribution, ten thousand times an iteration under a burst.
@@ -105,7 +127,7 @@ public struct GMAXScheduler: Scheduler {
         let candidates = rank(states, in: budgeted)
         if options.tbtGuard { applyTBTGuard(&budgeted, candidates: candidates, states: states) }
         let packer = packer(candidates, states: states, running: budgeted.running.count)
-        let ration = hopelessPrefillRation(candidates, budget: budgeted.budget)
+        let ration = prefillRation(candidates, budget: budgeted.budget)
         // Only what can run soon needs an exact rank. Batch size: the first maxRunning;
         // grouping: the top M·k; packing: as far as its walk goes, ranking further (and packing
         // again) in the rare iteration whose walk gets past what was ranked. The plan is the one
@@ -125,16 +147,22 @@ public struct GMAXScheduler: Scheduler {
 
     /// A newcomer may only take KV from requests that can no longer meet their SLO:
     /// preempting a stream that is merely ahead makes it urgent again a moment later, and
-    /// under overload that churn recomputes more than it serves. A running request that
-    /// needs a block to go on may take it from any lower-ranked holder (else no one moves).
-    /// Of those, only deadline and workflow calls: a late stream keeps its KV, since its
-    /// later tokens can still count once it catches up and recomputing would cost more.
+    /// under overload that churn recomputes more than it serves. Of those, only deadline and
+    /// workflow calls: a late stream keeps its KV, since its later tokens can still count once
+    /// it catches up and recomputing would cost more. A running request that needs a block to
+    /// go on may take it from any lower-ranked holder if it is urgent (`onlyUrgentPreempts`):
+    /// one that can sit out an iteration waits, and turns urgent in time if memory stays short.
+    /// Were every holder to wait at once, the engine's liveness fallback runs an iteration.
     func packer(_ candidates: [Candidate], states: SnapshotRows, running: Int) -> BatchPacker {
-        let preemptible = Set(candidates.lazy.filter {
-            $0.tier == .hopeless && $0.index < running && states[$0.index].kind != .latency
-        }.map(\.id))
+        var preemptible = Set<RequestID>(), waits = Set<RequestID>()
+        for c in candidates where c.index < running {
+            if c.tier == .hopeless && states[c.index].kind != .latency { preemptible.insert(c.id) }
+            if options.onlyUrgentPreempts && c.tier != .urgent { waits.insert(c.id) }
+        }
         return BatchPacker(chunkedPrefill: true, maxPreemptions: options.maxPreemptionsPerIteration,
-                           isPreemptible: { victim, claimant in claimant.holdsKV || preemptible.contains(victim.id) })
+                           isPreemptible: { [preemptible, waits] victim, claimant in
+                               (claimant.holdsKV && !waits.contains(claimant.id)) || preemptible.contains(victim.id)
+                           })
     }
 
     /// How many of `ordered` one iteration takes before its token budget or batch cap runs out

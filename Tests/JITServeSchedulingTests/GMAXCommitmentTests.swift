@@ -45,6 +45,20 @@ import Testing
         #expect(Snap.ids(GMAXScheduler().schedule(Snap.snapshot(running: [started], waiting: [fresh], now: 1.5, free: 12))) == [1, 2])
     }
 
+    @Test func aNewcomerDeferredForMemoryPrefillsOnTheRation() {
+        // The started stream will claim 10 more blocks; the newcomer's 1,000-token prompt and
+        // 100 tokens of answer need 69. With 60 free it waits for memory and prefills on 1/16 of
+        // the budget, beside the stream; with 500 free it is admitted and prefills at once.
+        let started = Snap.seq(1, arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200)
+        let fresh = Snap.seq(2, arrived: 1.4, prompt: 1000, slo: stream, length: 100)
+        let short = Snap.snapshot(running: [started], waiting: [fresh], now: 1.5, free: 60)
+        #expect(tiers(short)[2] == .deferred)
+        #expect(Snap.tokens(GMAXScheduler().schedule(short)) == [1: 1, 2: 128])
+        let roomy = Snap.snapshot(running: [started], waiting: [fresh], now: 1.5, free: 500)
+        #expect(tiers(roomy)[2] != .deferred)
+        #expect(Snap.tokens(GMAXScheduler().schedule(roomy)) == [1: 1, 2: 1000])
+    }
+
     @Test func roomGoesFirstToNewcomersThatCanStillMakeTheirFirstToken() {
         // Room for one newcomer (13 blocks each, 20 free). Request 1's first token was due at
         // 1 s: it is late, and urgent in GMAX's order. Request 2 can still make its first token.

@@ -17,10 +17,6 @@ import Testing
         return options
     }
 
-    func tokens(_ plan: SchedulePlan) -> [UInt64: Int] {
-        Dictionary(uniqueKeysWithValues: plan.scheduled.map { ($0.requestID.rawValue, $0.tokenCount) })
-    }
-
     func tier(of id: UInt64, in snapshot: SchedulerSnapshot) -> GMAXScheduler.Standing.Tier? {
         GMAXScheduler().standings(snapshot).first { $0.id.rawValue == id }?.tier
     }
@@ -30,9 +26,9 @@ import Testing
         #expect(tier(of: 2, in: snapshot) == .hopeless)
         #expect(tier(of: 1, in: snapshot) != .hopeless)
         // 1/16 of 2,048 tokens.
-        #expect(tokens(GMAXScheduler().schedule(snapshot)) == [1: 1, 2: 128])
+        #expect(Snap.tokens(GMAXScheduler().schedule(snapshot)) == [1: 1, 2: 128])
         // Unrationed, it takes all the stream leaves.
-        #expect(tokens(GMAXScheduler(options: unrationed).schedule(snapshot)) == [1: 1, 2: 2047])
+        #expect(Snap.tokens(GMAXScheduler(options: unrationed).schedule(snapshot)) == [1: 1, 2: 2047])
     }
 
     @Test func hopelessPromptsShareOneRationAndHopelessDecodesAreNotRationed() {
@@ -41,7 +37,7 @@ import Testing
         let decoding = Snap.seq(4, arrived: 0, prompt: 100, generated: 10, slo: .deadline(ttlt: .seconds(2)), length: 500)
         let snapshot = Snap.snapshot(running: [stream, decoding], waiting: [doomed, second], now: 1.5)
         #expect(tier(of: 4, in: snapshot) == .hopeless)
-        let plan = tokens(GMAXScheduler().schedule(snapshot))
+        let plan = Snap.tokens(GMAXScheduler().schedule(snapshot))
         #expect(plan[1] == 1)
         #expect(plan[4] == 1)
         #expect((plan[2] ?? 0) + (plan[3] ?? 0) == 128)
@@ -60,13 +56,13 @@ import Testing
         #expect(tier(of: 2, in: reachable) == .hopeless)
         #expect(tier(of: 2, in: lost) == .hopeless)
         // 58.5 s are left for ~100 iterations of expected work: the workflow can still make it.
-        #expect(tokens(GMAXScheduler().schedule(reachable)) == [1: 1, 2: 2047])
+        #expect(Snap.tokens(GMAXScheduler().schedule(reachable)) == [1: 1, 2: 2047])
         // 1.5 s (50 iterations) are not: even its expected length overruns the workflow's deadline.
-        #expect(tokens(GMAXScheduler().schedule(lost)) == [1: 1, 2: 128])
+        #expect(Snap.tokens(GMAXScheduler().schedule(lost)) == [1: 1, 2: 128])
     }
 
     @Test func whenNobodyCanMakeTheirSLOBestEffortTakesTheWholeBudget() {
         let snapshot = Snap.snapshot(waiting: [doomed], now: 1.5)
-        #expect(tokens(GMAXScheduler().schedule(snapshot)) == [2: 2048])
+        #expect(Snap.tokens(GMAXScheduler().schedule(snapshot)) == [2: 2048])
     }
 }

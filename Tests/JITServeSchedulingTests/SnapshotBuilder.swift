@@ -6,12 +6,12 @@ enum Snap {
     static func seq(
         _ id: UInt64, arrived: Double = 0, prompt: Int = 100, generated: Int = 0, computed: Int? = nil,
         blocks: Int? = nil, slo: SLO = .latency(ttft: .seconds(1), tbt: .milliseconds(100)),
-        length: Int = 100, service: Int = 0
+        length: Int = 100, distribution: LengthDistribution? = nil, service: Int = 0
     ) -> SequenceState {
         let c = computed ?? (generated > 0 ? prompt + generated - 1 : 0)
         return SequenceState(
             id: RequestID(id), slo: slo, arrivedAt: Instant(seconds: arrived), promptTokenCount: prompt,
-            maxOutputTokens: 4096, length: .exactly(length), generatedTokenCount: generated,
+            maxOutputTokens: 4096, length: distribution ?? .exactly(length), generatedTokenCount: generated,
             computedTokenCount: c, allocatedBlockCount: blocks ?? (c + 15) / 16,
             attainedServiceTokens: service)
     }
@@ -28,4 +28,9 @@ enum Snap {
     }
 
     static func ids(_ plan: SchedulePlan) -> [UInt64] { plan.scheduled.map(\.requestID.rawValue) }
+
+    /// Tokens scheduled per request ID, whatever the plan's order.
+    static func tokens(_ plan: SchedulePlan) -> [UInt64: Int] {
+        Dictionary(uniqueKeysWithValues: plan.scheduled.map { ($0.requestID.rawValue, $0.tokenCount) })
+    }
 }
