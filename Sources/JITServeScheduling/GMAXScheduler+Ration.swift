@@ -17,7 +17,7 @@ extension GMAXScheduler {
         var anyHopeful = false
         for c in candidates {
             if c.tier != .hopeless { anyHopeful = true }
-            guard c.tier == .hopeless ? c.isLost && c.isPrefilling : c.waitsForMemory else { continue }
+            guard c.isRationed else { continue }
             if isRationed == nil { isRationed = [Bool](repeating: false, count: candidates.count) }
             isRationed?[c.index] = true
         }

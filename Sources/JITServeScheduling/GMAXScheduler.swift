@@ -98,7 +98,7 @@ public struct GMAXScheduler: Scheduler {
         /// analyzer sets early on purpose: only such a request's prefill is rationed.
         var isLost = false
         /// Deferred while the committed work's expected KV claims take all free memory: its
-        /// prefill is rationed too (`deferNewcomers`).
+        /// prefill is rationed too (`deferNewcomers`, `isRationed`).
         var waitsForMemory = false
         /// Facts of the row that the passes after ranking ask of every candidate, read once
         /// here: reading a row again costs a copy of it and a retain of its length
@@ -209,4 +209,8 @@ public struct GMAXScheduler: Scheduler {
 
 extension GMAXScheduler.Candidate: Ranked {
     static func servedBefore(_ a: Self, _ b: Self) -> Bool { GMAXScheduler.servedBefore(a, b) }
+
+    /// Its prefill draws on the ration when there is one (`prefillRation`): lost and prefilling,
+    /// or deferred while waiting for memory.
+    var isRationed: Bool { tier == .hopeless ? isLost && isPrefilling : waitsForMemory }
 }
