@@ -20,7 +20,7 @@ extension GMAXScheduler {
     /// blocks that started requests are about to need, and the packer would preempt one of
     /// them for it soon after (recompute: its whole context again). Their prefill then shares
     /// the lost requests' ration (`waitsForMemory`, `prefillRation`): 8B H100 · 256 ·
-    /// recompute · azure-conv · 2×, 4045.9 -> 4577.7 tok/s.
+    /// recompute · azure-conv · 2×, 4045.9 -> 4577.7 tok/s by this alone.
     ///
     /// A newcomer is a request that holds no KV, in the cache or swapped out. A request
     /// preempted by recompute is one again: resuming it costs a prefill like starting a new one,

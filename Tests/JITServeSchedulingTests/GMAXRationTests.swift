@@ -17,14 +17,10 @@ import Testing
         return options
     }
 
-    func tier(of id: UInt64, in snapshot: SchedulerSnapshot) -> GMAXScheduler.Standing.Tier? {
-        GMAXScheduler().standings(snapshot).first { $0.id.rawValue == id }?.tier
-    }
-
     @Test func aHopelessPromptPrefillsOnItsShareWhileAnotherCanStillMakeItsSLO() {
         let snapshot = Snap.snapshot(running: [stream], waiting: [doomed], now: 1.5)
-        #expect(tier(of: 2, in: snapshot) == .hopeless)
-        #expect(tier(of: 1, in: snapshot) != .hopeless)
+        #expect(Snap.standing(of: 2, in: snapshot)?.tier == .hopeless)
+        #expect(Snap.standing(of: 1, in: snapshot)?.tier != .hopeless)
         // 1/16 of 2,048 tokens.
         #expect(Snap.tokens(GMAXScheduler().schedule(snapshot)) == [1: 1, 2: 128])
         // Unrationed, it takes all the stream leaves.
@@ -36,7 +32,7 @@ import Testing
         // Given up on too, but decoding: one token, and finishing frees its memory.
         let decoding = Snap.seq(4, arrived: 0, prompt: 100, generated: 10, slo: .deadline(ttlt: .seconds(2)), length: 500)
         let snapshot = Snap.snapshot(running: [stream, decoding], waiting: [doomed, second], now: 1.5)
-        #expect(tier(of: 4, in: snapshot) == .hopeless)
+        #expect(Snap.standing(of: 4, in: snapshot)?.tier == .hopeless)
         let plan = Snap.tokens(GMAXScheduler().schedule(snapshot))
         #expect(plan[1] == 1)
         #expect(plan[4] == 1)
@@ -53,8 +49,8 @@ import Testing
         let estimate = WorkflowEstimate(remainingStageCount: 1, remainingFutureOutputTokens: 0, currentStageDueAt: Instant(seconds: 1))
         let reachable = Snap.snapshot(running: [stream], waiting: [call(deadline: 60)], now: 1.5, workflows: [wf: estimate])
         let lost = Snap.snapshot(running: [stream], waiting: [call(deadline: 3)], now: 1.5, workflows: [wf: estimate])
-        #expect(tier(of: 2, in: reachable) == .hopeless)
-        #expect(tier(of: 2, in: lost) == .hopeless)
+        #expect(Snap.standing(of: 2, in: reachable)?.tier == .hopeless)
+        #expect(Snap.standing(of: 2, in: lost)?.tier == .hopeless)
         // 58.5 s are left for ~100 iterations of expected work: the workflow can still make it.
         #expect(Snap.tokens(GMAXScheduler().schedule(reachable)) == [1: 1, 2: 2047])
         // 1.5 s (50 iterations) are not: even its expected length overruns the workflow's deadline.

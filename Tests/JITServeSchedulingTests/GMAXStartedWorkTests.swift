@@ -6,24 +6,20 @@ import Testing
 /// while places are spare, is given up on only when its chance is slim; only an urgent request
 /// preempts another.
 @Suite struct GMAXStartedWorkTests {
-    func standing(of id: UInt64, in snapshot: SchedulerSnapshot, _ options: GMAXScheduler.Options = .init()) -> GMAXScheduler.Standing? {
-        GMAXScheduler(options: options).standings(snapshot).first { $0.id.rawValue == id }
-    }
-
     @Test func aDecodingCallRunsEveryIterationWhileAnUrgentPromptFillsTheBudget() {
         // 60 s to its deadline and ~95 tokens to go at 30 ms an iteration: far ahead.
         let decoding = Snap.seq(1, arrived: 0, prompt: 100, generated: 5, slo: .deadline(ttlt: .seconds(60)), length: 100)
         // A 2,048-token prompt and 100 tokens due in 3.1 s: urgent, and it takes the whole budget.
         let prompt = Snap.seq(2, arrived: 1, prompt: 2048, slo: .deadline(ttlt: .milliseconds(3100)), length: 100)
         let snapshot = Snap.snapshot(running: [decoding], waiting: [prompt], now: 1)
-        #expect(standing(of: 2, in: snapshot)?.tier == .urgent)
-        #expect(standing(of: 1, in: snapshot)?.tier == .urgent)
+        #expect(Snap.standing(of: 2, in: snapshot)?.tier == .urgent)
+        #expect(Snap.standing(of: 1, in: snapshot)?.tier == .urgent)
         #expect(Snap.tokens(GMAXScheduler().schedule(snapshot)) == [1: 1, 2: 2047])
 
         // Yielding while ahead, the decoding call starves behind the prompt.
         var yielding = GMAXScheduler.Options()
         yielding.finishesStartedCalls = false
-        #expect(standing(of: 1, in: snapshot, yielding)?.tier == .ahead)
+        #expect(Snap.standing(of: 1, in: snapshot, yielding)?.tier == .ahead)
         #expect(Snap.tokens(GMAXScheduler(options: yielding).schedule(snapshot)) == [2: 2048])
     }
 
@@ -36,21 +32,21 @@ import Testing
         let snapshot = Snap.snapshot(running: [decoding], now: 1)
         let chance = decoding.length.probability(atMost: 5 + 35, generated: 5)
         #expect(chance > 0.1 && chance < 0.5)
-        #expect(standing(of: 1, in: snapshot)?.tier == .urgent)
+        #expect(Snap.standing(of: 1, in: snapshot)?.tier == .urgent)
         // At the threshold for calls not yet decoding, it would be given up on.
         var strict = GMAXScheduler.Options()
         strict.decodingGiveUpProbability = strict.giveUpProbability
-        #expect(standing(of: 1, in: snapshot, strict)?.tier == .hopeless)
+        #expect(Snap.standing(of: 1, in: snapshot, strict)?.tier == .hopeless)
         // A call with the same chance that has not started is given up on.
         let waiting = Snap.seq(2, arrived: 0, prompt: 1, slo: slo, distribution: lengths)
-        #expect(standing(of: 2, in: Snap.snapshot(waiting: [waiting], now: 1))?.tier == .hopeless)
+        #expect(Snap.standing(of: 2, in: Snap.snapshot(waiting: [waiting], now: 1))?.tier == .hopeless)
         // With the batch cap reached, places are short: the first threshold applies again.
         let fullBatch = Snap.snapshot(running: [decoding], now: 1, maxRunning: 1)
-        #expect(standing(of: 1, in: fullBatch)?.tier == .hopeless)
+        #expect(Snap.standing(of: 1, in: fullBatch)?.tier == .hopeless)
         // And one with three tokens of time left, short of every answer, is given up on even
         // while decoding.
         let late = Snap.seq(3, arrived: 0, prompt: 100, generated: 5, slo: .deadline(ttlt: .milliseconds(1100)), distribution: lengths)
-        #expect(standing(of: 3, in: Snap.snapshot(running: [late], now: 1))?.tier == .hopeless)
+        #expect(Snap.standing(of: 3, in: Snap.snapshot(running: [late], now: 1))?.tier == .hopeless)
     }
 
     /// Two streams ahead of their pace hold all of memory; the first needs a new block to go on
@@ -64,7 +60,7 @@ import Testing
 
     @Test func aRequestThatCanSitOutAnIterationWaitsForMemoryRatherThanPreempt() {
         let ahead = fullCache(firstArrivedAt: -0.1)
-        #expect(standing(of: 1, in: ahead)?.tier == .ahead)
+        #expect(Snap.standing(of: 1, in: ahead)?.tier == .ahead)
         let plan = GMAXScheduler().schedule(ahead)
         #expect(plan.preempted.isEmpty)
         #expect(Snap.ids(plan) == [2])
@@ -79,7 +75,7 @@ import Testing
     @Test func anUrgentRequestStillPreemptsALowerRankedHolder() {
         // Its 41st token is due at 1.6 s: three iterations away.
         let urgent = fullCache(firstArrivedAt: -3.4)
-        #expect(standing(of: 1, in: urgent)?.tier == .urgent)
+        #expect(Snap.standing(of: 1, in: urgent)?.tier == .urgent)
         let plan = GMAXScheduler().schedule(urgent)
         #expect(plan.preempted.map(\.rawValue) == [2])
         #expect(Snap.ids(plan) == [1])

@@ -29,6 +29,11 @@ enum Snap {
 
     static func ids(_ plan: SchedulePlan) -> [UInt64] { plan.scheduled.map(\.requestID.rawValue) }
 
+    /// Where GMAX (with `options`) ranks request `id` of `snapshot`.
+    static func standing(of id: UInt64, in snapshot: SchedulerSnapshot, _ options: GMAXScheduler.Options = .init()) -> GMAXScheduler.Standing? {
+        GMAXScheduler(options: options).standings(snapshot).first { $0.id.rawValue == id }
+    }
+
     /// Tokens scheduled per request ID, whatever the plan's order.
     static func tokens(_ plan: SchedulePlan) -> [UInt64: Int] {
         Dictionary(uniqueKeysWithValues: plan.scheduled.map { ($0.requestID.rawValue, $0.tokenCount) })
