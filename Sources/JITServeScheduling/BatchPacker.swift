@@ -45,14 +45,16 @@ public struct BatchPacker: Sendable {
     /// so that preemption victims rank as they would in the whole order. `isCut` tells that
     /// the walk reached the limit (or the end of `order`) with room left: the plan may then be
     /// incomplete, and a caller with requests still unranked must rank further and pack again.
+    /// `isRationSpent` tells that the ration's rows got all it holds: a rationed row further on
+    /// would be passed over, whatever its rank.
     func pack(snapshotOrder order: [Int], walkLimit: Int, snapshot: SchedulerSnapshot,
-              ration: TokenRation? = nil) -> (plan: SchedulePlan, isCut: Bool) {
+              ration: TokenRation? = nil) -> (plan: SchedulePlan, isCut: Bool, isRationSpent: Bool) {
         pack(SnapshotRows(snapshot), order: order, walkLimit: walkLimit, snapshot: snapshot, ration: ration)
     }
 
     private func pack<Rows: PackedRows>(
         _ states: Rows, order: [Int], walkLimit: Int, snapshot: SchedulerSnapshot, ration: TokenRation?
-    ) -> (plan: SchedulePlan, isCut: Bool) {
+    ) -> (plan: SchedulePlan, isCut: Bool, isRationSpent: Bool) {
         let budget = snapshot.budget
         // Victims in the order they are given up: unlisted holders, then listed from the back.
         // Built only when memory first runs short: most iterations never need it.
@@ -131,7 +133,7 @@ public struct BatchPacker: Sendable {
             slotsLeft -= 1
         }
         if slotsLeft == 0 || tokensLeft == 0 { isCut = false }
-        return (SchedulePlan(scheduled: scheduled, preempted: preempted), isCut)
+        return (SchedulePlan(scheduled: scheduled, preempted: preempted), isCut, ration != nil && rationLeft <= 0)
     }
 }
 
