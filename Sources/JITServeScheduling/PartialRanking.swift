@@ -34,7 +34,6 @@ struct PartialRanking<Candidate: Ranked> {
         startingWith order: [Int], packer: BatchPacker, snapshot: SchedulerSnapshot, ration: TokenRation? = nil
     ) -> SchedulePlan {
         var order = order
-        var isPruned = false
         while true {
             // Running requests not ranked yet, after the ranked ones and in order among
             // themselves: where preemption looks for victims.
@@ -43,30 +42,19 @@ struct PartialRanking<Candidate: Ranked> {
             let (plan, isCut, isRationSpent) = packer.pack(
                 snapshotOrder: order + unranked.map(\.index), walkLimit: order.count, snapshot: snapshot, ration: ration)
             if !isCut || settledCount == candidates.count { return plan }
-            if isRationSpent, !isPruned, let ration {
+            if isRationSpent, let ration {
                 // The next walk spends the ration at the same place, so a rationed waiting row
                 // not ranked yet would be passed over wherever it ranked: under a burst that is
                 // most of the queue (newcomers waiting for memory), and ranking it cost more
                 // than the rest of the decision. Running rows stay: preemption takes victims
-                // in rank order.
-                pruneUnsettled { $0.index >= snapshot.running.count && ration.isRationed[$0.index] }
-                isPruned = true
+                // in rank order. (After the first prune this finds nothing left to drop.)
+                candidates[settledCount...].removeAll { $0.index >= snapshot.running.count && ration.isRationed[$0.index] }
                 if settledCount == candidates.count { return plan }
             }
             let from = settledCount
             settle(max(2 * from, from + 64))
             order += candidates[from..<settledCount].map(\.index)
         }
-    }
-
-    /// Drops the unsettled candidates `isDropped` picks; the settled prefix stays as it is.
-    private mutating func pruneUnsettled(_ isDropped: (Candidate) -> Bool) {
-        var kept = settledCount
-        for i in settledCount..<candidates.count where !isDropped(candidates[i]) {
-            candidates.swapAt(i, kept)
-            kept += 1
-        }
-        candidates.removeSubrange(kept...)
     }
 
     /// Puts at least the first `count` candidates (all, when there are fewer) in order.

@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func withoutARationEveryRowPassedIsRanked() {
-        // Control: the same walk with nothing rationed ranks until the batch fills.
+        // Control: with nothing rationed, nothing is dropped; every row the walk passes is ranked.
         let prompts = (0..<600).map { Snap.seq(UInt64(10 + $0), prompt: 100, generated: 0) }
         let snapshot = Snap.snapshot(waiting: prompts, tokens: 64, maxRunning: 8, free: 0)
         var ranking = PartialRanking((0..<600).map { Row(index: $0, key: $0) })
