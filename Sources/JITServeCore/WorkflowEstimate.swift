@@ -5,12 +5,25 @@ public struct WorkflowEstimate: Hashable, Sendable {
     public var remainingStageCount: Int
     /// Output tokens expected from calls not yet sent (future stages).
     public var remainingFutureOutputTokens: Int
+    /// Of those, the future stages' critical path: each stage's longest call, summed. A stage's
+    /// calls run side by side, so this, not the total, is how long the future takes at one
+    /// token per iteration. A workflow that fans out after a single planning call (MetaGPT's
+    /// one call then rounds of eight, Tree-of-Thoughts' one then dozens) has a future several
+    /// times shorter than its token count divided by the calls running now.
+    public var remainingCriticalPathTokens: Int
     /// The current stage's sub-deadline: its cumulative share of the workflow deadline.
     public var currentStageDueAt: Instant
 
-    public init(remainingStageCount: Int, remainingFutureOutputTokens: Int, currentStageDueAt: Instant) {
+    /// `remainingCriticalPathTokens` nil: as if every future call ran after the one before
+    /// (the longest the future can take).
+    public init(
+        remainingStageCount: Int, remainingFutureOutputTokens: Int, remainingCriticalPathTokens: Int? = nil,
+        currentStageDueAt: Instant
+    ) {
         self.remainingStageCount = remainingStageCount
         self.remainingFutureOutputTokens = remainingFutureOutputTokens
+        self.remainingCriticalPathTokens = min(remainingCriticalPathTokens ?? remainingFutureOutputTokens,
+                                               remainingFutureOutputTokens)
         self.currentStageDueAt = currentStageDueAt
     }
 }

@@ -147,6 +147,7 @@ public struct ResponseRenderer: Sendable {
                 "stage_due_ms": ms(e.currentStageDueAt - timeline.arrivedAt),
                 "remaining_stages": .integer(e.remainingStageCount),
                 "remaining_output_tokens": .integer(e.remainingFutureOutputTokens),
+                "remaining_critical_path_tokens": .integer(e.remainingCriticalPathTokens),
             ]
         }
         return .object(figures)

@@ -12,6 +12,8 @@ public struct UniformShareWorkflowPredictor: WorkflowPredictor {
         var finished = 0
         var stageSum = 0
         var outputSum = 0
+        /// Over the same stages, each stage's longest call: the critical path's share.
+        var longestSum = 0
         /// Deepest stage count any workflow has been seen to reach, running ones included: a
         /// floor on what an unfinished one will have.
         var deepestStageCount = 0
@@ -19,6 +21,7 @@ public struct UniformShareWorkflowPredictor: WorkflowPredictor {
         /// a finished call) and their output tokens.
         var completedStageCount = 0
         var completedStageOutputSum = 0
+        var completedStageLongestSum = 0
     }
 
     /// Stage count assumed for an application before any of its workflows has finished.
@@ -51,10 +54,12 @@ public struct UniformShareWorkflowPredictor: WorkflowPredictor {
         let current = progress.currentStageIndex
         let expected: Double
         let perStageOutput: Double
+        let perStageLongest: Double
         let stats = statistics[key] ?? Statistics()
         if stats.finished > 0 {
             expected = Double(stats.stageSum) / Double(stats.finished)
             perStageOutput = Double(stats.outputSum) / Double(stats.stageSum)
+            perStageLongest = Double(stats.longestSum) / Double(stats.stageSum)
         } else {
             // None of the application's workflows has finished: it is assumed as deep as any of
             // its running ones has gone and as wordy per stage as their completed stages, and —
@@ -66,21 +71,31 @@ public struct UniformShareWorkflowPredictor: WorkflowPredictor {
                 $0.finished += $1.finished
                 $0.stageSum += $1.stageSum
                 $0.outputSum += $1.outputSum
+                $0.longestSum += $1.longestSum
             }
             var stages = Double(max(expectedStageCounts[key] ?? fallbackStageCount, stats.deepestStageCount))
             let seen = progress.completedStages.reduce(0) { $0 + $1.outputTokenCount }
-            var output: Double
+            let seenLongest = progress.completedStages.reduce(0) { $0 + $1.longestOutputTokenCount }
+            var output: Double, longest: Double
             if stats.completedStageCount > 0 {
                 output = Double(stats.completedStageOutputSum) / Double(stats.completedStageCount)
+                longest = Double(stats.completedStageLongestSum) / Double(stats.completedStageCount)
+            } else if current > 0 {
+                output = Double(seen) / Double(current)
+                longest = Double(seenLongest) / Double(current)
             } else {
-                output = current > 0 ? Double(seen) / Double(current) : Double(fallbackStageOutputTokens)
+                // Nothing seen: one call per stage, the longest the future can take.
+                output = Double(fallbackStageOutputTokens)
+                longest = output
             }
             if pooled.finished > 0 {
                 stages = max(stages, Double(pooled.stageSum) / Double(pooled.finished))
                 output = max(output, Double(pooled.outputSum) / Double(max(1, pooled.stageSum)))
+                longest = max(longest, Double(pooled.longestSum) / Double(max(1, pooled.stageSum)))
             }
             expected = stages
             perStageOutput = output
+            perStageLongest = longest
         }
         // A workflow running past the expected count is assumed to be in its last stage.
         let total = max(Double(current + 1), expected)
@@ -89,6 +104,7 @@ public struct UniformShareWorkflowPredictor: WorkflowPredictor {
         return WorkflowEstimate(
             remainingStageCount: remaining,
             remainingFutureOutputTokens: Int((Double(remaining) * perStageOutput).rounded()),
+            remainingCriticalPathTokens: Int((Double(remaining) * perStageLongest).rounded()),
             currentStageDueAt: slo.workflowStartedAt + slo.deadline * share)
     }
 
@@ -103,7 +119,9 @@ public struct UniformShareWorkflowPredictor: WorkflowPredictor {
         let isFirstOfStage = calls.dropLast().allSatisfy { $0.stage != last.stage }
         if isFirstOfStage, let previous = stages.filter({ $0 < last.stage }).max() {
             stats.completedStageCount += 1
-            stats.completedStageOutputSum += calls.reduce(0) { $0 + ($1.stage == previous ? $1.outputTokenCount : 0) }
+            let outputs = calls.lazy.filter { $0.stage == previous }.map(\.outputTokenCount)
+            stats.completedStageOutputSum += outputs.reduce(0, +)
+            stats.completedStageLongestSum += outputs.max() ?? 0
         }
         statistics[key] = stats
     }
@@ -116,5 +134,7 @@ public struct UniformShareWorkflowPredictor: WorkflowPredictor {
         statistics[key, default: Statistics()].finished += 1
         statistics[key, default: Statistics()].stageSum += Set(calls.map(\.stage)).count
         statistics[key, default: Statistics()].outputSum += calls.reduce(0) { $0 + $1.outputTokenCount }
+        statistics[key, default: Statistics()].longestSum += Dictionary(grouping: calls, by: \.stage).values
+            .reduce(0) { $0 + ($1.map(\.outputTokenCount).max() ?? 0) }
     }
 }

@@ -14,15 +14,23 @@ public struct WorkflowPattern: Hashable, Sendable {
         public var meanLogOutput: Double
         /// Output tokens of all the stage's calls.
         public var outputTokenCount: Int
+        /// Output tokens of its longest call: how long the stage holds up the workflow.
+        public var longestOutputTokenCount: Int
         /// Share (0…1) of the workflow's critical-path work (`WorkflowSpec.Call.criticalPathWork`
         /// of its slowest call) in this stage; shares sum to 1.
         public var workShare: Double
 
-        public init(callCount: Int, meanLogInput: Double, meanLogOutput: Double, outputTokenCount: Int, workShare: Double) {
+        /// `longestOutputTokenCount` nil: the whole stage's output (as if its calls ran one
+        /// after another).
+        public init(
+            callCount: Int, meanLogInput: Double, meanLogOutput: Double, outputTokenCount: Int,
+            longestOutputTokenCount: Int? = nil, workShare: Double
+        ) {
             self.callCount = callCount
             self.meanLogInput = meanLogInput
             self.meanLogOutput = meanLogOutput
             self.outputTokenCount = outputTokenCount
+            self.longestOutputTokenCount = min(longestOutputTokenCount ?? outputTokenCount, outputTokenCount)
             self.workShare = workShare
         }
 
@@ -34,6 +42,7 @@ public struct WorkflowPattern: Hashable, Sendable {
                 meanLogInput: calls.reduce(0) { $0 + log1p(Double($1.promptTokenCount)) } / n,
                 meanLogOutput: calls.reduce(0) { $0 + log1p(Double($1.outputTokenCount)) } / n,
                 outputTokenCount: calls.reduce(0) { $0 + $1.outputTokenCount },
+                longestOutputTokenCount: calls.map(\.outputTokenCount).max() ?? 0,
                 workShare: workShare)
         }
     }

@@ -54,7 +54,7 @@ public struct WorkflowPatternAnalyzer: WorkflowPredictor {
         let matches = store.nearest(to: progress, application: key, count: max(1, configuration.neighbourCount))
         guard !matches.isEmpty else { return cold() }
         let current = progress.currentStageIndex
-        var weight = 0.0, remaining = 0.0, tokens = 0.0, share = 0.0
+        var weight = 0.0, remaining = 0.0, tokens = 0.0, criticalPath = 0.0, share = 0.0
         // Neighbours far worse than the best match are other shapes, not evidence about this one.
         let best = matches[0].similarity
         for (entry, similarity) in matches where similarity >= 0.5 * best {
@@ -63,11 +63,13 @@ public struct WorkflowPatternAnalyzer: WorkflowPredictor {
             weight += w
             remaining += w * Double(max(0, stages.count - current - 1))
             tokens += w * Double(stages.dropFirst(current + 1).reduce(0) { $0 + $1.outputTokenCount })
+            criticalPath += w * Double(stages.dropFirst(current + 1).reduce(0) { $0 + $1.longestOutputTokenCount })
             share += w * (current < stages.count ? stages.prefix(current + 1).reduce(0) { $0 + $1.workShare } : 1)
         }
         return WorkflowEstimate(
             remainingStageCount: Int((remaining / weight).rounded()),
             remainingFutureOutputTokens: Int((tokens / weight).rounded()),
+            remainingCriticalPathTokens: Int((criticalPath / weight).rounded()),
             currentStageDueAt: slo.workflowStartedAt + slo.deadline * min(1, share / weight))
     }
 

@@ -34,9 +34,11 @@ public struct OracleWorkflowPredictor: WorkflowPredictor {
         let total = max(work.reduce(0, +), 1e-9)
         let share = work[...current].reduce(0, +) / total
         let future = stages[(current + 1)...].reduce(0) { $0 + $1.calls.reduce(0) { $0 + $1.outputTokenCount } }
+        let criticalPath = stages[(current + 1)...].reduce(0) { $0 + ($1.calls.map(\.outputTokenCount).max() ?? 0) }
         return WorkflowEstimate(
             remainingStageCount: stages.count - current - 1,
             remainingFutureOutputTokens: future,
+            remainingCriticalPathTokens: criticalPath,
             currentStageDueAt: slo.workflowStartedAt.advanced(bySeconds: slo.deadline.seconds * share)
         )
     }

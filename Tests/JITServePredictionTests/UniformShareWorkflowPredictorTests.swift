@@ -28,6 +28,8 @@ import Testing
         // At least as deep as the six stages seen; each completed stage showed 900 tokens.
         #expect(e.remainingStageCount == 5)
         #expect(e.remainingFutureOutputTokens == 5 * 900)
+        // One call per stage: the critical path is every token.
+        #expect(e.remainingCriticalPathTokens == 5 * 900)
         // Stage 0 of 6: a sixth of the deadline.
         #expect(abs(e.currentStageDueAt.seconds - 100.0 / 6) < 1e-9)
         // Another application learns nothing from it.
@@ -45,6 +47,8 @@ import Testing
         let e = Self.estimate(p, app: "chain")
         #expect(e.remainingStageCount == 7)
         #expect(e.remainingFutureOutputTokens == 7 * 600)
+        // Each stage's two calls run side by side: its critical path is one call's 300 tokens.
+        #expect(e.remainingCriticalPathTokens == 7 * 300)
         // An application with finished workflows of its own keeps its own figures.
         p.observeFinished(workflowID: WorkflowID(7), application: "chain", slo: Self.slo(7, stage: 0),
                           calls: observations(shape: [1, 1], seconds: [1, 1], output: 50))

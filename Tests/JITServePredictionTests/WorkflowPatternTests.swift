@@ -136,6 +136,8 @@ func observations(shape: [Int], seconds: [Double], prompt: Int = 500, output: In
         #expect(long.remainingStageCount == 4)
         #expect(abs(long.currentStageDueAt.seconds - (10 + 60)) < 1)
         #expect(long.remainingFutureOutputTokens == 720)
+        // Four stages of two 90-token calls side by side: 360 on the critical path.
+        #expect(long.remainingCriticalPathTokens == 360)
         let short = analyzer.estimate(workflowID: WorkflowID(9), application: "agent", slo: Self.slo(stage: 0),
                                       completed: [], arriving: Self.arriving(stage: 0, prompt: 100))
         #expect(short.remainingStageCount == 1)

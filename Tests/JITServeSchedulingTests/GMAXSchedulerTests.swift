@@ -72,6 +72,26 @@ import Testing
         #expect(without.contains(1) && !without.contains(2))
     }
 
+    @Test func aWorkflowFanningOutLaterIsJudgedByItsCriticalPath() {
+        // MetaGPT's shape: one planning call now, then six stages of eight 250-token calls.
+        // τ = 30 ms and 59 s left: 1,966 iterations. The call needs ~199, the future's critical
+        // path 6 × 250 = 1,500; its 12,000 tokens one after another would need six times that.
+        let wf = WorkflowID(5)
+        let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 0, workflowStartedAt: .zero, deadline: .seconds(60)))
+        let planning = Snap.seq(1, prompt: 100, generated: 1, slo: compound, length: 200)
+        func tier(criticalPath: Int?, maxRunning: Int = 256) -> GMAXScheduler.Standing.Tier? {
+            let estimate = WorkflowEstimate(remainingStageCount: 6, remainingFutureOutputTokens: 12_000,
+                                            remainingCriticalPathTokens: criticalPath, currentStageDueAt: Instant(seconds: 10))
+            let snapshot = Snap.snapshot(running: [planning], now: 1, maxRunning: maxRunning, workflows: [wf: estimate])
+            return GMAXScheduler().standings(snapshot).first?.tier
+        }
+        #expect(tier(criticalPath: 1_500) != .hopeless)
+        // The same tokens in a chain of calls cannot make it: given up on.
+        #expect(tier(criticalPath: nil) == .hopeless)
+        // Nor can the fan-out with four places in the batch: 12,000 tokens need 3,000 iterations.
+        #expect(tier(criticalPath: 1_500, maxRunning: 4) == .hopeless)
+    }
+
     @Test func tbtGuardShrinksTheTokenBudgetWhenIterationsRunLong() {
         let tight = Snap.seq(1, prompt: 100, generated: 5, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(50)), length: 100)
         let big = Snap.seq(2, arrived: 0.9, prompt: 4000, slo: .deadline(ttlt: .seconds(30)), length: 100)
