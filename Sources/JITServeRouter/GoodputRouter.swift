@@ -11,7 +11,9 @@ import JITServePrediction
 /// TTLT or a workflow call's stage sub-deadline (from the workflow pattern analyzer, fed with
 /// the calls this router saw finish) — and what **utilisation** does the replica reach with it:
 /// the token rate its held requests need to finish just in time (`required_token_rate`) plus
-/// this one's, over what it can compute (`max_num_batched_tokens` per iteration).
+/// this one's, over what it can compute (`max_num_batched_tokens` per iteration), or the share
+/// of its places (`max_num_seqs`) its held requests and this one take, or its KV use, whichever
+/// is highest.
 ///
 /// A workflow call is judged with the rest of its workflow: once the application's recent
 /// finished workflows say how long a typical one's critical path is, a replica **could** serve
@@ -22,11 +24,11 @@ import JITServePrediction
 ///    replica is not overcommitted (calls kept together share the scheduler's workflow view);
 /// 2. otherwise the least utilised replica where it is on time and fits (a workflow moves
 ///    there: its replica cannot meet the sub-deadline);
-/// 3. otherwise, every replica being overcommitted, the least utilised one where it is on time
-///    (its scheduler weighs it against what it holds), a workflow's own replica first;
-/// 4. otherwise the least utilised replica that could still serve it in time if it ran at
-///    once (its length at the median, no queue) — the scheduler may still make room;
-/// 5. otherwise no replica can serve it in time: shed (429), and with it the rest of its
+/// 3. otherwise a workflow's own replica, else the least utilised one, that could still serve
+///    it in time if it ran at once (its length at the median, no queue) — its scheduler may
+///    still make room, and an overcommitted replica's queue forecast does not know the order
+///    its scheduler will pick;
+/// 4. otherwise no replica can serve it in time: shed (429), and with it the rest of its
 ///    workflow, whose deadline is then lost anyway.
 public struct GoodputRouter: Router {
     public let name: String
@@ -90,8 +92,9 @@ public struct GoodputRouter: Router {
         if let pick = byUtilisation.first(where: { fits[$0].onTime && fits[$0].utilisation <= 1 }) {
             return order(first: pick)
         }
-        if let home, fits[home].onTime { return order(first: home) }
-        if let pick = byUtilisation.first(where: { fits[$0].onTime }) { return order(first: pick) }
+        // Every replica where it would be on time is overcommitted: no on-time preference here.
+        // An overcommitted replica's FCFS forecast says little (its scheduler reorders what it
+        // holds), and preferring it piled arrivals onto the replicas that looked on time.
         if let home, fits[home].possible { return order(first: home) }
         if let pick = byUtilisation.first(where: { fits[$0].possible }) { return order(first: pick) }
         return .shed(retryAfter: .seconds(1))
@@ -126,7 +129,14 @@ public struct GoodputRouter: Router {
         let capacity = Double(forecast.batchTokens) / tau
         let held = replica.load?.requiredTokenRate ?? Double(replica.requestCount) / tau
         let utilisation = (held + target.requiredRate(promptTokens: p, outputTokens: bound)) / capacity
-        return Fit(index: index, onTime: onTime, possible: possible, utilisation: max(utilisation, replica.kvCacheUsage))
+        // Places too: a replica decodes at most max_num_seqs requests an iteration, so one whose
+        // held requests, with this one, outnumber its places is overcommitted whatever its token
+        // budget says. Judged by tokens alone, a 32-place replica looked idle to the token rate,
+        // kept every call of a workflow home and took the newcomers. Late requests count: they
+        // hold their place until they finish.
+        let placeUse = replica.load.map { Double(replica.requestCount + 1) / Double(max(1, $0.maxRunning)) } ?? 0
+        return Fit(index: index, onTime: onTime, possible: possible,
+                   utilisation: max(utilisation, placeUse, replica.kvCacheUsage))
     }
 
     /// The workflow analyzer's sub-deadline for a workflow call's stage (nil otherwise).

@@ -18,6 +18,17 @@ import Testing
         #expect(makeRouter().decide(arrival(1, slo: .deadline(ttlt: .seconds(20))), endpoints: pool, now: now).primary == 1)
     }
 
+    @Test func countsPlacesNotOnlyTokens() {
+        // 32 places each. a holds 40 requests that need few tokens (6 % of its token rate), b
+        // holds 10 that need more (29 %): a's decodes queue for places, b has room.
+        let pool = [replica("a", waiting: 8, running: 32, requiredRate: 4_000, maxRunning: 32),
+                    replica("b", running: 10, requiredRate: 20_000, maxRunning: 32)]
+        #expect(makeRouter().decide(arrival(1, slo: .deadline(ttlt: .seconds(20))), endpoints: pool, now: now).primary == 1)
+        // With 256 places a's 40 requests fit (16 %), and its token rate is the lighter one.
+        let roomy = [replica("a", waiting: 8, running: 32, requiredRate: 4_000), replica("b", running: 10, requiredRate: 20_000)]
+        #expect(makeRouter().decide(arrival(1, slo: .deadline(ttlt: .seconds(20))), endpoints: roomy, now: now).primary == 0)
+    }
+
     @Test func keepsAWorkflowsCallsTogetherWhileItsReplicaIsOnTime() {
         var router = makeRouter()
         var pool = [replica("a", requiredRate: 20_000), replica("b", requiredRate: 10_000)]
@@ -47,6 +58,18 @@ import Testing
     @Test func routesAnOnTimeRequestEvenWhenEveryReplicaIsOvercommitted() {
         let pool = [replica("a", requiredRate: 200_000), replica("b", requiredRate: 90_000)]
         #expect(makeRouter().decide(arrival(1, slo: .deadline(ttlt: .seconds(20))), endpoints: pool, now: now).primary == 1)
+    }
+
+    @Test func weighsOnlyUtilisationOnceEveryReplicaWhereItIsOnTimeIsOvercommitted() {
+        // By their queues a would finish the answer in time (18 s of 20) and b not (200 k prompt
+        // tokens queued ahead push it to ~21 s), yet b could serve it if its scheduler ran it
+        // first. Both overcommitted: the less loaded b, whose scheduler decides the order.
+        let late = arrival(1, slo: .deadline(ttlt: .seconds(20)), lengths: [100, 500, 600, 600])
+        let pool = [replica("a", requiredRate: 200_000), replica("b", pendingPrefill: 200_000, requiredRate: 100_000)]
+        #expect(makeRouter().decide(late, endpoints: pool, now: now).primary == 1)
+        // a with room: on time and fitting comes first.
+        let roomy = [replica("a", requiredRate: 20_000), replica("b", pendingPrefill: 200_000, requiredRate: 10_000)]
+        #expect(makeRouter().decide(late, endpoints: roomy, now: now).primary == 0)
     }
 
     @Test func shedsOnlyWhatNoReplicaCanServeInTimeAndTheRestOfItsWorkflow() {

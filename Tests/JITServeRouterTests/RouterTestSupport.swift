@@ -4,7 +4,8 @@ import JITServeRouter
 /// A replica snapshot with jitserve's load gauges, from the few figures a test cares about.
 func replica(
     _ name: String, waiting: Int = 0, running: Int = 0, kv: Double = 0, iteration: Double = 0.03,
-    pendingPrefill: Int = 0, requiredRate: Double = 0, ready: Bool = true, scrapedAt: Instant = Instant(seconds: 10)
+    pendingPrefill: Int = 0, requiredRate: Double = 0, ready: Bool = true, scrapedAt: Instant = Instant(seconds: 10),
+    maxRunning: Int = 256
 ) -> ReplicaSnapshot {
     ReplicaSnapshot(
         endpoint: name, scrapedAt: scrapedAt, isReady: ready, waitingCount: waiting, runningCount: running,
@@ -12,7 +13,7 @@ func replica(
         load: ReplicaLoad(
             iterationSeconds: iteration, committedTokens: 0, pendingPrefillTokens: pendingPrefill,
             requiredTokenRate: requiredRate, minLaxitySeconds: .infinity, lateRequestCount: 0,
-            workflowCallCount: 0, maxRunning: 256, maxBatchedTokens: 2048, kvCapacityTokens: 100_000))
+            workflowCallCount: 0, maxRunning: maxRunning, maxBatchedTokens: 2048, kvCapacityTokens: 100_000))
 }
 
 /// A request arriving at t = 10 s with a known length distribution.
