@@ -72,6 +72,19 @@ import Testing
         #expect(makeRouter().decide(late, endpoints: roomy, now: now).primary == 0)
     }
 
+    @Test func shedsARequestOnlyIfEvenAShortAnswerWouldBeLate() {
+        // 8 s at 30 ms a token: the median answer (~350 tokens, 10.5 s) would be late, a short
+        // one (the 0.1-quantile) in time. A shed is final, so it is routed.
+        let pool = [replica("a", requiredRate: 200_000)]
+        var router = makeRouter()
+        var tool = arrival(1, slo: .deadline(ttlt: .seconds(8)), lengths: [10, 300, 400, 500])
+        #expect(router.route(&tool, endpoints: pool, now: now).primary == 0)
+        // Judged at the median, as a workflow call is, it would have been shed.
+        router.shedQuantile = 0.5
+        var again = arrival(2, slo: .deadline(ttlt: .seconds(8)), lengths: [10, 300, 400, 500])
+        #expect(router.route(&again, endpoints: pool, now: now) == .shed(retryAfter: .seconds(1)))
+    }
+
     @Test func shedsOnlyWhatNoReplicaCanServeInTimeAndTheRestOfItsWorkflow() {
         var router = makeRouter()
         let pool = [replica("a"), replica("b", iteration: 0.05)]
