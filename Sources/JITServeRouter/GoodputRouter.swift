@@ -80,10 +80,13 @@ public struct GoodputRouter: Router {
         // A workflow call is judged with the rest of its workflow, once its application's size is learnt.
         var rest: WorkflowBook.Size?
         if admitsWorkflows, case .compound(let slo) = request.slo { rest = book.remaining(slo, application: request.application) }
+        // The request's lengths are the same on every replica: read them once.
+        let bound = request.outputBound(quantile: quantile)
+        let typical = request.outputBound(quantile: request.workflowID == nil ? shedQuantile : workflowShedQuantile)
         var fits: [Fit] = []
         fits.reserveCapacity(view.count)
         for i in view.indices where view[i].isReady {
-            fits.append(fit(request, target: target, on: view[i], index: i, workflowRest: rest))
+            fits.append(fit(request, bound: bound, typical: typical, target: target, on: view[i], index: i, workflowRest: rest))
         }
         guard !fits.isEmpty else { return .noneReady }
         let home = request.workflowID.flatMap { ledger.endpoint(of: $0) }
@@ -107,16 +110,15 @@ public struct GoodputRouter: Router {
         return .shed(retryAfter: .seconds(1))
     }
 
-    /// How the request stands on one replica; `workflowRest`: what its workflow still has to do.
+    /// How the request stands on one replica, at its conservative length `bound` and the
+    /// `typical` length a shed is judged at; `workflowRest`: what its workflow still has to do.
     func fit(
-        _ request: RoutingRequest, target: RoutingTarget, on replica: ReplicaSnapshot, index: Int,
-        workflowRest: WorkflowBook.Size?
+        _ request: RoutingRequest, bound: Int, typical: Int, target: RoutingTarget, on replica: ReplicaSnapshot,
+        index: Int, workflowRest: WorkflowBook.Size?
     ) -> Fit {
         let forecast = ReplicaForecast(replica)
         let p = request.promptTokenCount
         let tau = forecast.iterationSeconds
-        let bound = request.outputBound(quantile: quantile)
-        let typical = request.outputBound(quantile: request.workflowID == nil ? shedQuantile : workflowShedQuantile)
         var onTime: Bool, possible: Bool
         switch request.slo {
         case .latency(_, let tbt):
