@@ -158,8 +158,14 @@ public struct GoodputRouter: Router {
     }
 
     public mutating func didRoute(_ request: RoutingRequest, to endpoint: String, at now: Instant) {
-        let work = request.promptTokenCount + request.outputBound(quantile: quantile)
-        ledger.noteRouted(request, to: endpoint, workTokens: work, at: now)
+        let bound = request.outputBound(quantile: quantile)
+        // The pace `fit` added for it: until the next scrape, the replica's published
+        // `required_token_rate` does not count it, and the next pick would see that replica
+        // as idler than it is by as much.
+        let rate = RoutingTarget(request, now: now, stageDueAt: stageDueAt(of: request))
+            .requiredRate(promptTokens: request.promptTokenCount, outputTokens: bound)
+        ledger.noteRouted(
+            request, to: endpoint, workTokens: request.promptTokenCount + bound, requiredTokenRate: rate, at: now)
         guard case .compound(let slo) = request.slo else { return }
         // A call placed away from its workflow's replica (which could not meet the sub-deadline)
         // takes the workflow with it.

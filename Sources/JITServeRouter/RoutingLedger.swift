@@ -13,6 +13,10 @@ public struct RoutingLedger: Sendable {
         var promptTokenCount: Int
         /// Prompt plus output to its bound: what it adds to `committedTokens`.
         var workTokens: Int
+        /// Tokens per second it needs to be served just in time, as the router judged it when
+        /// picking: what it adds to `requiredTokenRate` until a scrape shows the replica's own
+        /// figure for it.
+        var requiredTokenRate: Double
     }
 
     /// Picks older than this are assumed visible in any snapshot the router is still using.
@@ -33,8 +37,11 @@ public struct RoutingLedger: Sendable {
         self.workflowExpiry = workflowExpiry
     }
 
-    /// Notes that `request` was sent to `endpoint` at `now`, adding `workTokens` of assumed work.
-    public mutating func noteRouted(_ request: RoutingRequest, to endpoint: String, workTokens: Int, at now: Instant) {
+    /// Notes that `request` was sent to `endpoint` at `now`, adding `workTokens` of assumed work
+    /// and `requiredTokenRate` of assumed pace (routers that do not weigh it pass zero).
+    public mutating func noteRouted(
+        _ request: RoutingRequest, to endpoint: String, workTokens: Int, requiredTokenRate: Double = 0, at now: Instant
+    ) {
         var list = picks[endpoint] ?? []
         let cutoff = now - horizon
         if let stale = list.firstIndex(where: { $0.at >= cutoff }), stale > 0 {
@@ -42,7 +49,9 @@ public struct RoutingLedger: Sendable {
         } else if let last = list.last, last.at < cutoff {
             list.removeAll(keepingCapacity: true)
         }
-        list.append(Pick(id: request.id, at: now, promptTokenCount: request.promptTokenCount, workTokens: workTokens))
+        list.append(Pick(
+            id: request.id, at: now, promptTokenCount: request.promptTokenCount, workTokens: workTokens,
+            requiredTokenRate: requiredTokenRate))
         picks[endpoint] = list
         if case .compound(let slo) = request.slo {
             let expiresAt = workflowExpiry.map { max(slo.dueAt, now) + $0 } ?? Instant(seconds: .infinity)
@@ -81,20 +90,23 @@ public struct RoutingLedger: Sendable {
     public func wasShed(_ workflow: WorkflowID) -> Bool { shedWorkflows[workflow] != nil }
 
     /// Requests routed to `endpoint` after `scrapedAt` and not finished: load its gauges miss.
-    public func assumed(at endpoint: String, since scrapedAt: Instant) -> (count: Int, promptTokens: Int, workTokens: Int) {
-        guard let list = picks[endpoint] else { return (0, 0, 0) }
-        var count = 0, prompt = 0, work = 0
+    public func assumed(
+        at endpoint: String, since scrapedAt: Instant
+    ) -> (count: Int, promptTokens: Int, workTokens: Int, requiredTokenRate: Double) {
+        guard let list = picks[endpoint] else { return (0, 0, 0, 0) }
+        var count = 0, prompt = 0, work = 0, rate = 0.0
         for pick in list.reversed() {
             guard pick.at > scrapedAt else { break }
             count += 1
             prompt += pick.promptTokenCount
             work += pick.workTokens
+            rate += pick.requiredTokenRate
         }
-        return (count, prompt, work)
+        return (count, prompt, work, rate)
     }
 
     /// `endpoints` with the assumed load added: unscraped picks count as waiting requests with
-    /// their prompt pending and their work committed.
+    /// their prompt pending, their work committed and their pace required.
     public func withAssumedLoad(_ endpoints: [ReplicaSnapshot]) -> [ReplicaSnapshot] {
         guard !picks.isEmpty else { return endpoints }
         var adjusted = endpoints
@@ -104,6 +116,7 @@ public struct RoutingLedger: Sendable {
             adjusted[i].waitingCount += extra.count
             adjusted[i].load?.committedTokens += extra.workTokens
             adjusted[i].load?.pendingPrefillTokens += extra.promptTokens
+            adjusted[i].load?.requiredTokenRate += extra.requiredTokenRate
         }
         return adjusted
     }

@@ -29,6 +29,21 @@ import Testing
         #expect(makeRouter().decide(arrival(1, slo: .deadline(ttlt: .seconds(20))), endpoints: roomy, now: now).primary == 0)
     }
 
+    @Test func countsThePaceOfItsOwnPicksUntilTheNextScrape() {
+        // Scraped a second ago. a needs 29 % of its token rate, b 35 %: a long-prompt deadline
+        // request (~6 k tok/s to finish in time) goes to a, which then needs 38 %. Until a scrape
+        // shows it, a's gauges still say 29 %: the next request must see the pick's pace too.
+        var router = makeRouter()
+        let pool = [replica("a", requiredRate: 20_000, scrapedAt: Instant(seconds: 9)),
+                    replica("b", requiredRate: 24_000, scrapedAt: Instant(seconds: 9))]
+        var long = arrival(1, slo: .deadline(ttlt: .seconds(10)), prompt: 60_000)
+        #expect(router.route(&long, endpoints: pool, now: now).primary == 0)
+        let assumed = router.ledger.assumed(at: "a", since: Instant(seconds: 9))
+        #expect(assumed.requiredTokenRate > 5_000 && assumed.requiredTokenRate < 7_000)
+        var next = arrival(2, slo: .deadline(ttlt: .seconds(20)))
+        #expect(router.route(&next, endpoints: pool, now: now).primary == 1)
+    }
+
     @Test func keepsAWorkflowsCallsTogetherWhileItsReplicaIsOnTime() {
         var router = makeRouter()
         var pool = [replica("a", requiredRate: 20_000), replica("b", requiredRate: 10_000)]

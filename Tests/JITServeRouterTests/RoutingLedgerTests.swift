@@ -5,21 +5,24 @@ import Testing
 @Suite struct RoutingLedgerTests {
     func assumed(_ ledger: RoutingLedger, _ endpoint: String, since: Instant) -> [Int] {
         let a = ledger.assumed(at: endpoint, since: since)
-        return [a.count, a.promptTokens, a.workTokens]
+        return [a.count, a.promptTokens, a.workTokens, Int(a.requiredTokenRate)]
     }
 
     @Test func assumesOnlyPicksNewerThanTheScrapeAndNotFinished() {
         var ledger = RoutingLedger()
         let a = arrival(1, slo: stream, prompt: 100), b = arrival(2, slo: stream, prompt: 200), c = arrival(3, slo: stream, prompt: 400)
-        ledger.noteRouted(a, to: "x", workTokens: 150, at: Instant(seconds: 1))
-        ledger.noteRouted(b, to: "x", workTokens: 250, at: Instant(seconds: 2))
-        ledger.noteRouted(c, to: "y", workTokens: 450, at: Instant(seconds: 3))
-        #expect(assumed(ledger, "x", since: Instant(seconds: 1.5)) == [1, 200, 250])
-        #expect(assumed(ledger, "x", since: .zero) == [2, 300, 400])
+        ledger.noteRouted(a, to: "x", workTokens: 150, requiredTokenRate: 10, at: Instant(seconds: 1))
+        ledger.noteRouted(b, to: "x", workTokens: 250, requiredTokenRate: 20, at: Instant(seconds: 2))
+        ledger.noteRouted(c, to: "y", workTokens: 450, requiredTokenRate: 40, at: Instant(seconds: 3))
+        #expect(assumed(ledger, "x", since: Instant(seconds: 1.5)) == [1, 200, 250, 20])
+        #expect(assumed(ledger, "x", since: .zero) == [2, 300, 400, 30])
         ledger.noteFinished(b, at: "x")
-        #expect(assumed(ledger, "x", since: .zero) == [1, 100, 150])
-        let adjusted = ledger.withAssumedLoad([replica("x", waiting: 1, scrapedAt: .zero), replica("y", waiting: 0, scrapedAt: Instant(seconds: 5))])
+        #expect(assumed(ledger, "x", since: .zero) == [1, 100, 150, 10])
+        let adjusted = ledger.withAssumedLoad([
+            replica("x", waiting: 1, requiredRate: 5, scrapedAt: .zero), replica("y", waiting: 0, scrapedAt: Instant(seconds: 5)),
+        ])
         #expect(adjusted[0].waitingCount == 2 && adjusted[0].load?.pendingPrefillTokens == 100)
+        #expect(adjusted[0].load?.requiredTokenRate == 15)
         #expect(adjusted[1].waitingCount == 0)
     }
 
