@@ -42,4 +42,5 @@ bool jit_has_vnni(void) {
 #define JIT_TARGET __attribute__((target("avx2,fma")))
 #define JIT_NAME(name) jit_avx2_##name
 #define JIT_DOT4(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
+#define JIT_PAIRS16
 #include "interleaved_rows_kernel.h"

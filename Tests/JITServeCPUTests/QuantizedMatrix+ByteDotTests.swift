@@ -68,6 +68,38 @@ struct QuantizedMatrixByteDotTests {
         }
     }
 
+    /// The largest products the Q4 kernels meet: every nibble 15 against activations of ±127
+    /// (every element of a block equal, so each rounds to the block's maximum). AVX2's
+    /// interleaved kernel sums a block's eight byte pairs per lane in int16 before widening
+    /// them (30,480 at most here, just under the 32,767 bound): were it to sum one pair more, or
+    /// a nibble be larger, the lanes would wrap and these outputs turn negative.
+    @Test(arguments: [GGMLType.q4_0, .q4_1], [Float(1), -1])
+    func largestNibblesAgainstLargestActivationsStayExact(type: GGMLType, sign: Float) throws {
+        let rows = 16, columns = 96, tokens = 5
+        let d = Float16(0.0625), m = type == .q4_1 ? Float16(0) : nil
+        var bytes: [UInt8] = []
+        for _ in 0..<(rows * columns / 32) {
+            for half in [d, m].compactMap({ $0 }) { bytes += [UInt8(half.bitPattern & 0xFF), UInt8(half.bitPattern >> 8)] }
+            bytes += [UInt8](repeating: 0xFF, count: 16)
+        }
+        let weight = Float(d) * (type == .q4_1 ? 15 : 7)
+        let tensor = GGUFTensor(name: "test.max", type: type, dimensions: [columns, rows], offset: 0, byteCount: bytes.count)
+        let input = [Float](repeating: sign * 0.5, count: tokens * columns)
+        let pool = ThreadPool(threadCount: 2)
+        for (layout, kernel) in Self.variants {
+            let matrix = try bytes.withUnsafeBytes { try QuantizedMatrix(tensor: tensor, data: $0) }
+            matrix.setRowLayout(layout)
+            var output = [Float](repeating: 0, count: tokens * rows)
+            matrix.multiply(
+                input, tokenCount: tokens, inputStride: columns, into: &output, outputStride: rows,
+                accumulate: false, pool: pool, quantizedInput: QuantizedActivations(), interleavedKernel: kernel)
+            let expected = Double(sign) * 0.5 * Double(weight) * Double(columns)
+            for value in output {
+                #expect(abs(Double(value) - expected) <= 1e-3 * abs(expected), "\(type) \(layout) \(kernel): \(value) vs \(expected)")
+            }
+        }
+    }
+
     /// As with fp32 activations, a token's outputs must not depend on its batch.
     @Test(arguments: [GGMLType.q4_1, .q8_0], [5, 8, 13])
     func byteDotTokensMatchEachTokenAloneBitForBit(type: GGMLType, tokens: Int) throws {
