@@ -72,7 +72,7 @@ struct QuantizedMatrixByteDotTests {
     /// (every element of a block equal, so each rounds to the block's maximum). AVX2's
     /// interleaved kernel sums a block's eight byte pairs per lane in int16 before widening
     /// them (30,480 at most here, just under the 32,767 bound): were it to sum one pair more, or
-    /// a nibble be larger, the lanes would wrap and these outputs turn negative.
+    /// a nibble be larger, the lanes would wrap and these outputs be far off.
     @Test(arguments: [GGMLType.q4_0, .q4_1], [Float(1), -1])
     func largestNibblesAgainstLargestActivationsStayExact(type: GGMLType, sign: Float) throws {
         let rows = 16, columns = 96, tokens = 5
