@@ -42,5 +42,10 @@ bool jit_has_vnni(void) {
 #define JIT_TARGET __attribute__((target("avx2,fma")))
 #define JIT_NAME(name) jit_avx2_##name
 #define JIT_DOT4(acc, u, s) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)))
-#define JIT_PAIRS16
+// Q4 blocks: a nibble (<= 15) times an activation byte (|q| <= 127) makes each VPMADDUBSW pair
+// sum at most 3,810 and a block's eight pairs per lane at most 30,480, so they add exactly in
+// int16 and one VPMADDWD widens them: nine multiplies a block instead of sixteen, the same
+// integers. (Q8 weights, |w| up to 128, reach 32,512 in one pair: they widen per multiply.)
+#define JIT_NIBBLE_DOT4(acc, u, s) _mm256_add_epi16(acc, _mm256_maddubs_epi16(u, s))
+#define JIT_NIBBLE_SUM(a, b) _mm256_madd_epi16(_mm256_add_epi16(a, b), _mm256_set1_epi16(1))
 #include "interleaved_rows_kernel.h"

@@ -3,9 +3,11 @@
 // JIT_DOT4(acc, u, s) (acc + Σ of each lane's four u8·s8 products: VPDPBUSD with AVX-512 VNNI,
 // VPMADDUBSW + VPMADDWD + VPADDD with AVX2 — exact either way, as no pair of products here can
 // reach the int16 bound of VPMADDUBSW: |u| ≤ 128, |s| ≤ 127). JIT_WIDE (VNNI only) adds the
-// sixteen-row pairs and Q8 weights offset to unsigned bytes (below); JIT_PAIRS16 (AVX2 only) sums
-// a Q4 block's products in int16 lanes before widening them (`nibble_block`). The integer sums are the
-// same, and so are the float operations, so every instantiation gives the same bits.
+// sixteen-row pairs and Q8 weights offset to unsigned bytes (below). JIT_NIBBLE_DOT4 and
+// JIT_NIBBLE_SUM, where defined, replace JIT_DOT4 and the final int32 add in `nibble_block` (AVX2:
+// a Q4 block's products summed in int16, widened once; interleaved_rows.c says why that is exact).
+// The integer sums are the same, and so are the float operations, so every instantiation gives
+// the same bits.
 #define JIT_INLINE static inline __attribute__((always_inline)) JIT_TARGET
 
 /// A batch's Q8 activations (the header's `x`, `xs`, `xsums`, `xbytesums`).
@@ -26,29 +28,20 @@ JIT_INLINE __m256i JIT_NAME(four)(const int8_t *x) {
 /// nibbles: `low[c]` holds elements 4c…4c+3 of each row, `high[c]` elements 16+4c…16+4c+3.
 /// Returns the eight rows' integer dot products, one a lane. Two chains, so that each waits on
 /// only four multiply-adds.
-#ifdef JIT_PAIRS16
-/// JIT_PAIRS16 (AVX2): a nibble is at most 15 and an activation byte at most 127 in magnitude,
-/// so each pair VPMADDUBSW sums is at most 3,810 and a block's eight pairs per lane at most
-/// 30,480: they add up exactly in int16 lanes and one VPMADDWD widens them, where JIT_DOT4
-/// widens after every multiply. The same integers, with nine multiplies instead of sixteen.
-JIT_INLINE __m256i JIT_NAME(nibble_block)(const __m256i low[4], const __m256i high[4], const int8_t *x) {
-    __m256i a = _mm256_setzero_si256(), b = _mm256_setzero_si256();
-    for (int c = 0; c < 4; c++) {
-        a = _mm256_add_epi16(a, _mm256_maddubs_epi16(low[c], JIT_NAME(four)(x + 4 * c)));
-        b = _mm256_add_epi16(b, _mm256_maddubs_epi16(high[c], JIT_NAME(four)(x + 16 + 4 * c)));
-    }
-    return _mm256_madd_epi16(_mm256_add_epi16(a, b), _mm256_set1_epi16(1));
-}
-#else
-JIT_INLINE __m256i JIT_NAME(nibble_block)(const __m256i low[4], const __m256i high[4], const int8_t *x) {
-    __m256i a = _mm256_setzero_si256(), b = _mm256_setzero_si256();
-    for (int c = 0; c < 4; c++) {
-        a = JIT_DOT4(a, low[c], JIT_NAME(four)(x + 4 * c));
-        b = JIT_DOT4(b, high[c], JIT_NAME(four)(x + 16 + 4 * c));
-    }
-    return _mm256_add_epi32(a, b);
-}
+#ifndef JIT_NIBBLE_DOT4
+#define JIT_NIBBLE_DOT4(acc, u, s) JIT_DOT4(acc, u, s)
+#define JIT_NIBBLE_SUM(a, b) _mm256_add_epi32(a, b)
 #endif
+JIT_INLINE __m256i JIT_NAME(nibble_block)(const __m256i low[4], const __m256i high[4], const int8_t *x) {
+    __m256i a = _mm256_setzero_si256(), b = _mm256_setzero_si256();
+    for (int c = 0; c < 4; c++) {
+        a = JIT_NIBBLE_DOT4(a, low[c], JIT_NAME(four)(x + 4 * c));
+        b = JIT_NIBBLE_DOT4(b, high[c], JIT_NAME(four)(x + 16 + 4 * c));
+    }
+    return JIT_NIBBLE_SUM(a, b);
+}
+#undef JIT_NIBBLE_DOT4
+#undef JIT_NIBBLE_SUM
 
 #ifdef JIT_WIDE
 /// The same for eight Q8 rows offset to unsigned bytes: `offset[c]` holds elements 4c…4c+3 of
