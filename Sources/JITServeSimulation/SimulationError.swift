@@ -32,11 +32,12 @@ public enum SimulationError: Error, Equatable, Sendable, CustomStringConvertible
             "\(file):\(line): \(reason)"
         case .unknownTraceSchema(let file, let header):
             "\(file):1: unknown trace schema (header '\(header)'); expected an Azure 2023 trace "
-                + "(TIMESTAMP,ContextTokens,GeneratedTokens) or a vidur trace "
-                + "(arrived_at,num_prefill_tokens,num_decode_tokens)"
+                + "(TIMESTAMP,ContextTokens,GeneratedTokens), a vidur trace "
+                + "(arrived_at,num_prefill_tokens,num_decode_tokens) or a request-length trace "
+                + "(num_prefill_tokens,num_decode_tokens)"
         case .unknownWorkload(let name, let valid):
             "unknown workload '\(name)': valid names are \(valid.joined(separator: ", ")), "
-                + "or the path of an Azure or vidur trace CSV"
+                + "or the path of an Azure, vidur or request-length trace CSV"
         case .invalidOption(let option, let value, let reason):
             "invalid \(option) '\(value)': \(reason)"
         case .missingResource(let name):

@@ -1,11 +1,12 @@
 import Foundation
+import JITServeRouter
 
 extension SimulationSummary {
     /// A human-readable table: the headline figures, then one row per SLO kind.
     public func table() -> String {
         var lines: [String] = []
         lines.append("scheduler \(scheduler) · workload \(workload) · \(hardware) · predictor \(lengthPredictor) · seed \(seed)"
-                     + (router.map { " · router \($0) × \(replicas)" } ?? ""))
+                     + (router != nil || replicas > 1 ? " · router \(router ?? RouterCatalog.defaultName) × \(replicas)" : ""))
         // Foundation on Linux ignores widths on %@, so strings are padded by hand.
         func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: max(width, s.count), withPad: " ", startingAt: 0) }
         lines.append(pad("kind", 10) + " tok-good/s req-good/s    attain  ttft p99   tbt p99   e2e p99  finished")

@@ -14,7 +14,10 @@ struct SimulateCommand: ParsableCommand {
         discussion: """
             The simulated GPU's iteration times come from a latency model fitted to public \
             profiling data of real GPUs. Without --duration a trace workload replays the whole \
-            trace at its real timestamps; paper-mix defaults to 600 s at 1 request/s.
+            trace at its real timestamps (a length-only trace: every row, Poisson arrivals at --rps); \
+            paper-mix defaults to \(Int(WorkloadCatalog.defaultPaperMixDuration.seconds)) s at \
+            \(WorkloadCatalog.defaultPaperMixRate) requests/s, artifact to \
+            \(WorkloadCatalog.defaultArtifactRate) requests/s.
             Schedulers: \(SchedulerCatalog.names.joined(separator: ", ")).
             """
     )
@@ -66,6 +69,7 @@ struct SimulateCommand: ParsableCommand {
         var summary = SimulationSummary(
             scheduler: builder.scheduler.name, workload: simulator.workload.name, hardware: try hardware.profile().name,
             lengthPredictor: builder.lengthPredictorName, rps: workload.rps, seed: workload.seed, result: result)
+        summary.replicas = replay.replicas
         summary.router = replay.router
         print(summary.table())
         try output.write(summary)

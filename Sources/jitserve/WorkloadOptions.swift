@@ -3,7 +3,7 @@ import JITServeSimulation
 
 /// Which workload to build.
 struct WorkloadOptions: ParsableArguments {
-    @Option(help: "paper-mix, artifact, azure-conv, azure-code, or the path of a trace CSV (Azure 2023 or vidur schema).")
+    @Option(help: "paper-mix, artifact, azure-conv, azure-code, or the path of a trace CSV (Azure 2023 or vidur schema; a length-only CSV, num_prefill_tokens,num_decode_tokens, gets Poisson arrivals at --rps).")
     var workload = "paper-mix"
 
     @Option(help: "Arrivals per second (paper-mix: Poisson rate; traces: rescale timestamps to this mean rate).")

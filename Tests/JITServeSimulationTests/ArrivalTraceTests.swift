@@ -30,6 +30,17 @@ import Testing
         #expect(trace.span == .seconds(4.25))
     }
 
+    @Test func lengthOnlyRowsKeepFileOrderWithoutArrivalTimes() throws {
+        let text = "num_prefill_tokens,num_decode_tokens,num_total_tokens,pd_ratio\n3772,54,3826,69.8\n74,918,992,0.08\n9,0,9,0\n"
+        let trace = try ArrivalTrace.parse(text, source: "stats.csv")
+        #expect(!trace.hasArrivalTimes)
+        #expect(trace.entries.map(\.promptTokenCount) == [3772, 74])
+        #expect(trace.entries.map(\.outputTokenCount) == [54, 918])
+        #expect(trace.skippedRowCount == 1)
+        #expect(try ArrivalTrace.parse("arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n", source: "v.csv")
+            .hasArrivalTimes)
+    }
+
     @Test func zeroLengthRowsAreSkippedAndCounted() throws {
         let text = "arrived_at,num_prefill_tokens,num_decode_tokens\n0,10,0\n1,10,5\n2,0,5\n"
         let trace = try ArrivalTrace.parse(text, source: "t.csv")
@@ -73,6 +84,9 @@ import Testing
         }
         #expect(throws: SimulationError.emptyFile(path: "z.csv")) {
             try ArrivalTrace.parse("", source: "z.csv")
+        }
+        #expect(throws: SimulationError.emptyFile(path: "l.csv")) {
+            try ArrivalTrace.parse("num_prefill_tokens,num_decode_tokens\n5,0\n", source: "l.csv")
         }
         #expect(throws: SimulationError.emptyFile(path: "h.csv")) {
             try ArrivalTrace.parse("arrived_at,num_prefill_tokens,num_decode_tokens\n", source: "h.csv")

@@ -18,6 +18,36 @@ import Testing
         #expect(abs(w.duration.seconds - 1.5) < 1e-12)
     }
 
+    @Test func aLengthOnlyTraceGetsPoissonArrivalsAtTheRate() throws {
+        let rows = (1...4000).map { "\(10 + $0 % 7),\(1 + $0 % 5)" }.joined(separator: "\n")
+        let trace = try ArrivalTrace.parse("num_prefill_tokens,num_decode_tokens\n" + rows, source: "lengths.csv")
+        let all = try TraceReplay(name: "t", trace: trace, sloKind: .latency, application: "chat", rate: 4, seed: 3)
+            .make()
+        #expect(all.requests.count == 4000)
+        // Rows in file order; a Poisson process of rate 4 spans about 1000 s over 4000 arrivals
+        // (standard deviation ~16 s).
+        #expect(all.requests.map(\.request.promptTokenCount) == trace.entries.map(\.promptTokenCount))
+        let times = all.requests.map(\.request.arrivedAt.seconds)
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(abs(times.last! - 1000) < 80)
+        #expect(abs(all.duration.seconds - times.last!) < 1e-9)
+        let window = try TraceReplay(
+            name: "t", trace: trace, sloKind: .latency, application: "chat", rate: 4, duration: .seconds(100), seed: 3
+        ).make()
+        #expect(window.requests.count > 300 && window.requests.count < 500)
+        #expect(window.requests.map(\.request.arrivedAt.seconds) == Array(times.prefix(window.requests.count)))
+        let reseeded = try TraceReplay(name: "t", trace: trace, sloKind: .latency, application: "chat", rate: 4, seed: 4)
+            .make()
+        #expect(reseeded.requests.map(\.request.arrivedAt) != all.requests.map(\.request.arrivedAt))
+    }
+
+    @Test func aLengthOnlyTraceNeedsARate() throws {
+        let trace = try ArrivalTrace.parse("num_prefill_tokens,num_decode_tokens\n10,2\n", source: "l.csv")
+        #expect(throws: SimulationError.self) {
+            _ = try TraceReplay(name: "t", trace: trace, sloKind: .latency, application: "chat", seed: 0)
+        }
+    }
+
     @Test func aWindowKeepsOnlyItsArrivals() throws {
         let w = try TraceReplay(
             name: "t", trace: Self.trace, sloKind: .deadline, application: "code", duration: .seconds(3), seed: 0

@@ -14,8 +14,11 @@ public struct TraceEntry: Hashable, Sendable {
     }
 }
 
-/// A request-arrival trace with real timestamps: the Azure LLM inference traces (2023) or a
-/// trace in vidur's processed format. Entries are in arrival order, the first at t = 0.
+/// A request trace: the Azure LLM inference traces (2023) or a trace in vidur's processed format,
+/// with real timestamps, or a request-length trace (vidur's and Sarathi-Serve's `…_stats_….csv`)
+/// that has lengths only. Entries with timestamps are in arrival order, the first at t = 0; a
+/// length-only trace keeps the file's row order and every entry at t = 0 (`hasArrivalTimes` is
+/// false: a replay draws its arrivals, as vidur's request-length generator does).
 public struct ArrivalTrace: Sendable {
     /// The file it came from (or the name given to inline text).
     public var source: String
@@ -23,11 +26,14 @@ public struct ArrivalTrace: Sendable {
     /// Rows left out because their prompt or output was empty (0 tokens); none in the real
     /// Azure and vidur traces.
     public var skippedRowCount: Int
+    /// False for a length-only trace, whose entries all sit at t = 0 in file order.
+    public var hasArrivalTimes: Bool
 
-    public init(source: String, entries: [TraceEntry], skippedRowCount: Int = 0) {
+    public init(source: String, entries: [TraceEntry], skippedRowCount: Int = 0, hasArrivalTimes: Bool = true) {
         self.source = source
-        self.entries = entries.sorted { $0.arrivedAt < $1.arrivedAt }
+        self.entries = hasArrivalTimes ? entries.sorted { $0.arrivedAt < $1.arrivedAt } : entries
         self.skippedRowCount = skippedRowCount
+        self.hasArrivalTimes = hasArrivalTimes
     }
 
     /// The supported file layouts, detected from the header.
@@ -36,6 +42,9 @@ public struct ArrivalTrace: Sendable {
         case azure
         /// `arrived_at,num_prefill_tokens,num_decode_tokens` (microsoft/vidur processed traces).
         case vidur
+        /// `num_prefill_tokens,num_decode_tokens[,…]` without `arrived_at`: a request-length trace
+        /// (vidur's `arxiv_summarization_stats_…`, Sarathi-Serve's `sharegpt_8k_filtered_stats_…`).
+        case lengths
     }
 
     /// Time from the first arrival to the last.
@@ -58,6 +67,7 @@ public struct ArrivalTrace: Sendable {
     public static func schema(ofHeader header: [String]) -> Schema? {
         if header.contains("TIMESTAMP") { return .azure }
         if header.contains("arrived_at") { return .vidur }
+        if header.contains("num_prefill_tokens") && header.contains("num_decode_tokens") { return .lengths }
         return nil
     }
 
@@ -65,6 +75,7 @@ public struct ArrivalTrace: Sendable {
         switch schema(ofHeader: table.header) {
         case .azure: return try parseAzure(table)
         case .vidur: return try parseVidur(table)
+        case .lengths: return try parseLengths(table)
         case nil: throw SimulationError.unknownTraceSchema(file: table.source, header: table.headerLine)
         }
     }
@@ -128,5 +139,26 @@ public struct ArrivalTrace: Sendable {
         }
         for i in entries.indices { entries[i].arrivedAt.seconds -= origin }
         return ArrivalTrace(source: table.source, entries: entries, skippedRowCount: skipped)
+    }
+
+    /// Length-only rows, in file order, all at t = 0.
+    private static func parseLengths(_ table: CSVTable) throws -> ArrivalTrace {
+        let prefill = try table.column("num_prefill_tokens")
+        let decode = try table.column("num_decode_tokens")
+        var entries: [TraceEntry] = []
+        entries.reserveCapacity(table.rowCount)
+        var skipped = 0
+        try table.forEachRow { row in
+            let promptTokens = try row.int(prefill, in: 0...Int.max)
+            let outputTokens = try row.int(decode, in: 0...Int.max)
+            guard promptTokens > 0 && outputTokens > 0 else {
+                skipped += 1
+                return
+            }
+            entries.append(TraceEntry(
+                arrivedAt: Instant(seconds: 0), promptTokenCount: promptTokens, outputTokenCount: outputTokens))
+        }
+        guard !entries.isEmpty else { throw SimulationError.emptyFile(path: table.source) }
+        return ArrivalTrace(source: table.source, entries: entries, skippedRowCount: skipped, hasArrivalTimes: false)
     }
 }

@@ -2,7 +2,8 @@ import JITServeCore
 
 /// Replays an arrival trace (Azure 2023 or vidur format) with its real timestamps, optionally
 /// rescaled to a mean rate and cut to a window, every request under one SLO kind with a tier
-/// drawn per request.
+/// drawn per request. A length-only trace gets Poisson arrivals at the rate instead, its rows
+/// taken in file order (vidur's request-length generator with a Poisson interval generator).
 public struct TraceReplay: Sendable {
     public var name: String
     public var trace: ArrivalTrace
@@ -10,7 +11,8 @@ public struct TraceReplay: Sendable {
     public var sloKind: SLOKind
     /// Application label of the requests (`chat`, `code`, `trace`).
     public var application: String
-    /// When given, timestamps are scaled so the mean inter-arrival gap is `1 / rate`.
+    /// When given, timestamps are scaled so the mean inter-arrival gap is `1 / rate`; a
+    /// length-only trace needs it (the Poisson rate).
     public var rate: Double?
     /// When given, only arrivals in `[0, duration)` (after rescaling) are kept and goodput is
     /// divided by it; otherwise the whole trace is replayed over its own span.
@@ -27,7 +29,12 @@ public struct TraceReplay: Sendable {
             throw SimulationError.invalidOption(
                 option: "slo", value: sloKind.rawValue, reason: "a request trace carries latency or deadline SLOs")
         }
-        if let rate, trace.entries.count < 2 || trace.span <= .zero {
+        if !trace.hasArrivalTimes && rate == nil {
+            throw SimulationError.invalidOption(
+                option: "--rps", value: "none",
+                reason: "\(trace.source) has request lengths but no arrival times: give --rps for Poisson arrivals")
+        }
+        if let rate, trace.hasArrivalTimes, trace.entries.count < 2 || trace.span <= .zero {
             throw SimulationError.invalidOption(
                 option: "--rps", value: "\(rate)",
                 reason: "\(trace.source) has no time span to rescale (fewer than two distinct arrival times)")
@@ -44,20 +51,31 @@ public struct TraceReplay: Sendable {
 
     /// The factor arrival times are multiplied by (1 without a rate).
     public var timeScale: Double {
-        guard let rate else { return 1 }
+        guard let rate, trace.hasArrivalTimes else { return 1 }
         let meanGap = trace.span.seconds / Double(trace.entries.count - 1)
         return meanGap * rate == 0 ? 1 : 1 / (meanGap * rate)
     }
 
     public func make() -> Workload {
-        var tierDraws = SplitMix64(seed: seed).split(4)
+        let root = SplitMix64(seed: seed)
+        var tierDraws = root.split(4)
+        // A length-only trace's arrivals: a Poisson process at the rate (the same split stream
+        // `MixArrivals` draws gaps from); `init` made sure there is a rate.
+        var gaps = root.split(1)
+        var poissonNow = 0.0
         let scale = timeScale
         let end = duration?.seconds ?? .infinity
         var requests: [TracedRequest] = []
         requests.reserveCapacity(trace.entries.count)
         var last = 0.0
         for entry in trace.entries {
-            let at = entry.arrivedAt.seconds * scale
+            let at: Double
+            if trace.hasArrivalTimes {
+                at = entry.arrivedAt.seconds * scale
+            } else {
+                poissonNow += gaps.nextExponential(rate: rate ?? 1)
+                at = poissonNow
+            }
             guard at < end else { break }  // entries are sorted by arrival
             last = at
             let tier = tiers.drawTier(using: &tierDraws)

@@ -2,7 +2,7 @@ import Foundation
 import JITServeCore
 
 /// Builds a workload by its CLI name: `paper-mix`, `artifact`, `azure-conv`, `azure-code`, or the path of a
-/// trace CSV (Azure 2023 or vidur schema, detected from the header).
+/// trace CSV (Azure 2023, vidur, or a length-only vidur/Sarathi stats file, detected from the header).
 public enum WorkloadCatalog {
     /// The built-in names, in the order help text lists them.
     public static let names = ["paper-mix", "artifact", "azure-conv", "azure-code"]
@@ -18,7 +18,8 @@ public enum WorkloadCatalog {
     /// - Parameters:
     ///   - name: a built-in name or a trace file path.
     ///   - rps: arrivals per second. `paper-mix`: the Poisson rate (default 0.5). Traces: when given,
-    ///     timestamps are rescaled to this mean rate; when nil, real timestamps.
+    ///     timestamps are rescaled to this mean rate; when nil, real timestamps. A length-only trace
+    ///     needs it: its Poisson rate.
     ///   - duration: the arrival window. `paper-mix`: default 600 s. Traces: when nil, the whole
     ///     trace; otherwise the trace's requests that arrive in the window.
     ///   - seed: seeds every random draw (tiers, samples, arrivals).
