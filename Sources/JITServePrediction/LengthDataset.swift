@@ -1,7 +1,7 @@
 import Foundation
 import JITServeCore
 
-/// Reads prompt/response-length rows from JSONL.
+/// Reads prompt/response-length rows from JSONL, or from a request trace CSV (`+TraceCSV`).
 ///
 /// Accepted per line (a JSON object): `prompt` (string) and `output_tokens` (integer ≥ 1), or the
 /// ShareGPT extract's `prompt`, `response_tokens_llama3`, `prompt_tokens_llama3`, `conv_id`.
@@ -16,6 +16,25 @@ public enum LengthDataset {
     public static func load(path: String, skipBadRows: Bool = false) throws -> (examples: [LengthExample], skipped: [PredictionError]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PredictionError.io(path: path, reason: "cannot read file")
+        }
+        // A trace CSV (Azure 2023 or vidur) is told by its header; everything else is JSONL.
+        if let first = data.first(where: { $0 != 32 && $0 != 9 && $0 != 13 && $0 != 10 }), first != UInt8(ascii: "{") {
+            let text = String(decoding: data, as: UTF8.self)
+            // By Character: "\r\n" is one Character, which a split on "\n" would not cut.
+            let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            let headerIndex = lines.firstIndex { !$0.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } } ?? 0
+            let header = lines[headerIndex].split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            if let columns = traceColumns(ofHeader: header) {
+                return try parseTraceCSV(
+                    lines: lines, headerIndex: headerIndex, columns: columns, width: header.count, file: path,
+                    skipBadRows: skipBadRows)
+            }
+            if !skipBadRows {
+                throw PredictionError.badRow(
+                    file: path, line: headerIndex + 1,
+                    reason: "neither JSONL rows (one JSON object per line) nor a trace CSV header "
+                        + "(ContextTokens,GeneratedTokens or num_prefill_tokens,num_decode_tokens)")
+            }
         }
         var examples: [LengthExample] = []
         var skipped: [PredictionError] = []

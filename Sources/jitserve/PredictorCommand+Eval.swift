@@ -19,14 +19,15 @@ extension PredictorCommand {
                 floors (bounds fitted on the rows they judge: one per application, and one per \
                 application and stratum of the forest's estimate) that show how tight a bound \
                 reading the same input could be. Data: JSONL with prompt \
-                (or prompt_tokens) and output_tokens, the ShareGPT extract, or a length log \
-                written by `serve --length-log`.
+                (or prompt_tokens) and output_tokens, the ShareGPT extract, a length log \
+                written by `serve --length-log`, or a request trace CSV (Azure 2023 or vidur, \
+                as `simulate --workload` reads; token counts only, in file order).
                 """
         )
 
         @Option(help: "Model file (default: the model that ships with jitserve).")
         var model: String?
-        @Option(help: "JSONL rows with known output lengths.")
+        @Option(help: "JSONL rows with known output lengths, or a request trace CSV.")
         var data: String
         @Option(help: "Quantile of the upper bound, in (0, 1].")
         var quantile: Double = 0.95

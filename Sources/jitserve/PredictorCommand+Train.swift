@@ -7,18 +7,19 @@ extension PredictorCommand {
     struct Train: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "train",
-            abstract: "Train the quantile regression forest on prompt/output-length rows (JSONL).",
+            abstract: "Train the quantile regression forest on prompt/output-length rows (JSONL or a trace CSV).",
             discussion: """
                 Data: JSONL rows with prompt (or prompt_tokens) and output_tokens, the ShareGPT \
-                extract, or a length log written by `serve --length-log` (rows that stored \
-                prompt_features instead of the prompt train on those). Load the result with \
+                extract, a length log written by `serve --length-log` (rows that stored \
+                prompt_features instead of the prompt train on those), or a request trace CSV \
+                (Azure 2023 or vidur: token counts only). Load the result with \
                 --predictor MODEL in serve, simulate and bench.
                 With --split auto (the default), rows that carry an id (ShareGPT's conv_id) are \
                 trained on only when fnv1a64(id) % 10 != 0; the held-out tenth is left for eval.
                 """
         )
 
-        @Option(help: "JSONL rows: prompt + output_tokens, the ShareGPT extract's schema, or a length log.")
+        @Option(help: "JSONL rows: prompt + output_tokens, the ShareGPT extract's schema, or a length log; or a trace CSV.")
         var data: String
         @Option(help: "Only rows answered by this model (a length log's served_model).")
         var servedModel: String?

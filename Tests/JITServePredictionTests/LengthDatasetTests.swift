@@ -58,6 +58,35 @@ import Testing
         }
     }
 
+    @Test func traceCSVsAreTokenCountRowsInFileOrder() throws {
+        let azure = try write("""
+            TIMESTAMP,ContextTokens,GeneratedTokens
+            2023-11-16 18:17:03.9799600,4808,10
+            2023-11-16 18:17:04.0319600,3180,8
+            """)
+        let lengths = try write("\nnum_prefill_tokens,num_decode_tokens,num_total_tokens,pd_ratio\n3772,54,3826,69.8\r\n74,918,992,0.08\n")
+        defer { for path in [azure, lengths] { try? FileManager.default.removeItem(atPath: path) } }
+        let a = try LengthDataset.load(path: azure).examples
+        #expect(a.map(\.promptTokenCount) == [4808, 3180] && a.map(\.outputTokenCount) == [10, 8])
+        #expect(a.allSatisfy { $0.promptText == nil } && a.map(\.line) == [2, 3])
+        let l = try LengthDataset.load(path: lengths).examples
+        #expect(l.map(\.promptTokenCount) == [3772, 74] && l.map(\.outputTokenCount) == [54, 918])
+        #expect(l.map(\.line) == [3, 4])
+    }
+
+    @Test func badTraceCSVRowsNameTheirLine() throws {
+        let path = try write("arrived_at,num_prefill_tokens,num_decode_tokens\n0,10,2\n1,10,0\n2,x,3\n3,4\n4,5,6\n")
+        let unknown = try write("a,b,c\n1,2,3\n")
+        defer { for p in [path, unknown] { try? FileManager.default.removeItem(atPath: p) } }
+        #expect(throws: PredictionError.badRow(file: path, line: 3, reason: "column 3 must be an integer ≥ 1, got '0'")) {
+            try LengthDataset.load(path: path)
+        }
+        let (rows, skipped) = try LengthDataset.load(path: path, skipBadRows: true)
+        #expect(rows.map(\.outputTokenCount) == [2, 6])
+        #expect(skipped.count == 3)
+        #expect(throws: PredictionError.self) { try LengthDataset.load(path: unknown) }
+    }
+
     @Test func splitFollowsTheHashRule() {
         let rows = (0..<200).map { LengthExample(id: "c\($0)", promptText: "p", promptTokenCount: 1, outputTokenCount: 1) }
         let test = LengthDatasetSplit.test.select(rows)
