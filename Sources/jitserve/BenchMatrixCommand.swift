@@ -19,7 +19,7 @@ struct BenchMatrixCommand: ParsableCommand {
             {llama-3.1-8b@a100, llama-3.1-8b@h100, llama-3-70b@a100×4} × {paper-mix, artifact, \
             azure-conv, azure-code} × load {½, 1, 2}× (--loads) the rate that saturates that cell's replica \
             (from the workload's tokens per arrival and the latency model's decode and prefill rates): \
-            216 cells. Each cell's workload is built once and replayed by every policy; cells run \
+            216 cells; a trace file named in --workloads joins the workload axis. Each cell's workload is built once and replayed by every policy; cells run \
             in parallel. Every policy is shed by the same admission control as `serve` \
             (--admission off to take every request). --quick runs one cell per (workload, load) pair, 12 by default, that still cover every \
             value of every axis. Prints per cell jitserve ÷ best baseline and ÷ jitserve-oracle, \
@@ -41,7 +41,7 @@ struct BenchMatrixCommand: ParsableCommand {
     var loads = "0.5,1,2"
 
     @Option(help: ArgumentHelp("Comma-separated workloads: only the cells of these (default: all four).",
-                               discussion: "paper-mix, artifact, azure-conv, azure-code; with --quick, that subset's cells of these."))
+                               discussion: "paper-mix, artifact, azure-conv, azure-code, or the path of a trace CSV (as `simulate --workload` reads; its requests under latency SLOs), which joins the workload axis; with --quick, that subset's cells of these."))
     var workloads: String?
 
     @Option(help: "Seed of every cell's workload.")
@@ -95,23 +95,37 @@ struct BenchMatrixCommand: ParsableCommand {
         return multiples
     }
 
-    /// `--workloads` as grid names (nil: every workload), each checked against the grid.
-    func workloadFilter() throws -> Set<String>? {
+    /// `--workloads` as names (nil: every workload of the grid), each a grid name or a trace file.
+    func workloadFilter() throws -> [String]? {
         guard let workloads else { return nil }
-        let names = workloads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for name in names where !BenchmarkMatrix.full.workloads.contains(name) {
-            throw ValidationError("--workloads: '\(name)' is not one of \(BenchmarkMatrix.full.workloads.joined(separator: ", "))")
+        var names: [String] = []
+        for name in workloads.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !names.contains(name) {
+            var isDirectory: ObjCBool = false
+            guard BenchmarkMatrix.full.workloads.contains(name)
+                || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) && !isDirectory.boolValue)
+            else {
+                throw ValidationError(
+                    "--workloads: '\(name)' is not one of \(BenchmarkMatrix.full.workloads.joined(separator: ", ")), nor a trace file")
+            }
+            names.append(name)
         }
         guard !names.isEmpty else { throw ValidationError("--workloads must list at least one workload") }
-        return Set(names)
+        return names
+    }
+
+    /// The grid at `--loads`, its workload axis extended by any trace file `--workloads` names.
+    func grid() throws -> BenchmarkMatrix {
+        var grid = BenchmarkMatrix.full.withLoads(try loadMultiples())
+        grid.workloads += (try workloadFilter() ?? []).filter { !grid.workloads.contains($0) }
+        return grid
     }
 
     func policyNames() -> [String] { schedulers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
         let started = ContinuousClock.now
-        let grid = BenchmarkMatrix.full.withLoads(try loadMultiples())
-        let only = try workloadFilter()
+        let grid = try grid()
+        let only = try workloadFilter().map(Set.init)
         let cells = (quick ? BenchmarkMatrix.quickCells(of: grid) : grid.cells).filter { only?.contains($0.workload) ?? true }
         let planned = try plan(cells)
         let names = policyNames()

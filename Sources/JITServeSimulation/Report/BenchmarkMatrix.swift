@@ -29,8 +29,11 @@ public struct BenchmarkMatrix: Sendable {
         /// A short label: `llama-3.1-8b@a100 · 32 · swap · paper-mix · 2×`.
         public var label: String {
             let multiple = loadMultiple == loadMultiple.rounded() ? "\(Int(loadMultiple))" : "\(loadMultiple)"
-            return "\(model)@\(gpu) · \(maxRunning) · \(preemption) · \(workload) · \(multiple)×"
+            return "\(model)@\(gpu) · \(maxRunning) · \(preemption) · \(workloadName) · \(multiple)×"
         }
+
+        /// The workload as tables show it: a trace file by its file name.
+        public var workloadName: String { workload.split(separator: "/").last.map(String.init) ?? workload }
 
         /// What the saturating rate depends on (the preemption mode and load do not change it).
         public var demandKey: String { "\(model)@\(gpu)/\(maxRunning)/\(workload)" }

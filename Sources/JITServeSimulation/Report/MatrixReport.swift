@@ -87,7 +87,7 @@ public struct MatrixReport: Codable, Sendable {
     public var worstByAxis: [(axis: String, value: String, versusBaseline: Double, cells: Int)] {
         let axes: [(String, (BenchmarkMatrix.Cell) -> String)] = [
             ("hardware", { "\($0.model)@\($0.gpu)" }), ("max_num_seqs", { "\($0.maxRunning)" }),
-            ("preemption", { $0.preemption }), ("workload", { $0.workload }),
+            ("preemption", { $0.preemption }), ("workload", { $0.workloadName }),
             ("load", { "\($0.loadMultiple)×" }),
         ]
         var rows: [(String, String, Double, Int)] = []
