@@ -74,8 +74,8 @@ public struct ArrivalTrace: Sendable {
     static func parse(_ table: CSVTable) throws -> ArrivalTrace {
         switch schema(ofHeader: table.header) {
         case .azure: return try parseAzure(table)
-        case .vidur: return try parseVidur(table)
-        case .lengths: return try parseLengths(table)
+        case .vidur: return try parseVidur(table, timed: true)
+        case .lengths: return try parseVidur(table, timed: false)
         case nil: throw SimulationError.unknownTraceSchema(file: table.source, header: table.headerLine)
         }
     }
@@ -114,17 +114,18 @@ public struct ArrivalTrace: Sendable {
         return ArrivalTrace(source: table.source, entries: entries, skippedRowCount: skipped)
     }
 
-    /// vidur rows: `arrived_at` is already seconds; shifted so the earliest is at zero.
-    private static func parseVidur(_ table: CSVTable) throws -> ArrivalTrace {
-        let arrived = try table.column("arrived_at")
+    /// vidur rows: `arrived_at` is already seconds; shifted so the earliest is at zero. Without
+    /// `timed` (a length-only file) every row sits at t = 0, in file order.
+    private static func parseVidur(_ table: CSVTable, timed: Bool) throws -> ArrivalTrace {
+        let arrived = timed ? try table.column("arrived_at") : nil
         let prefill = try table.column("num_prefill_tokens")
         let decode = try table.column("num_decode_tokens")
         var entries: [TraceEntry] = []
         entries.reserveCapacity(table.rowCount)
         var skipped = 0
         try table.forEachRow { row in
-            let at = try row.double(arrived)
-            guard at >= 0 else { throw row.failure(arrived, "arrival time must not be negative") }
+            let at = try arrived.map { try row.double($0) } ?? 0
+            if let arrived, at < 0 { throw row.failure(arrived, "arrival time must not be negative") }
             let promptTokens = try row.int(prefill, in: 0...Int.max)
             let outputTokens = try row.int(decode, in: 0...Int.max)
             guard promptTokens > 0 && outputTokens > 0 else {
@@ -138,27 +139,6 @@ public struct ArrivalTrace: Sendable {
             throw SimulationError.emptyFile(path: table.source)
         }
         for i in entries.indices { entries[i].arrivedAt.seconds -= origin }
-        return ArrivalTrace(source: table.source, entries: entries, skippedRowCount: skipped)
-    }
-
-    /// Length-only rows, in file order, all at t = 0.
-    private static func parseLengths(_ table: CSVTable) throws -> ArrivalTrace {
-        let prefill = try table.column("num_prefill_tokens")
-        let decode = try table.column("num_decode_tokens")
-        var entries: [TraceEntry] = []
-        entries.reserveCapacity(table.rowCount)
-        var skipped = 0
-        try table.forEachRow { row in
-            let promptTokens = try row.int(prefill, in: 0...Int.max)
-            let outputTokens = try row.int(decode, in: 0...Int.max)
-            guard promptTokens > 0 && outputTokens > 0 else {
-                skipped += 1
-                return
-            }
-            entries.append(TraceEntry(
-                arrivedAt: Instant(seconds: 0), promptTokenCount: promptTokens, outputTokenCount: outputTokens))
-        }
-        guard !entries.isEmpty else { throw SimulationError.emptyFile(path: table.source) }
-        return ArrivalTrace(source: table.source, entries: entries, skippedRowCount: skipped, hasArrivalTimes: false)
+        return ArrivalTrace(source: table.source, entries: entries, skippedRowCount: skipped, hasArrivalTimes: timed)
     }
 }
