@@ -41,7 +41,7 @@ struct BenchMatrixCommand: ParsableCommand {
     var loads = "0.5,1,2"
 
     @Option(help: ArgumentHelp("Comma-separated workloads: only the cells of these (default: all four).",
-                               discussion: "paper-mix, artifact, azure-conv, azure-code, or the path of a trace CSV (as `simulate --workload` reads; its requests under latency SLOs), which joins the workload axis; with --quick, that subset's cells of these."))
+                               discussion: "paper-mix, artifact, azure-conv, azure-code, or the path of a trace CSV or a ServeGen client directory (as `simulate --workload` reads; its requests under latency SLOs), which joins the workload axis; with --quick, that subset's cells of these."))
     var workloads: String?
 
     @Option(help: "Seed of every cell's workload.")
@@ -95,17 +95,19 @@ struct BenchMatrixCommand: ParsableCommand {
         return multiples
     }
 
-    /// `--workloads` as names (nil: every workload of the grid), each a grid name or a trace file.
+    /// `--workloads` as names (nil: every workload of the grid), each a grid name, a trace file or
+    /// a ServeGen client directory.
     func workloadFilter() throws -> [String]? {
         guard let workloads else { return nil }
         var names: [String] = []
         for name in workloads.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !names.contains(name) {
             var isDirectory: ObjCBool = false
             guard BenchmarkMatrix.full.workloads.contains(name)
-                || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) && !isDirectory.boolValue)
+                || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory)
+                    && (!isDirectory.boolValue || ServeGenPool.isPool(directory: name)))
             else {
                 throw ValidationError(
-                    "--workloads: '\(name)' is not one of \(BenchmarkMatrix.full.workloads.joined(separator: ", ")), nor a trace file")
+                    "--workloads: '\(name)' is not one of \(BenchmarkMatrix.full.workloads.joined(separator: ", ")), nor a trace file or ServeGen client directory")
             }
             names.append(name)
         }

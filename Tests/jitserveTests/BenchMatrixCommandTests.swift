@@ -36,4 +36,18 @@ import Testing
         #expect(cells[0].label.hasSuffix("· \(URL(fileURLWithPath: path).lastPathComponent) · 0.5×"))
         #expect(throws: (any Error).self) { try BenchMatrixCommand.parseAsRoot(["--workloads", path + ".missing"]) }
     }
+
+    @Test func aServeGenDirectoryJoinsTheWorkloadAxisAndAPlainDirectoryDoesNot() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("matrix-servegen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: (any Error).self) { try BenchMatrixCommand.parseAsRoot(["--workloads", dir.path]) }
+        try "0,1.0,1.0,Gamma,1.0,1.0\r\n".write(to: dir.appendingPathComponent("chunk-0-trace.csv"), atomically: true, encoding: .utf8)
+        try #"{"0": {"input_tokens": "{300: 1.0}", "output_tokens": "{40: 0.5, 90: 0.5}"}}"#
+            .write(to: dir.appendingPathComponent("chunk-0-dataset.json"), atomically: true, encoding: .utf8)
+        let command = try BenchMatrixCommand.parseAsRoot(["--quick", "--workloads", dir.path]) as! BenchMatrixCommand
+        let cells = BenchmarkMatrix.quickCells(of: try command.grid()).filter { $0.workload == dir.path }
+        #expect(!cells.isEmpty)
+        #expect(try command.plan(cells).allSatisfy { $0.saturation.saturatingRate > 0 })
+    }
 }

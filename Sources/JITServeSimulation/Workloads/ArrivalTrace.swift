@@ -6,11 +6,15 @@ public struct TraceEntry: Hashable, Sendable {
     public var arrivedAt: Instant
     public var promptTokenCount: Int
     public var outputTokenCount: Int
+    /// The client it came from, where the trace names one (a ServeGen pool); a replay labels
+    /// the rest with its own application.
+    public var application: String?
 
-    public init(arrivedAt: Instant, promptTokenCount: Int, outputTokenCount: Int) {
+    public init(arrivedAt: Instant, promptTokenCount: Int, outputTokenCount: Int, application: String? = nil) {
         self.arrivedAt = arrivedAt
         self.promptTokenCount = promptTokenCount
         self.outputTokenCount = outputTokenCount
+        self.application = application
     }
 }
 

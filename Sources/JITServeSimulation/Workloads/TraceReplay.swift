@@ -82,7 +82,7 @@ public struct TraceReplay: Sendable {
             let slo = sloKind == .latency ? tiers.latency(tier: tier) : tiers.deadline(tier: tier)
             requests.append(PaperMix.request(
                 id: UInt64(requests.count + 1), at: Instant(seconds: at), prompt: entry.promptTokenCount,
-                output: entry.outputTokenCount, text: nil, slo: slo, application: application))
+                output: entry.outputTokenCount, text: nil, slo: slo, application: entry.application ?? application))
         }
         // A whole-trace replay spans first to last arrival; a one-instant trace gets 1 s so
         // rates stay finite.

@@ -21,7 +21,8 @@ public enum WorkloadCatalog {
     ///     timestamps are rescaled to this mean rate; when nil, real timestamps. A length-only trace
     ///     needs it: its Poisson rate.
     ///   - duration: the arrival window. `paper-mix`: default 600 s. Traces: when nil, the whole
-    ///     trace; otherwise the trace's requests that arrive in the window.
+    ///     trace; otherwise the trace's requests that arrive in the window. A ServeGen client
+    ///     directory: from its busiest window on, default one window (600 s).
     ///   - seed: seeds every random draw (tiers, samples, arrivals).
     ///   - traceSLO: the SLO kind of a trace file's requests (default `.latency`); the Azure
     ///     workloads fix it (conv: latency, code: deadline).
@@ -61,6 +62,17 @@ public enum WorkloadCatalog {
                 return try TraceReplay(
                     name: name, trace: trace, sloKind: traceSLO ?? .latency, application: "trace", rate: rps,
                     duration: duration, seed: seed
+                ).make()
+            }
+            if isDirectory.boolValue, ServeGenPool.isPool(directory: name) {
+                // A day of statistics: replay its peak, one window unless a duration is given.
+                let pool = try ServeGenPool.load(directory: name)
+                let span = duration?.seconds ?? Double(ServeGenPool.windowSeconds)
+                let trace = pool.trace(seed: seed, start: pool.busiestWindowStart, duration: span)
+                guard trace.entries.count >= 2 else { throw SimulationError.emptyFile(path: name) }
+                return try TraceReplay(
+                    name: name, trace: trace, sloKind: traceSLO ?? .latency, application: "trace", rate: rps,
+                    duration: .seconds(span), seed: seed
                 ).make()
             }
             // Something that looks like a path deserves "no such file", not a list of names.
