@@ -19,7 +19,8 @@ extension ServeGenPool {
     /// lengths drawn from the client's distributions then in force (at least 1 token each).
     /// Every client is its own application (`client-N`), as every API client of a real server is.
     public func trace(seed: UInt64, start: Int, duration: Double) -> ArrivalTrace {
-        let root = SplitMix64(seed: seed)
+        // Its own branch of the seed: a replay draws tiers from low labels of the same seed.
+        let root = SplitMix64(seed: seed).split(0x5E_6E6E)
         let end = Double(start) + duration
         var entries: [TraceEntry] = []
         for client in clients {
