@@ -101,11 +101,7 @@ struct BenchMatrixCommand: ParsableCommand {
         guard let workloads else { return nil }
         var names: [String] = []
         for name in workloads.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !names.contains(name) {
-            var isDirectory: ObjCBool = false
-            guard BenchmarkMatrix.full.workloads.contains(name)
-                || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory)
-                    && (!isDirectory.boolValue || ServeGenPool.isPool(directory: name)))
-            else {
+            guard BenchmarkMatrix.full.workloads.contains(name) || WorkloadCatalog.isReplayablePath(name) else {
                 throw ValidationError(
                     "--workloads: '\(name)' is not one of \(BenchmarkMatrix.full.workloads.joined(separator: ", ")), nor a trace file or ServeGen client directory")
             }

@@ -150,14 +150,23 @@ public struct ServeGenPool: Sendable {
     }
 
     /// `{tokens: probability, …}` (Python dict text) as a distribution; nil when empty.
+    ///
+    /// Read as Substrings, with no Foundation trimming: a pool holds millions of entries (the
+    /// DeepSeek-R1 pool ~5 M), and bridging each to NSString made loading it take seconds — once
+    /// per cell in `bench matrix`.
     static func parsePDF(_ text: String, source: String, field: String) throws -> TokenDistribution? {
-        let body = text.trimmingCharacters(in: CharacterSet(charactersIn: "{} \n"))
-        if body.isEmpty { return nil }
         var pairs: [(Int, Double)] = []
-        for item in body.split(separator: ",") {
-            let parts = item.split(separator: ":")
-            guard parts.count == 2, let tokens = Int(parts[0].trimmingCharacters(in: .whitespaces)),
-                  let p = Double(parts[1].trimmingCharacters(in: .whitespaces)), tokens >= 0, p >= 0, p.isFinite else {
+        for item in text.split(separator: ",") {
+            let entry = item.drop { $0 == " " || $0 == "{" || $0.isNewline }
+            guard let colon = entry.firstIndex(of: ":") else {
+                if entry.allSatisfy({ $0 == " " || $0 == "}" || $0.isNewline }) { continue }  // "{}"
+                throw SimulationError.malformedRow(file: source, line: 1, reason: "\(field) entry '\(item)' is not tokens: probability")
+            }
+            var key = entry[..<colon], value = entry[entry.index(after: colon)...]
+            while key.last == " " { key.removeLast() }
+            value = value.drop { $0 == " " }
+            while let last = value.last, last == " " || last == "}" || last.isNewline { value.removeLast() }
+            guard let tokens = Int(key), let p = Double(value), tokens >= 0, p >= 0, p.isFinite else {
                 throw SimulationError.malformedRow(file: source, line: 1, reason: "\(field) entry '\(item)' is not tokens: probability")
             }
             if p > 0 { pairs.append((tokens, p)) }

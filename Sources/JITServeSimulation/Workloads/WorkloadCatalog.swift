@@ -2,7 +2,8 @@ import Foundation
 import JITServeCore
 
 /// Builds a workload by its CLI name: `paper-mix`, `artifact`, `azure-conv`, `azure-code`, or the path of a
-/// trace CSV (Azure 2023, vidur, or a length-only vidur/Sarathi stats file, detected from the header).
+/// trace CSV (Azure 2023, vidur, or a length-only vidur/Sarathi stats file, detected from the header),
+/// or a ServeGen client directory.
 public enum WorkloadCatalog {
     /// The built-in names, in the order help text lists them.
     public static let names = ["paper-mix", "artifact", "azure-conv", "azure-code"]
@@ -14,6 +15,14 @@ public enum WorkloadCatalog {
     public static let defaultPaperMixDuration = Duration.seconds(600)
     /// `artifact` without `--rps`: the low end of the reference artifact's 2–6 req/s sweep.
     public static let defaultArtifactRate = 2.0
+
+    /// Whether `path` names something `make` replays from disk: a file (its schema is checked
+    /// when read) or a ServeGen client directory.
+    public static func isReplayablePath(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return false }
+        return !isDirectory.boolValue || ServeGenPool.isPool(directory: path)
+    }
 
     /// - Parameters:
     ///   - name: a built-in name or a trace file path.
