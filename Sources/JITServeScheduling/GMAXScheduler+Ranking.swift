@@ -75,10 +75,11 @@ extension GMAXScheduler {
             // A decoding call's slim chance is worth a place only while places are spare: with
             // the batch cap full, a call given up on hands its place to one that can make it.
             let isDecoding = row.pointee.holdsKV && !isPrefilling
-            let giveUp = isDecoding && snapshot.running.count < snapshot.budget.maxRunning
-                ? options.decodingGiveUpProbability : options.giveUpProbability
+            let hasSparePlaces = snapshot.running.count < snapshot.budget.maxRunning
+            let giveUp = isDecoding && hasSparePlaces ? options.decodingGiveUpProbability : options.giveUpProbability
+            let margin = kind == .deadline && hasSparePlaces ? options.deadlineStartMargin * status.iterationsToMilestone : 0
             tier = chance < giveUp ? .hopeless
-                : status.laxity < options.urgencyIterations || (isDecoding && options.finishesStartedCalls) ? .urgent : .ahead
+                : status.laxity < options.urgencyIterations + margin || (isDecoding && options.finishesStartedCalls) ? .urgent : .ahead
         }
         let candidate = Candidate(
             index: index, density: density, laxity: status.laxity, arrivedAt: arrivedAt, id: id,

@@ -2,9 +2,9 @@ import JITServeCore
 import JITServeScheduling
 import Testing
 
-/// What GMAX owes work it has started: a deadline call that is decoding runs every iteration and,
-/// while places are spare, is given up on only when its chance is slim; only an urgent request
-/// preempts another.
+/// When GMAX starts deadline work and what it owes it once started: a deadline call starts with
+/// a margin while places are spare; one that is decoding runs every iteration and, while places
+/// are spare, is given up on only when its chance is slim; only an urgent request preempts another.
 @Suite struct GMAXStartedWorkTests {
     @Test func aDecodingCallRunsEveryIterationWhileAnUrgentPromptFillsTheBudget() {
         // 60 s to its deadline and ~95 tokens to go at 30 ms an iteration: far ahead.
@@ -21,6 +21,29 @@ import Testing
         yielding.finishesStartedCalls = false
         #expect(Snap.standing(of: 1, in: snapshot, yielding)?.tier == .ahead)
         #expect(Snap.tokens(GMAXScheduler(options: yielding).schedule(snapshot)) == [2: 2048])
+    }
+
+    @Test func aDeadlineCallStartsWithAMarginOnlyWhilePlacesAreSpare() {
+        // 100 tokens to compute (a prefill iteration and 99 decodes) and 3.6 s left at 30 ms an
+        // iteration: ~120 iterations, so it could sit out ~20, more than `urgencyIterations`.
+        let call = Snap.seq(1, arrived: 1, prompt: 100, slo: .deadline(ttlt: .milliseconds(3600)), length: 100)
+        let spare = Snap.snapshot(waiting: [call], now: 1)
+        let laxity = Snap.standing(of: 1, in: spare)?.laxity ?? 0
+        let options = GMAXScheduler.Options()
+        #expect(laxity > options.urgencyIterations && laxity < options.urgencyIterations + 0.25 * 100)
+        #expect(Snap.standing(of: 1, in: spare)?.tier == .urgent)
+        // Just in time, it would wait.
+        var justInTime = options
+        justInTime.deadlineStartMargin = 0
+        #expect(Snap.standing(of: 1, in: spare, justInTime)?.tier == .ahead)
+        // With the batch cap reached, an early start would take a place someone needs now (the
+        // commitment guard, which would defer it there anyway, off to show the tier itself).
+        let stream = Snap.seq(2, arrived: 0, prompt: 10, generated: 3, length: 50)
+        let full = Snap.snapshot(running: [stream], waiting: [call], now: 1, maxRunning: 1)
+        var unguarded = options
+        unguarded.commitmentShare = nil
+        #expect(Snap.standing(of: 1, in: full, unguarded)?.tier == .ahead)
+        #expect(Snap.standing(of: 1, in: spare, unguarded)?.tier == .urgent)
     }
 
     @Test func aDecodingCallIsGivenUpOnlyWhenItsChanceIsSlim() {
