@@ -30,7 +30,7 @@ import Testing
         let spare = Snap.snapshot(waiting: [call], now: 1)
         let laxity = Snap.standing(of: 1, in: spare)?.laxity ?? 0
         let options = GMAXScheduler.Options()
-        #expect(laxity > options.urgencyIterations && laxity < options.urgencyIterations + 0.25 * 100)
+        #expect(laxity > options.urgencyIterations && laxity < options.urgencyIterations + options.deadlineStartMargin * 100)
         #expect(Snap.standing(of: 1, in: spare)?.tier == .urgent)
         // Just in time, it would wait.
         var justInTime = options
