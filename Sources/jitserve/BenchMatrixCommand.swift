@@ -19,7 +19,7 @@ struct BenchMatrixCommand: ParsableCommand {
             {llama-3.1-8b@a100, llama-3.1-8b@h100, llama-3-70b@a100×4} × {paper-mix, artifact, \
             azure-conv, azure-code} × load {½, 1, 2}× (--loads) the rate that saturates that cell's replica \
             (from the workload's tokens per arrival and the latency model's decode and prefill rates): \
-            216 cells; a trace file named in --workloads joins the workload axis. Each cell's workload is built once and replayed by every policy; cells run \
+            216 cells; a trace file named in --workloads joins the workload axis. Each cell's workload is built once per seed (--seeds; default one) and replayed by every policy; cells run \
             in parallel. Every policy is shed by the same admission control as `serve` \
             (--admission off to take every request). --quick runs one cell per (workload, load) pair, 12 by default, that still cover every \
             value of every axis. Prints per cell jitserve ÷ best baseline and ÷ jitserve-oracle, \
@@ -44,8 +44,13 @@ struct BenchMatrixCommand: ParsableCommand {
                                discussion: "paper-mix, artifact, azure-conv, azure-code, or the path of a trace CSV or a ServeGen client directory (as `simulate --workload` reads; its requests under latency SLOs), which joins the workload axis; with --quick, that subset's cells of these."))
     var workloads: String?
 
-    @Option(help: "Seed of every cell's workload.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed of every cell's workload (default 1; --seeds for several).")
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp(
+        "Comma-separated seeds: each cell's workload is drawn once per seed and every policy replays each draw; a cell's figures are the means.",
+        discussion: "A 300-s window holds few workflows, so one seed's paper-mix cell can swing by a workflow or two either way; --seeds 1,2,3,4 judges a cell on four draws, in four times the time."))
+    var seeds: String?
 
     @Option(help: "Token budget per iteration (max_num_batched_tokens).")
     var maxBatchedTokens = 2048
@@ -74,6 +79,7 @@ struct BenchMatrixCommand: ParsableCommand {
         guard drain >= 0 else { throw ValidationError("--drain must not be negative") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxBatchedTokens > 0 else { throw ValidationError("--max-batched-tokens must be positive") }
+        _ = try seedList()
         _ = try loadMultiples()
         _ = try workloadFilter()
         for name in policyNames() { _ = try SchedulerCatalog.make(name) }
@@ -93,6 +99,19 @@ struct BenchMatrixCommand: ParsableCommand {
         }
         guard !multiples.isEmpty else { throw ValidationError("--loads must list at least one multiple") }
         return multiples
+    }
+
+    /// The seeds every cell is drawn with: `--seeds`, else `--seed`, else 1.
+    func seedList() throws -> [UInt64] {
+        guard let seeds else { return [seed ?? 1] }
+        guard seed == nil else { throw ValidationError("--seed and --seeds: give one of them") }
+        var list: [UInt64] = []
+        for part in seeds.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let value = UInt64(part) else { throw ValidationError("--seeds: '\(part)' is not a seed (a whole number ≥ 0)") }
+            guard !list.contains(value) else { throw ValidationError("--seeds: \(part) is listed twice") }
+            list.append(value)
+        }
+        return list
     }
 
     /// `--workloads` as names (nil: every workload of the grid), each a grid name, a trace file or
@@ -127,8 +146,9 @@ struct BenchMatrixCommand: ParsableCommand {
         let cells = (quick ? BenchmarkMatrix.quickCells(of: grid) : grid.cells).filter { only?.contains($0.workload) ?? true }
         let planned = try plan(cells)
         let names = policyNames()
-        Console.error(String(format: "matrix: %d cells × %d policies = %d simulations of %.0f s windows, %d at a time (planned in %.1f s)",
-                             planned.count, names.count, planned.count * names.count, duration, jobs,
+        let seedList = try seedList()
+        Console.error(String(format: "matrix: %d cells × %d policies × %d seed(s) = %d simulations of %.0f s windows, %d at a time (planned in %.1f s)",
+                             planned.count, names.count, seedList.count, planned.count * names.count * seedList.count, duration, jobs,
                              (ContinuousClock.now - started).seconds))
         if dryRun {
             for p in planned {
@@ -138,10 +158,10 @@ struct BenchMatrixCommand: ParsableCommand {
             return
         }
         let runner = MatrixRunner(cells: planned, policies: names, lengths: try lengths.lengths(servedModel: "llama-3.1-8b"), duration: duration,
-                                  seed: seed, admission: admission.control, maxBatchedTokens: maxBatchedTokens, drain: drain,
+                                  seeds: seedList, admission: admission.control, maxBatchedTokens: maxBatchedTokens, drain: drain,
                                   parallelism: jobs)
         let (results, cpu) = try runner.run()
-        let matrix = MatrixReport(durationSeconds: duration, seed: seed, policies: names, cells: results)
+        let matrix = MatrixReport(durationSeconds: duration, seeds: seedList, policies: names, cells: results)
         Console.error(String(format: "matrix: done in %.1f min wall; simulations took %.1f min of CPU (%.1f min on %d idle cores)",
                              (ContinuousClock.now - started).seconds / 60, cpu / 60, cpu / 60 / Double(jobs), jobs))
         print(matrix.table(limit: quick ? nil : 40))
@@ -165,7 +185,8 @@ struct BenchMatrixCommand: ParsableCommand {
             if estimates[cell.demandKey] == nil {
                 if samples[cell.workload] == nil {
                     // The per-arrival demand does not depend on the rate; a fixed one keeps it one draw.
-                    samples[cell.workload] = try WorkloadCatalog.make(name: cell.workload, rps: 2, duration: .seconds(max(duration, 600)), seed: seed)
+                    samples[cell.workload] = try WorkloadCatalog.make(
+                        name: cell.workload, rps: 2, duration: .seconds(max(duration, 600)), seed: try seedList()[0])
                 }
                 let profile = try HardwareProfile.named(model: cell.model, gpu: cell.gpu)
                 estimates[cell.demandKey] = SaturationEstimate(

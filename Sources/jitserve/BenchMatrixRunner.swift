@@ -22,7 +22,8 @@ struct MatrixRunner: Sendable {
     /// Length estimates every non-oracle policy is told; the served model is each cell's.
     let lengths: LengthEstimatorSettings
     let duration: Double
-    let seed: UInt64
+    /// Each cell's workload is drawn once per seed; every policy replays every draw.
+    let seeds: [UInt64]
     /// Sheds at each arrival, for every policy alike (nil: off).
     let admission: AdmissionControl?
     let maxBatchedTokens: Int
@@ -40,28 +41,33 @@ struct MatrixRunner: Sendable {
     /// the run costs on an idle machine, whatever else shares this one.
     func run() throws -> (cells: [MatrixReport.CellResult], cpuSeconds: Double) {
         // Heaviest cells first (highest load, then batch cap), so the last jobs left are short.
+        // A draw is one cell under one seed: `draw / seeds.count` is the cell.
         let order = cells.indices.sorted {
             let a = cells[$0].cell, b = cells[$1].cell
             return a.loadMultiple != b.loadMultiple ? a.loadMultiple > b.loadMultiple
                 : a.maxRunning != b.maxRunning ? a.maxRunning > b.maxRunning : $0 < $1
         }
-        let jobs = order.flatMap { c in policies.indices.map { (cell: c, policy: $0) } }
-        let state = State(cellCount: cells.count, policyCount: policies.count)
+        let jobs = order.flatMap { c in
+            seeds.indices.flatMap { s in policies.indices.map { (draw: c * seeds.count + s, policy: $0) } }
+        }
+        let state = State(drawCount: cells.count * seeds.count, policyCount: policies.count)
         let next = ResultBox.Counter()
         let started = ContinuousClock.now
         let group = DispatchGroup()
         for _ in 0..<min(parallelism, jobs.count) {
             DispatchQueue.global().async(group: group) {
                 while let j = next.take(below: jobs.count) {
-                    let (c, p) = jobs[j]
+                    let (d, p) = jobs[j]
+                    let c = d / seeds.count, seed = seeds[d % seeds.count]
                     let cpuBefore = Self.threadCPUSeconds()
-                    let outcome = Result { try simulate(cell: c, policy: policies[p], state: state) }
+                    let outcome = Result { try simulate(cell: c, seed: seed, draw: d, policy: policies[p], state: state) }
                     let cpu = Self.threadCPUSeconds() - cpuBefore
-                    let done = state.finish(cell: c, policy: p, outcome, cpuSeconds: cpu)
+                    let done = state.finish(draw: d, policy: p, outcome, cpuSeconds: cpu)
                     let elapsed = (ContinuousClock.now - started).seconds
                     let eta = elapsed / Double(done) * Double(jobs.count - done)
                     let figure = (try? outcome.get()).map { String(format: "%.1f tok/s, %.1f s CPU", $0.tokenGoodput, cpu) } ?? "failed"
-                    Console.error("  [\(done)/\(jobs.count)] \(policies[p]) on \(cells[c].cell.label): \(figure)"
+                    let seedNote = seeds.count > 1 ? " seed \(seed)" : ""
+                    Console.error("  [\(done)/\(jobs.count)] \(policies[p]) on \(cells[c].cell.label)\(seedNote): \(figure)"
                                   + String(format: " (%.0f s elapsed, ~%.0f s left)", elapsed, eta))
                 }
             }
@@ -69,14 +75,16 @@ struct MatrixRunner: Sendable {
         group.wait()
         let results = try cells.indices.map { c in
             MatrixReport.CellResult(cell: cells[c].cell, saturation: cells[c].saturation, rate: cells[c].rate,
-                                    runs: try state.outcomes(cell: c).map { try $0.get() })
+                                    runs: try seeds.indices.flatMap { s in
+                                        try state.outcomes(draw: c * seeds.count + s).map { try $0.get() }
+                                    })
         }
         return (results, state.cpuSeconds)
     }
 
-    private func simulate(cell c: Int, policy: String, state: State) throws -> SimulationSummary {
+    private func simulate(cell c: Int, seed: UInt64, draw: Int, policy: String, state: State) throws -> SimulationSummary {
         let planned = cells[c]
-        let workload = try state.workload(cell: c) {
+        let workload = try state.workload(draw: draw) {
             try WorkloadCatalog.make(name: planned.cell.workload, rps: planned.rate, duration: .seconds(duration), seed: seed)
         }
         let profile = try HardwareProfile.named(model: planned.cell.model, gpu: planned.cell.gpu)
@@ -101,7 +109,8 @@ struct MatrixRunner: Sendable {
             preemptionMode: PreemptionMode(rawValue: cell.preemption) ?? .recompute, admission: admission)
     }
 
-    /// Shared between worker threads: each cell's workload while its jobs run, and every outcome.
+    /// Shared between worker threads: each draw's workload (a cell under one seed) while its
+    /// jobs run, and every outcome.
     final class State: @unchecked Sendable {
         private let lock = NSLock()
         private var workloads: [Int: Workload] = [:]
@@ -111,44 +120,44 @@ struct MatrixRunner: Sendable {
         private var finished = 0
         private(set) var cpuSeconds = 0.0
 
-        init(cellCount: Int, policyCount: Int) {
-            outcomes = Array(repeating: Array(repeating: nil, count: policyCount), count: cellCount)
-            remaining = Array(repeating: policyCount, count: cellCount)
+        init(drawCount: Int, policyCount: Int) {
+            outcomes = Array(repeating: Array(repeating: nil, count: policyCount), count: drawCount)
+            remaining = Array(repeating: policyCount, count: drawCount)
         }
 
-        /// The cell's workload, built once (other threads asking meanwhile wait for it).
-        func workload(cell: Int, build: () throws -> Workload) throws -> Workload {
+        /// The draw's workload, built once (other threads asking meanwhile wait for it).
+        func workload(draw: Int, build: () throws -> Workload) throws -> Workload {
             lock.lock()
-            if let w = workloads[cell] { lock.unlock(); return w }
-            let cellLock = building[cell] ?? NSLock()
-            building[cell] = cellLock
+            if let w = workloads[draw] { lock.unlock(); return w }
+            let drawLock = building[draw] ?? NSLock()
+            building[draw] = drawLock
             lock.unlock()
-            cellLock.lock()
-            defer { cellLock.unlock() }
+            drawLock.lock()
+            defer { drawLock.unlock() }
             lock.lock()
-            if let w = workloads[cell] { lock.unlock(); return w }
+            if let w = workloads[draw] { lock.unlock(); return w }
             lock.unlock()
             let w = try build()
             lock.lock()
-            workloads[cell] = w
+            workloads[draw] = w
             lock.unlock()
             return w
         }
 
         /// Records an outcome; returns how many jobs have finished.
-        func finish(cell: Int, policy: Int, _ outcome: Result<SimulationSummary, any Error>, cpuSeconds: Double) -> Int {
+        func finish(draw: Int, policy: Int, _ outcome: Result<SimulationSummary, any Error>, cpuSeconds: Double) -> Int {
             lock.lock(); defer { lock.unlock() }
             self.cpuSeconds += cpuSeconds
-            outcomes[cell][policy] = outcome
-            remaining[cell] -= 1
-            if remaining[cell] == 0 { workloads[cell] = nil }
+            outcomes[draw][policy] = outcome
+            remaining[draw] -= 1
+            if remaining[draw] == 0 { workloads[draw] = nil }
             finished += 1
             return finished
         }
 
-        func outcomes(cell: Int) -> [Result<SimulationSummary, any Error>] {
+        func outcomes(draw: Int) -> [Result<SimulationSummary, any Error>] {
             lock.lock(); defer { lock.unlock() }
-            return outcomes[cell].map { $0! }
+            return outcomes[draw].map { $0! }
         }
     }
 }

@@ -29,7 +29,7 @@ extension MatrixReport {
             let best = r.bestBaseline
             var policyCells = ""
             for name in policies {
-                policyCells += r.run(name).map { String(format: "<td>%.1f<br><small>%.0f%%</small></td>", $0.tokenGoodput, 100 * $0.sloAttainment) }
+                policyCells += r.figures(name).map { String(format: "<td>%.1f<br><small>%.0f%%</small></td>", $0.tokenGoodput, 100 * $0.sloAttainment) }
                     ?? "<td>–</td>"
             }
             cellRows += "<tr><td>\(i + 1)</td><td class=\"l\">\(r.cell.label)</td>"
@@ -52,7 +52,7 @@ extension MatrixReport {
             .l{text-align:left}.ok{background:#d9f2d9}.near{background:#fff2cc}.miss{background:#f8d0d0}</style>
             </head><body>
             <h1>jitserve bench matrix</h1>
-            <p>\(cells.count) cells, every policy on each cell's one workload (\(Int(durationSeconds)) s arrival window, seed \(seed)); \
+            <p>\(cells.count) cells, every policy on each cell's workload (\(Int(durationSeconds)) s arrival window, \(seedPhrase)); \
             load is a multiple of the rate that saturates the cell's replica (from the workload's demand and the latency model). \
             Worst jitserve ÷ best baseline \(ratio(w.versusBaseline)); where the best baseline meets under 50 % of SLOs \
             \(ratio(w.saturatedVersusBaseline)); worst jitserve ÷ oracle \(ratio(w.versusOracle)); \(missing.count) cells miss a goal \

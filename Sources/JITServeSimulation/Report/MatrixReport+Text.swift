@@ -11,13 +11,13 @@ extension MatrixReport {
         func ratio(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.2f×", $0) : "∞" } ?? "–" }
         let rows = worstFirst
         let width = max(40, rows.map(\.cell.label.count).max() ?? 40)
-        var lines = ["cells worst first (jitserve ÷ best baseline by token goodput; goal 1.4× where the best "
-                     + "baseline meets < 50 % of SLOs, else 0.95×)"]
+        var lines = ["cells worst first (jitserve ÷ best baseline by token goodput, \(seedPhrase); goal 1.4× where "
+                     + "the best baseline meets < 50 % of SLOs, else 0.95×)"]
         lines.append(pad("cell", width, left: true) + pad("req/s", 8) + pad("best base", 11) + pad("base tok/s", 12)
                      + pad("attain", 8) + pad("jitserve", 10) + pad("÷base", 8) + pad("÷oracle", 9) + pad("goal", 6))
         for r in rows.prefix(limit ?? rows.count) {
             let best = r.bestBaseline
-            let jit = r.run("jitserve")
+            let jit = r.figures("jitserve")
             let mark = (r.versusBaseline ?? 0) < r.goal || (r.versusOracle ?? 0) < 0.95 ? "  ✗" : ""
             lines.append(pad(r.cell.label, width, left: true) + pad(String(format: "%.2f", r.rate), 8)
                          + pad(best?.scheduler ?? "–", 11) + pad(best.map { String(format: "%.1f", $0.tokenGoodput) } ?? "–", 12)

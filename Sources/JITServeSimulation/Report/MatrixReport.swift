@@ -1,7 +1,7 @@
 import Foundation
 
-/// What `jitserve bench matrix` measured: per cell, every policy's run on the cell's one
-/// workload, and jitserve's standing against the best baseline and its oracle.
+/// What `jitserve bench matrix` measured: per cell, every policy's run on the cell's workload
+/// (one draw per seed), and jitserve's standing against the best baseline and its oracle.
 public struct MatrixReport: Codable, Sendable {
     /// One cell's runs.
     public struct CellResult: Codable, Sendable {
@@ -18,25 +18,38 @@ public struct MatrixReport: Codable, Sendable {
             self.runs = runs
         }
 
-        public func run(_ policy: String) -> SimulationSummary? { runs.first { $0.scheduler == policy } }
+        /// `policy`'s figures on this cell: means over the seeds it ran (nil when it did not run).
+        public func figures(_ policy: String) -> PolicyFigures? {
+            let mine = runs.filter { $0.scheduler == policy }
+            guard !mine.isEmpty else { return nil }
+            let count = Double(mine.count)
+            return PolicyFigures(
+                scheduler: policy, tokenGoodput: mine.reduce(0) { $0 + $1.tokenGoodput } / count,
+                sloAttainment: mine.reduce(0) { $0 + $1.sloAttainment } / count, seedCount: mine.count)
+        }
 
-        /// The baseline (neither jitserve nor an oracle) with the most token goodput.
-        public var bestBaseline: SimulationSummary? {
-            runs.filter { !$0.scheduler.hasPrefix("jitserve") && !$0.scheduler.hasSuffix("-oracle") }
-                .max { $0.tokenGoodput < $1.tokenGoodput }
+        /// The baseline (neither jitserve nor an oracle) with the most token goodput, over the
+        /// seeds together: the one that wins on average, not the luckiest seed's.
+        public var bestBaseline: PolicyFigures? {
+            var names: [String] = []
+            for run in runs where !names.contains(run.scheduler)
+                && !run.scheduler.hasPrefix("jitserve") && !run.scheduler.hasSuffix("-oracle") {
+                names.append(run.scheduler)
+            }
+            return names.compactMap(figures).max { $0.tokenGoodput < $1.tokenGoodput }
         }
 
         /// jitserve's token goodput over the best baseline's (nil when either is missing; 1 when
         /// both earned nothing).
-        public var versusBaseline: Double? { ratio(run("jitserve"), bestBaseline) }
+        public var versusBaseline: Double? { ratio(figures("jitserve"), bestBaseline) }
         /// jitserve's token goodput over jitserve-oracle's.
-        public var versusOracle: Double? { ratio(run("jitserve"), run("jitserve-oracle")) }
+        public var versusOracle: Double? { ratio(figures("jitserve"), figures("jitserve-oracle")) }
 
         /// The goal this cell is held to: 1.4× where the best baseline meets under half of its
         /// SLOs (room to win), 0.95× elsewhere.
         public var goal: Double { (bestBaseline?.sloAttainment ?? 1) < 0.5 ? 1.4 : 0.95 }
 
-        private func ratio(_ a: SimulationSummary?, _ b: SimulationSummary?) -> Double? {
+        private func ratio(_ a: PolicyFigures?, _ b: PolicyFigures?) -> Double? {
             guard let a, let b else { return nil }
             if b.tokenGoodput <= 0 { return a.tokenGoodput <= 0 ? 1 : .infinity }
             return a.tokenGoodput / b.tokenGoodput
@@ -47,20 +60,35 @@ public struct MatrixReport: Codable, Sendable {
         }
     }
 
+    /// One policy's token goodput and SLO attainment on a cell, each the mean over the seeds
+    /// it ran (`seedCount`); a cell's ratios divide these means.
+    public struct PolicyFigures: Sendable, Equatable {
+        public var scheduler: String
+        public var tokenGoodput: Double
+        public var sloAttainment: Double
+        public var seedCount: Int
+    }
+
     public var durationSeconds: Double
-    public var seed: UInt64
+    /// Every cell's workload was drawn once per seed, and every policy replayed each draw.
+    public var seeds: [UInt64]
     public var policies: [String]
     public var cells: [CellResult]
 
-    public init(durationSeconds: Double, seed: UInt64, policies: [String], cells: [CellResult]) {
+    public init(durationSeconds: Double, seeds: [UInt64], policies: [String], cells: [CellResult]) {
         self.durationSeconds = durationSeconds
-        self.seed = seed
+        self.seeds = seeds
         self.policies = policies
         self.cells = cells
     }
 
     enum CodingKeys: String, CodingKey {
-        case durationSeconds = "duration_s", seed, policies, cells
+        case durationSeconds = "duration_s", seeds, policies, cells
+    }
+
+    /// "seed 1", or "means over seeds 1, 2, 3": what a cell's figures are.
+    var seedPhrase: String {
+        seeds.count == 1 ? "seed \(seeds[0])" : "means over seeds " + seeds.map(String.init).joined(separator: ", ")
     }
 
     /// Cells by jitserve ÷ best baseline, relative to their goal, worst first.
