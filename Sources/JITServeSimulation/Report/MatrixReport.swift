@@ -72,18 +72,21 @@ public struct MatrixReport: Codable, Sendable {
     public var durationSeconds: Double
     /// Every cell's workload was drawn once per seed, and every policy replayed each draw.
     public var seeds: [UInt64]
+    /// The first of `seeds`, which set each cell's rate (kept for readers of one-seed reports).
+    public var seed: UInt64
     public var policies: [String]
     public var cells: [CellResult]
 
     public init(durationSeconds: Double, seeds: [UInt64], policies: [String], cells: [CellResult]) {
         self.durationSeconds = durationSeconds
         self.seeds = seeds
+        self.seed = seeds.first ?? 0
         self.policies = policies
         self.cells = cells
     }
 
     enum CodingKeys: String, CodingKey {
-        case durationSeconds = "duration_s", seeds, policies, cells
+        case durationSeconds = "duration_s", seeds, seed, policies, cells
     }
 
     /// "seed 1", or "means over seeds 1, 2, 3": what a cell's figures are.
