@@ -105,11 +105,10 @@ struct BenchMatrixCommand: ParsableCommand {
     func seedList() throws -> [UInt64] {
         guard let seeds else { return [seed ?? 1] }
         guard seed == nil else { throw ValidationError("--seed and --seeds: give one of them") }
-        var list: [UInt64] = []
-        for part in seeds.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            guard let value = UInt64(part) else { throw ValidationError("--seeds: '\(part)' is not a seed (a whole number ≥ 0)") }
-            guard !list.contains(value) else { throw ValidationError("--seeds: \(part) is listed twice") }
-            list.append(value)
+        let list = try SeedList.parse(seeds, omittingEmpty: false)
+        // A seed twice would weigh its draw twice in every mean.
+        if let twice = list.indices.first(where: { list[..<$0].contains(list[$0]) }) {
+            throw ValidationError("--seeds: \(list[twice]) is listed twice")
         }
         return list
     }
@@ -146,9 +145,9 @@ struct BenchMatrixCommand: ParsableCommand {
         let cells = (quick ? BenchmarkMatrix.quickCells(of: grid) : grid.cells).filter { only?.contains($0.workload) ?? true }
         let planned = try plan(cells)
         let names = policyNames()
-        let seedList = try seedList()
+        let drawSeeds = try seedList()
         Console.error(String(format: "matrix: %d cells × %d policies × %d seed(s) = %d simulations of %.0f s windows, %d at a time (planned in %.1f s)",
-                             planned.count, names.count, seedList.count, planned.count * names.count * seedList.count, duration, jobs,
+                             planned.count, names.count, drawSeeds.count, planned.count * names.count * drawSeeds.count, duration, jobs,
                              (ContinuousClock.now - started).seconds))
         if dryRun {
             for p in planned {
@@ -158,10 +157,10 @@ struct BenchMatrixCommand: ParsableCommand {
             return
         }
         let runner = MatrixRunner(cells: planned, policies: names, lengths: try lengths.lengths(servedModel: "llama-3.1-8b"), duration: duration,
-                                  seeds: seedList, admission: admission.control, maxBatchedTokens: maxBatchedTokens, drain: drain,
+                                  seeds: drawSeeds, admission: admission.control, maxBatchedTokens: maxBatchedTokens, drain: drain,
                                   parallelism: jobs)
         let (results, cpu) = try runner.run()
-        let matrix = MatrixReport(durationSeconds: duration, seeds: seedList, policies: names, cells: results)
+        let matrix = MatrixReport(durationSeconds: duration, seeds: drawSeeds, policies: names, cells: results)
         Console.error(String(format: "matrix: done in %.1f min wall; simulations took %.1f min of CPU (%.1f min on %d idle cores)",
                              (ContinuousClock.now - started).seconds / 60, cpu / 60, cpu / 60 / Double(jobs), jobs))
         print(matrix.table(limit: quick ? nil : 40))
@@ -181,12 +180,14 @@ struct BenchMatrixCommand: ParsableCommand {
     func plan(_ cells: [BenchmarkMatrix.Cell]) throws -> [MatrixRunner.PlannedCell] {
         var estimates: [String: SaturationEstimate] = [:]
         var samples: [String: Workload] = [:]
+        // Every seed's draw replays the rate the first seed's demand sets.
+        let firstSeed = try seedList()[0]
         return try cells.map { cell in
             if estimates[cell.demandKey] == nil {
                 if samples[cell.workload] == nil {
                     // The per-arrival demand does not depend on the rate; a fixed one keeps it one draw.
                     samples[cell.workload] = try WorkloadCatalog.make(
-                        name: cell.workload, rps: 2, duration: .seconds(max(duration, 600)), seed: try seedList()[0])
+                        name: cell.workload, rps: 2, duration: .seconds(max(duration, 600)), seed: firstSeed)
                 }
                 let profile = try HardwareProfile.named(model: cell.model, gpu: cell.gpu)
                 estimates[cell.demandKey] = SaturationEstimate(

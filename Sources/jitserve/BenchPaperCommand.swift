@@ -102,14 +102,7 @@ struct BenchPaperCommand: ParsableCommand {
         }
     }
 
-    func seedList() throws -> [UInt64] {
-        try seeds.split(separator: ",").map {
-            guard let v = UInt64($0.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--seeds: '\($0)' is not a non-negative integer")
-            }
-            return v
-        }
-    }
+    func seedList() throws -> [UInt64] { try SeedList.parse(seeds) }
 
     func policyNames() -> [String] { schedulers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 

@@ -99,12 +99,7 @@ struct BenchScaleCommand: ParsableCommand {
         }
     }
 
-    func seedList() throws -> [UInt64] {
-        try list(seeds).map {
-            guard let v = UInt64($0) else { throw ValidationError("--seeds: '\($0)' is not a non-negative integer") }
-            return v
-        }
-    }
+    func seedList() throws -> [UInt64] { try list(seeds).map(SeedList.seed) }
 
     func run() throws {
         let profile = try hardware.profile()
