@@ -66,9 +66,14 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
     @Option(help: "Turns per conversation: above 1, each request is a conversation turn that resends the whole history (earlier prompts and the server's answers) plus a new user message.")
     var turns = 1
 
+    @Option(help: "Passes over the stream counts, each served run between its own two kernel runs; the summary gives each ratio's median over the passes (on a shared machine one pass's ratio moves by ±10 %).")
+    var repeats = 1
+
     @OptionGroup var output: OutputOptions
 
     struct Row: Codable {
+        /// Which pass over the stream counts (1 unless --repeats).
+        var pass = 1
         var streams: Int
         var prefixCaching: Bool
         var kernelTokensPerSecond: [Double]
@@ -126,7 +131,21 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         var turns: Int
         var loadAverageAtStart: Double
         var loadAverageAtEnd: Double
+        var repeats: Int
         var rows: [Row]
+        /// Per stream count and prefix-caching setting, the ratios of every pass and their medians.
+        var summary: [Summary]
+    }
+
+    /// One stream count's ratios over the passes.
+    struct Summary: Codable {
+        var streams: Int
+        var prefixCaching: Bool
+        var servedOverKernel: [Double]
+        var servedOverSameWork: [Double]
+        var servedOverKernelMedian: Double
+        var servedOverSameWorkMedian: Double
+        var servedTokensPerSecondMedian: Double
     }
 
     var streamCounts: [Int] { streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
@@ -145,6 +164,7 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             throw ValidationError("--prefix-caching must be on, off or both, got '\(prefixCaching)'")
         }
         guard (1...32).contains(turns) else { throw ValidationError("--turns must be in 1...32") }
+        guard (1...20).contains(repeats) else { throw ValidationError("--repeats must be in 1...20") }
     }
 
     func run() async throws {
@@ -193,45 +213,51 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
 
         var rows: [Row] = []
         var benchmark = CPUBenchmark(executor: kernel, options: kernelOptions)
-        for count in streamCounts {
-            Console.error("  \(count) stream(s): kernel…")
-            let before = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
-            var measured: [(server: Int, results: [SSEBenchClient.Result], before: EngineStats, after: EngineStats)] = []
-            for (serverIndex, server) in servers.enumerated() {
-                let bench = server.bench
-                Console.error("  \(count) stream(s): served (prefix caching \(server.prefixCaching ? "on" : "off")), \(count * rounds * turns) requests…")
-                let statsBefore = bench.engine.status.stats
-                let results = turns > 1
-                    ? Self.conversations(
-                        streams: count, rounds: rounds, turns: turns, port: bench.port, clock: bench.engine.clock,
-                        requests: requests, seedBase: UInt64(count * 100_000))
-                    : SSEBenchClient.closedLoop(streams: count, rounds: rounds, port: bench.port, clock: bench.engine.clock) {
-                        // New prompts at every stream count: a prompt sent before would be a
-                        // whole-prompt cache hit, which no new client gets.
-                        stream, round in requests.make(seed: UInt64(1 + count * 100_000 + stream * 1000 + round))
-                    }
-                try await bench.waitIdle()
-                measured.append((serverIndex, results, statsBefore, bench.engine.status.stats))
-            }
-            Console.error("  \(count) stream(s): kernel again…")
-            let after = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
-            for (serverIndex, results, statsBefore, statsAfter) in measured {
-                let server = servers[serverIndex]
-                var row = Self.row(streams: count, prefixCaching: server.prefixCaching, kernel: [before, after], results: results)
-                (row.executorBusyFraction, row.iterationMillisecondsMean, row.servedTokensPerExecutorSecond) =
-                    Self.engineFigures(row, before: statsBefore, after: statsAfter)
-                // The same work on the kernel: the prompt tokens this server computed (its
-                // cache's hits left out), then the decode, at its token budget per iteration.
-                let prefilled = row.promptTokensMean - (row.cachedTokensMean.isNaN ? 0 : row.cachedTokensMean)
-                if prefilled.isFinite, row.servedTokens > 0, turns == 1 {
-                    Console.error("  \(count) stream(s): kernel, the served run's work (\(Int(prefilled.rounded())) prompt tokens each)…")
-                    let sameWork = try benchmark.servedWorkThroughput(
-                        streams: count, promptLength: Int(prefilled.rounded()), batchTokens: server.batchTokens)
-                    row.kernelSameWorkTokensPerSecond = sameWork
-                    row.servedOverSameWork = row.servedTokensPerSecond / sameWork
+        for pass in 1...repeats {
+            // New prompts in every pass (pass 1's are the prompts a single pass sends).
+            let passSeed = UInt64(pass - 1) << 32
+            if repeats > 1 { Console.error("  pass \(pass) of \(repeats)") }
+            for count in streamCounts {
+                Console.error("  \(count) stream(s): kernel…")
+                let before = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
+                var measured: [(server: Int, results: [SSEBenchClient.Result], before: EngineStats, after: EngineStats)] = []
+                for (serverIndex, server) in servers.enumerated() {
+                    let bench = server.bench
+                    Console.error("  \(count) stream(s): served (prefix caching \(server.prefixCaching ? "on" : "off")), \(count * rounds * turns) requests…")
+                    let statsBefore = bench.engine.status.stats
+                    let results = turns > 1
+                        ? Self.conversations(
+                            streams: count, rounds: rounds, turns: turns, port: bench.port, clock: bench.engine.clock,
+                            requests: requests, seedBase: passSeed + UInt64(count * 100_000))
+                        : SSEBenchClient.closedLoop(streams: count, rounds: rounds, port: bench.port, clock: bench.engine.clock) {
+                            // New prompts at every stream count: a prompt sent before would be a
+                            // whole-prompt cache hit, which no new client gets.
+                            stream, round in requests.make(seed: passSeed + UInt64(1 + count * 100_000 + stream * 1000 + round))
+                        }
+                    try await bench.waitIdle()
+                    measured.append((serverIndex, results, statsBefore, bench.engine.status.stats))
                 }
-                if turns > 1 { row.turns = Self.turnRows(results, turns: turns) }
-                rows.append(row)
+                Console.error("  \(count) stream(s): kernel again…")
+                let after = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
+                for (serverIndex, results, statsBefore, statsAfter) in measured {
+                    let server = servers[serverIndex]
+                    var row = Self.row(streams: count, prefixCaching: server.prefixCaching, kernel: [before, after], results: results)
+                    (row.executorBusyFraction, row.iterationMillisecondsMean, row.servedTokensPerExecutorSecond) =
+                        Self.engineFigures(row, before: statsBefore, after: statsAfter)
+                    // The same work on the kernel: the prompt tokens this server computed (its
+                    // cache's hits left out), then the decode, at its token budget per iteration.
+                    let prefilled = row.promptTokensMean - (row.cachedTokensMean.isNaN ? 0 : row.cachedTokensMean)
+                    if prefilled.isFinite, row.servedTokens > 0, turns == 1 {
+                        Console.error("  \(count) stream(s): kernel, the served run's work (\(Int(prefilled.rounded())) prompt tokens each)…")
+                        let sameWork = try benchmark.servedWorkThroughput(
+                            streams: count, promptLength: Int(prefilled.rounded()), batchTokens: server.batchTokens)
+                        row.kernelSameWorkTokensPerSecond = sameWork
+                        row.servedOverSameWork = row.servedTokensPerSecond / sameWork
+                    }
+                    if turns > 1 { row.turns = Self.turnRows(results, turns: turns) }
+                    row.pass = pass
+                    rows.append(row)
+                }
             }
         }
         for server in servers { await server.bench.stop() }
@@ -239,7 +265,7 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             model: name, threads: threads, scheduler: scheduler, kvCacheDtype: kvCacheDtype.rawValue,
             activationDtype: activationDtype.rawValue, maxTokens: maxTokens,
             promptTokens: promptTokens, rounds: rounds, turns: turns, loadAverageAtStart: loadAtStart,
-            loadAverageAtEnd: Self.loadAverage(), rows: rows)
+            loadAverageAtEnd: Self.loadAverage(), repeats: repeats, rows: rows, summary: Self.summary(rows))
         print(Self.table(result))
         try output.write(result)
     }
