@@ -87,15 +87,20 @@ extension GMAXScheduler {
     /// Batch places per iteration a request needs to keep its SLO: a stream one token per TBT,
     /// a deadline call its expected remaining iterations over those left to its deadline (a
     /// workflow call: to its workflow's deadline).
-    private func pace(of s: SequenceState, status: SLOStatus, now: Double, tau: Double) -> Double {
-        switch s.kind {
+    func pace(of s: SequenceState, status: SLOStatus, now: Double, tau: Double) -> Double {
+        Self.pace(kind: s.kind, due: s.due, status: status, now: now, tau: tau)
+    }
+
+    /// `pace(of:…)` from the row's fields, for callers that read them through a pointer.
+    static func pace(kind: SLOKind, due: DueSchedule, status: SLOStatus, now: Double, tau: Double) -> Double {
+        switch kind {
         case .latency:
-            return s.due.step > tau ? tau / s.due.step : 1
+            return due.step > tau ? tau / due.step : 1
         case .deadline, .compound:
             // A workflow call against its workflow's deadline: the analyzer sets stage
             // sub-deadlines early on purpose, so that stages start in time, and against them
             // every parallel call of a stage would claim a place nearly every iteration.
-            let dueAt = s.kind == .compound ? s.due.first : status.milestoneDueAt.seconds
+            let dueAt = kind == .compound ? due.first : status.milestoneDueAt.seconds
             let allowed = (dueAt - now) / tau
             // By expectation, as the memory claim: summed over many requests, expectations track
             // the total, where conservative bounds would claim places that go unused.

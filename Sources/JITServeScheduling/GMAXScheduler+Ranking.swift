@@ -10,6 +10,9 @@ extension GMAXScheduler {
         var statuses: [SLOStatus] = []
         statuses.reserveCapacity(candidates.capacity)
         var workflowMembers: [WorkflowID: [WorkflowMember]] = [:]
+        // Places per iteration that the streams and deadline calls still able to make their SLO
+        // need (`reserveWorkflowPlaces`), summed here while each row is at hand.
+        var otherPaces = 0.0
 
         // Rows by pointer, each field read where it is used (see `standing`): a row borrowed
         // whole across a call the optimiser cannot see into is copied first, ten thousand times
@@ -21,19 +24,26 @@ extension GMAXScheduler {
                 for i in rows.indices {
                     let (candidate, status, member) = standing(of: base + i, index: candidates.count,
                                                                tracker: tracker, snapshot: snapshot, tau: tau)
-                    if let member { workflowMembers[member.workflow, default: []].append(member) }
+                    if let member {
+                        workflowMembers[member.workflow, default: []].append(member)
+                    } else if candidate.tier != .hopeless {
+                        otherPaces += Self.pace(kind: base[i].kind, due: base[i].due, status: status,
+                                                now: snapshot.now.seconds, tau: tau)
+                    }
                     candidates.append(candidate)
                     statuses.append(status)
                 }
             }
         }
         // The places in the batch a workflow can expect while everyone who can still make it
-        // shares them: how wide its future stages may run.
+        // shares them: how wide its future stages may run, unless places are reserved for it.
         let contenders = candidates.reduce(0) { $0 + ($1.tier == .hopeless ? 0 : 1) }
         let placeShare = Double(snapshot.budget.maxRunning) / Double(max(1, contenders))
+        let reserved = reserveWorkflowPlaces(
+            workflowMembers, otherPaces: otherPaces, candidates: candidates, statuses: statuses, snapshot: snapshot, tau: tau)
         for (wf, members) in workflowMembers {
-            shareWorkflowDensity(wf, members: members, candidates: &candidates,
-                                 statuses: statuses, snapshot: snapshot, tau: tau, placeShare: placeShare)
+            shareWorkflowDensity(wf, members: members, candidates: &candidates, statuses: statuses, snapshot: snapshot,
+                                 tau: tau, placeShare: max(placeShare, reserved[wf] ?? 0))
         }
         deferNewcomers(&candidates, states: states, statuses: statuses, snapshot: snapshot, tau: tau)
         return candidates
@@ -122,8 +132,9 @@ extension GMAXScheduler {
         }
         // The stage must end by its sub-deadline, and the whole workflow — this stage, then the
         // future stages — by its deadline. The future's tokens run as wide as this stage, or as
-        // the workflow's share of the batch's places where that is wider, but no faster than
-        // their critical path. Judged only as wide as this stage, a MetaGPT workflow in its one
+        // the workflow's share of the batch's places where that is wider (its own width where
+        // places are reserved for it, `reserveWorkflowPlaces`), but no faster than their
+        // critical path. Judged only as wide as this stage, a MetaGPT workflow in its one
         // planning call looked eight times as long as it is and was written off at arrival
         // with the replica half idle; judged along its critical path whatever the load, deep
         // overload pursued workflows it should write off (`bench --rps 1,2,4 --max-running 32`:

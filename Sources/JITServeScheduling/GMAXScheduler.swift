@@ -63,6 +63,10 @@ public struct GMAXScheduler: Scheduler {
         /// due time) and that of newcomers waiting for memory may take, together, while anyone
         /// can still make their SLO (`prefillRation`); nil: as much as is left over.
         public var hopelessPrefillShare: Double? = 1.0 / 16
+        /// Hand the places streams and deadline calls leave to workflows in turn, so that a
+        /// workflow that fits is judged at its own width, not at a headcount share of the
+        /// places (`reserveWorkflowPlaces`).
+        public var workflowReservation = true
 
         public init() {}
     }

@@ -7,7 +7,7 @@ public enum SchedulerCatalog {
     public static let names = [
         "vllm", "sarathi", "las", "sjf", "sjf-oracle", "edf", "slos-serve", "jitserve", "jitserve-oracle",
         "jitserve-no-grouping", "jitserve-no-refinement", "jitserve-no-topup", "jitserve-no-tbt-guard",
-        "jitserve-no-commitment", "jitserve-no-ration",
+        "jitserve-no-commitment", "jitserve-no-ration", "jitserve-no-reservation",
     ]
     /// The policies `jitserve bench` compares by default.
     public static let benchmarkNames = [
@@ -32,6 +32,7 @@ public enum SchedulerCatalog {
         case "jitserve-no-tbt-guard": GMAXScheduler(name: name, options: with { $0.tbtGuard = false })
         case "jitserve-no-commitment": GMAXScheduler(name: name, options: with { $0.commitmentShare = nil })
         case "jitserve-no-ration": GMAXScheduler(name: name, options: with { $0.hopelessPrefillShare = nil })
+        case "jitserve-no-reservation": GMAXScheduler(name: name, options: with { $0.workflowReservation = false })
         default: throw SchedulingError.unknownScheduler(name, valid: names)
         }
     }

@@ -92,6 +92,30 @@ import Testing
         #expect(tier(criticalPath: 1_500, maxRunning: 4) == .hopeless)
     }
 
+    @Test func placesAreReservedForAWorkflowThatFitsWhatOthersLeave() {
+        // The MetaGPT shape above on 64 places, behind 100 waiting deadline calls: by headcount
+        // its share is 64 / 101 places, so its 12,000 future tokens would run one at a time.
+        let wf = WorkflowID(5)
+        let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 0, workflowStartedAt: .zero, deadline: .seconds(60)))
+        let planning = Snap.seq(1, prompt: 100, generated: 1, slo: compound, length: 200)
+        let estimate = WorkflowEstimate(remainingStageCount: 6, remainingFutureOutputTokens: 12_000,
+                                        remainingCriticalPathTokens: 1_500, currentStageDueAt: Instant(seconds: 10))
+        func tier(deadline: Duration, reservation: Bool = true) -> GMAXScheduler.Standing.Tier? {
+            let calls = (10..<110).map { Snap.seq(UInt64($0), arrived: 0.9, prompt: 100, slo: .deadline(ttlt: deadline), length: 60) }
+            let snapshot = Snap.snapshot(running: [planning], waiting: calls, now: 1, maxRunning: 64, workflows: [wf: estimate])
+            var options = GMAXScheduler.Options()
+            options.workflowReservation = reservation
+            return GMAXScheduler(options: options).standings(snapshot).first { $0.id.rawValue == 1 }?.tier
+        }
+        // Calls due in 100 s need a place every ~50th iteration: the workflow's ~7 places fit
+        // in what they leave, and it runs as wide as it is (8), along its critical path.
+        #expect(tier(deadline: .seconds(100)) != .hopeless)
+        #expect(tier(deadline: .seconds(100), reservation: false) == .hopeless)
+        // Due in 3 s, each needs ~0.6 of a place every iteration: together more than the 57.6
+        // places there are, so nothing is left to reserve and the workflow is given up on.
+        #expect(tier(deadline: .seconds(3)) == .hopeless)
+    }
+
     @Test func tbtGuardShrinksTheTokenBudgetWhenIterationsRunLong() {
         let tight = Snap.seq(1, prompt: 100, generated: 5, slo: .latency(ttft: .seconds(1), tbt: .milliseconds(50)), length: 100)
         let big = Snap.seq(2, arrived: 0.9, prompt: 4000, slo: .deadline(ttlt: .seconds(30)), length: 100)
