@@ -13,12 +13,13 @@ extension GMAXScheduler {
     /// its 192 s. Judged at its own width whatever the load, deep overload pursued every
     /// workflow and finished few (`bench --rps 2 --max-running 32`: 1,587 → 1,200 tok/s).
     ///
-    /// So places are handed out, as SLOs-Serve admits work: what the places the batch cap
-    /// holds (`commitmentShare` of them) leave after every stream's and deadline call's pace
-    /// (`pace`, summed as `otherPaces`), to workflows in turn — those already served first, then by deadline — each
-    /// taking the places its future needs to finish by its deadline at its width (no fewer than
-    /// its current stage's calls); one that cannot finish even at full width, or does not fit
-    /// what is left, is not reserved for and keeps the headcount share.
+    /// So places are handed out, as SLOs-Serve admits work: what the batch cap's places
+    /// (`commitmentShare` of them) leave after the paces of every stream and deadline call
+    /// still able to make its SLO (`pace`, summed by `rank` as `otherPaces`) goes to workflows
+    /// in turn — those already served first, then by deadline — each taking the places its
+    /// future needs to finish by its deadline at its width (no fewer than its current stage's
+    /// calls); one that cannot finish even at full width, or does not fit what is left, is not
+    /// reserved for and keeps the headcount share.
     func reserveWorkflowPlaces(
         _ workflowMembers: [WorkflowID: [WorkflowMember]], otherPaces: Double, candidates: [Candidate],
         statuses: [SLOStatus], snapshot: SchedulerSnapshot, tau: Double
