@@ -31,7 +31,15 @@ if [[ ! -x .venv-e2e/bin/python ]] || ! .venv-e2e/bin/python -c "import openai" 
 fi
 PY=.venv-e2e/bin/python
 
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Ports for every server at once, from sockets bound together: asked one at a time while earlier
+# servers are still starting, the kernel may hand the same free port out twice (seen in CI: the
+# second server failed with "Address already in use").
+free_ports() {
+    "$PY" -c 'import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
 
 PIDS=()
 cleanup() {  # whatever is still running (e.g. after a failure) is stopped, then killed
@@ -62,7 +70,7 @@ wait_exit() {  # pid seconds → exit status of the server
     echo "server $1 did not exit within $2 s"; return 1
 }
 
-MAIN_PORT=$(free_port)
+read -r MAIN_PORT SLOW_PORT <<< "$(free_ports 2)"
 if [[ "$MODE" == cpu ]]; then
     # A relaxed default SLO: on a busy 2-core machine one CPU iteration can exceed 800 ms, and
     # admission control would rightly shed requests whose TTFT is shorter than that.
@@ -78,7 +86,6 @@ PIDS+=("$MAIN_PID")
 ARGS=(--base-url "http://127.0.0.1:$MAIN_PORT/v1" --api-key "$KEY" --max-body-bytes "$MAX_BODY")
 
 if [[ "$MODE" == echo ]]; then
-    SLOW_PORT=$(free_port)
     "$BIN" serve --executor echo --host 127.0.0.1 --port "$SLOW_PORT" --api-key "$KEY" --echo-iteration-ms 20 --scheduler vllm \
         --max-num-seqs 1 --admission basic --max-waiting 1 --shutdown-grace 1 > "$LOGS/slow.log" 2>&1 &
     SLOW_PID=$!

@@ -26,7 +26,15 @@ if [[ ! -x .venv-route/bin/python ]] || ! .venv-route/bin/python -c "import open
 fi
 PY=.venv-route/bin/python
 
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Ports for every server at once, from sockets bound together: asked one at a time while earlier
+# servers are still starting, the kernel may hand the same free port out twice (seen in CI: the
+# second server failed with "Address already in use").
+free_ports() {
+    "$PY" -c 'import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
 
 PIDS=()
 cleanup() {
@@ -45,10 +53,12 @@ wait_http() {  # url pid log
     echo "$1 never answered:"; cat "$3"; return 1
 }
 
+# Three replicas, the proxy and the ext_proc picker.
+read -r -a PORTS <<< "$(free_ports 5)"
 REPLICAS=()
 REPLICA_PIDS=()
 for i in 0 1 2; do
-    PORT=$(free_port)
+    PORT=${PORTS[$i]}
     "$BIN" serve --executor sim --scheduler jitserve --host 127.0.0.1 --port "$PORT" \
         --default-slo latency:ttft_ms=2000,tbt_ms=250 > "$LOGS/replica$i.log" 2>&1 &
     PIDS+=("$!")
@@ -57,8 +67,8 @@ for i in 0 1 2; do
 done
 for i in 0 1 2; do wait_http "http://${REPLICAS[$i]}/health" "${REPLICA_PIDS[$i]}" "$LOGS/replica$i.log"; done
 
-PROXY_PORT=$(free_port)
-GRPC_PORT=$(free_port)
+PROXY_PORT=${PORTS[3]}
+GRPC_PORT=${PORTS[4]}
 BACKENDS=()
 for r in "${REPLICAS[@]}"; do BACKENDS+=(--backend "http://$r"); done
 "$BIN" route --listen "127.0.0.1:$PROXY_PORT" --ext-proc "$GRPC_PORT" "${BACKENDS[@]}" --router jitserve \
