@@ -43,7 +43,7 @@ extension GMAXScheduler {
             workflowMembers, otherPaces: otherPaces, candidates: candidates, statuses: statuses, snapshot: snapshot, tau: tau)
         for (wf, members) in workflowMembers {
             shareWorkflowDensity(wf, members: members, candidates: &candidates, statuses: statuses, snapshot: snapshot,
-                                 tau: tau, placeShare: max(placeShare, reserved[wf] ?? 0))
+                                 tau: tau, places: max(placeShare, reserved[wf] ?? 0))
         }
         deferNewcomers(&candidates, states: states, statuses: statuses, snapshot: snapshot, tau: tau)
         return candidates
@@ -109,10 +109,11 @@ extension GMAXScheduler {
 
     /// A workflow's calls share one density: the goodput of the whole workflow over its longest
     /// remaining call (its critical path now). With top-up, when one call must run, all do —
-    /// the stage ends only when its slowest call does.
+    /// the stage ends only when its slowest call does. `places`: the places of the batch its
+    /// future stages can expect (its headcount share, or its own width where reserved).
     private func shareWorkflowDensity(
         _ wf: WorkflowID, members: [WorkflowMember], candidates: inout [Candidate], statuses: [SLOStatus],
-        snapshot: SchedulerSnapshot, tau: Double, placeShare: Double
+        snapshot: SchedulerSnapshot, tau: Double, places: Double
     ) {
         var tokens = Double(snapshot.workflows[wf]?.remainingFutureOutputTokens ?? 0)
         var longest = 0.0
@@ -143,7 +144,7 @@ extension GMAXScheduler {
         let stageDue = statuses[members[0].index].milestoneDueAt.seconds
         let estimate = snapshot.workflows[wf]
         let futureTokens = Double(estimate?.remainingFutureOutputTokens ?? 0)
-        let width = min(max(Double(members.count), placeShare), Double(max(1, snapshot.budget.maxRunning)))
+        let width = min(max(Double(members.count), places), Double(max(1, snapshot.budget.maxRunning)))
         let future = min(futureTokens / Double(members.count),
                          max(Double(estimate?.remainingCriticalPathTokens ?? 0), futureTokens / width))
         let workflowDue = members[0].workflowDueAt

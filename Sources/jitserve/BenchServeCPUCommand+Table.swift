@@ -1,4 +1,5 @@
 import Foundation
+import JITServeCore
 
 /// The figures `bench serve-cpu` prints.
 extension BenchServeCPUCommand {
@@ -6,12 +7,9 @@ extension BenchServeCPUCommand {
         values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
     }
 
-    /// The middle value; of an even count, the mean of the two middle ones.
+    /// The middle value (of an even count, the mean of the two middle ones); NaN when empty.
     static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        values.isEmpty ? .nan : LatencySummary.percentile(values.sorted(), 0.5)
     }
 
     /// Each (stream count, prefix-caching setting)'s ratios over the passes, in the order the

@@ -187,7 +187,7 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         // The server exactly as `jitserve serve` builds it, from the same options: one per
         // prefix-caching setting asked for, alive together so that each stream count is served
         // by both between the same two kernel runs.
-        var servers: [(prefixCaching: Bool, bench: HTTPBenchServer, model: String, batchTokens: Int)] = []
+        var servers: [Served] = []
         for caching in prefixCachingSettings {
             let serve = try ServeCommand.parse([
                 "--executor", "cpu", "--model", name, "--threads", String(threads), "--scheduler", scheduler,
@@ -214,50 +214,10 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         var rows: [Row] = []
         var benchmark = CPUBenchmark(executor: kernel, options: kernelOptions)
         for pass in 1...repeats {
-            // New prompts in every pass (pass 1's are the prompts a single pass sends).
-            let passSeed = UInt64(pass - 1) << 32
             if repeats > 1 { Console.error("  pass \(pass) of \(repeats)") }
             for count in streamCounts {
-                Console.error("  \(count) stream(s): kernel…")
-                let before = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
-                var measured: [(server: Int, results: [SSEBenchClient.Result], before: EngineStats, after: EngineStats)] = []
-                for (serverIndex, server) in servers.enumerated() {
-                    let bench = server.bench
-                    Console.error("  \(count) stream(s): served (prefix caching \(server.prefixCaching ? "on" : "off")), \(count * rounds * turns) requests…")
-                    let statsBefore = bench.engine.status.stats
-                    let results = turns > 1
-                        ? Self.conversations(
-                            streams: count, rounds: rounds, turns: turns, port: bench.port, clock: bench.engine.clock,
-                            requests: requests, seedBase: passSeed + UInt64(count * 100_000))
-                        : SSEBenchClient.closedLoop(streams: count, rounds: rounds, port: bench.port, clock: bench.engine.clock) {
-                            // New prompts at every stream count: a prompt sent before would be a
-                            // whole-prompt cache hit, which no new client gets.
-                            stream, round in requests.make(seed: passSeed + UInt64(1 + count * 100_000 + stream * 1000 + round))
-                        }
-                    try await bench.waitIdle()
-                    measured.append((serverIndex, results, statsBefore, bench.engine.status.stats))
-                }
-                Console.error("  \(count) stream(s): kernel again…")
-                let after = try benchmark.decodeThroughput(streams: count, promptLength: promptTokens)
-                for (serverIndex, results, statsBefore, statsAfter) in measured {
-                    let server = servers[serverIndex]
-                    var row = Self.row(streams: count, prefixCaching: server.prefixCaching, kernel: [before, after], results: results)
-                    (row.executorBusyFraction, row.iterationMillisecondsMean, row.servedTokensPerExecutorSecond) =
-                        Self.engineFigures(row, before: statsBefore, after: statsAfter)
-                    // The same work on the kernel: the prompt tokens this server computed (its
-                    // cache's hits left out), then the decode, at its token budget per iteration.
-                    let prefilled = row.promptTokensMean - (row.cachedTokensMean.isNaN ? 0 : row.cachedTokensMean)
-                    if prefilled.isFinite, row.servedTokens > 0, turns == 1 {
-                        Console.error("  \(count) stream(s): kernel, the served run's work (\(Int(prefilled.rounded())) prompt tokens each)…")
-                        let sameWork = try benchmark.servedWorkThroughput(
-                            streams: count, promptLength: Int(prefilled.rounded()), batchTokens: server.batchTokens)
-                        row.kernelSameWorkTokensPerSecond = sameWork
-                        row.servedOverSameWork = row.servedTokensPerSecond / sameWork
-                    }
-                    if turns > 1 { row.turns = Self.turnRows(results, turns: turns) }
-                    row.pass = pass
-                    rows.append(row)
-                }
+                rows += try await measure(
+                    streams: count, pass: pass, servers: servers, requests: requests, benchmark: &benchmark)
             }
         }
         for server in servers { await server.bench.stop() }
@@ -269,6 +229,10 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
         print(Self.table(result))
         try output.write(result)
     }
+
+    /// One server the benchmark drives: its prefix-caching setting, its served model name and
+    /// token budget per iteration.
+    typealias Served = (prefixCaching: Bool, bench: HTTPBenchServer, model: String, batchTokens: Int)
 
     /// The prefix-caching settings to serve with, in the order they run.
     var prefixCachingSettings: [Bool] {
