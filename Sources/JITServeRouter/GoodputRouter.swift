@@ -15,11 +15,12 @@ import JITServePrediction
 /// of its places (`max_num_seqs`) its held requests and this one take, or its KV use, whichever
 /// is highest.
 ///
-/// A workflow call is judged with the rest of its workflow: once the application's recent
-/// finished workflows say how long a typical one's critical path is, a replica **could** serve
-/// the call only if, at its published pace, it could also run the workflow's remaining stages
-/// one after another by the deadline; a workflow no replica could finish is shed (429) before
-/// it spends capacity that others could have turned into goodput. Then, best first:
+/// A workflow call is judged with the rest of its workflow: a replica **could** serve the call
+/// only if, at its published pace, it could also run the workflow's remaining stages one after
+/// another by the deadline — the rest as the workflow analyzer expects it from the calls seen so
+/// far, and, once the application's recent finished workflows say how long a typical one's
+/// critical path is, that too. A workflow no replica could finish is shed (429) before it spends
+/// capacity that others could have turned into goodput. Then, best first:
 /// 1. a workflow call stays on its workflow's replica when it is on time there and that
 ///    replica is not overcommitted (calls kept together share the scheduler's workflow view);
 /// 2. otherwise the least utilised replica where it is on time and fits (a workflow moves
@@ -73,13 +74,28 @@ public struct GoodputRouter: Router {
         var utilisation: Double
     }
 
+    /// What a workflow call's workflow still has to do after this call, as far as it is known.
+    struct WorkflowRest {
+        /// The workflow analyzer's estimate, from the calls this router saw finish: known from
+        /// the first call on, so it also stops a workflow whose application never finishes one
+        /// (under overload, 0 of 47 MetaGPT workflows on one paper-mix replica: the learnt size
+        /// below never appeared, and each ran to the end late).
+        var expected: WorkflowEstimate?
+        /// The application's typical remaining size, once enough of its workflows finished.
+        var learnt: WorkflowBook.Size?
+    }
+
     public func decide(_ request: RoutingRequest, endpoints: [ReplicaSnapshot], now: Instant) -> RoutingDecision {
         let view = ledger.withAssumedLoad(endpoints)
         if let wf = request.workflowID, ledger.wasShed(wf) { return .shed(retryAfter: .seconds(1)) }
-        let target = RoutingTarget(request, now: now, stageDueAt: stageDueAt(of: request))
-        // A workflow call is judged with the rest of its workflow, once its application's size is learnt.
-        var rest: WorkflowBook.Size?
-        if admitsWorkflows, case .compound(let slo) = request.slo { rest = book.remaining(slo, application: request.application) }
+        let estimate = workflowEstimate(of: request)
+        let target = RoutingTarget(request, now: now, stageDueAt: estimate?.currentStageDueAt)
+        // A workflow call is judged with the rest of its workflow: as the analyzer expects it,
+        // and as its application's finished workflows were once their size is learnt.
+        var rest = WorkflowRest()
+        if admitsWorkflows, case .compound(let slo) = request.slo {
+            rest = WorkflowRest(expected: estimate, learnt: book.remaining(slo, application: request.application))
+        }
         // The request's lengths are the same on every replica: read them once.
         let bound = request.outputBound(quantile: quantile)
         let typical = request.outputBound(quantile: request.workflowID == nil ? shedQuantile : workflowShedQuantile)
@@ -114,7 +130,7 @@ public struct GoodputRouter: Router {
     /// `typical` length a shed is judged at; `workflowRest`: what its workflow still has to do.
     func fit(
         _ request: RoutingRequest, bound: Int, typical: Int, target: RoutingTarget, on replica: ReplicaSnapshot,
-        index: Int, workflowRest: WorkflowBook.Size?
+        index: Int, workflowRest: WorkflowRest
     ) -> Fit {
         let forecast = ReplicaForecast(replica)
         let p = request.promptTokenCount
@@ -128,10 +144,17 @@ public struct GoodputRouter: Router {
         case .deadline, .compound:
             onTime = forecast.timeToLastToken(promptTokens: p, outputTokens: bound, queued: true) <= target.milestoneIn
             possible = forecast.timeToLastToken(promptTokens: p, outputTokens: typical, queued: false) <= target.finalDueIn
-            if let rest = workflowRest {
-                // The whole workflow, its stages one after another at this replica's pace.
+            if let expected = workflowRest.expected {
+                // The analyzer's future: its stages one after another, each behind a prefill.
                 let own = forecast.timeToLastToken(
-                    promptTokens: max(p, rest.promptTokens), outputTokens: max(typical, rest.criticalOutputTokens), queued: false)
+                    promptTokens: p, outputTokens: typical + expected.remainingCriticalPathTokens, queued: false)
+                possible = possible && own + Double(expected.remainingStageCount) * tau <= target.finalDueIn
+            }
+            if let learnt = workflowRest.learnt {
+                // The application's typical whole workflow, its stages one after another at this replica's pace.
+                let own = forecast.timeToLastToken(
+                    promptTokens: max(p, learnt.promptTokens), outputTokens: max(typical, learnt.criticalOutputTokens),
+                    queued: false)
                 possible = possible && own <= target.finalDueIn
             }
         }
@@ -148,13 +171,13 @@ public struct GoodputRouter: Router {
                    utilisation: max(utilisation, placeUse, replica.kvCacheUsage))
     }
 
-    /// The workflow analyzer's sub-deadline for a workflow call's stage (nil otherwise).
-    func stageDueAt(of request: RoutingRequest) -> Instant? {
+    /// The workflow analyzer's estimate for a workflow call: its stage's sub-deadline and the
+    /// workflow's expected future (nil for other requests, or without an analyzer).
+    func workflowEstimate(of request: RoutingRequest) -> WorkflowEstimate? {
         guard case .compound(let slo) = request.slo, let workflows else { return nil }
         return workflows.estimate(
             workflowID: slo.workflowID, application: request.application, slo: slo,
-            completed: book.running[slo.workflowID]?.calls ?? [], arriving: request.request
-        ).currentStageDueAt
+            completed: book.running[slo.workflowID]?.calls ?? [], arriving: request.request)
     }
 
     public mutating func didRoute(_ request: RoutingRequest, to endpoint: String, at now: Instant) {
@@ -162,7 +185,7 @@ public struct GoodputRouter: Router {
         // The pace `fit` added for it: until the next scrape, the replica's published
         // `required_token_rate` does not count it, and the next pick would see that replica
         // as idler than it is by as much.
-        let rate = RoutingTarget(request, now: now, stageDueAt: stageDueAt(of: request))
+        let rate = RoutingTarget(request, now: now, stageDueAt: workflowEstimate(of: request)?.currentStageDueAt)
             .requiredRate(promptTokens: request.promptTokenCount, outputTokens: bound)
         ledger.noteRouted(
             request, to: endpoint, workTokens: request.promptTokenCount + bound, requiredTokenRate: rate, at: now)

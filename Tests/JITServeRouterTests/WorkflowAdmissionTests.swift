@@ -2,9 +2,9 @@ import JITServeCore
 import JITServeRouter
 import Testing
 
-/// The jitserve router judges a workflow call with the rest of its workflow once it has seen
-/// enough of the application's workflows finish (told no workflow analyzer, so a call's
-/// milestone is its workflow's deadline).
+/// The jitserve router judges a workflow call with the rest of its workflow: as its workflow
+/// analyzer expects it, and once it has seen enough of the application's workflows finish, as
+/// they were (told no analyzer unless a test says, so a call's milestone is its deadline).
 @Suite struct WorkflowAdmissionTests {
     /// A call of `application`'s workflow whose own length is uncertain: a 2000-token tail at
     /// the bound (60 s at 30 ms an iteration: never on time within 29 s), 100 typically.
@@ -44,6 +44,39 @@ import Testing
         // 300 tokens take 9 s: the workflow fits its 29 s.
         learn(&router, application: "short", outputTokens: 300, count: 3, pool: pool)
         var call = uncertainCall(2, workflow: 2, application: "short")
+        #expect(router.route(&call, endpoints: pool, now: now).primary != nil)
+    }
+
+    /// A workflow analyzer that expects the same future for every workflow.
+    struct FixedFuture: WorkflowPredictor {
+        let name = "fixed"
+        var criticalPathTokens: Int
+        var stages = 3
+
+        func estimate(
+            workflowID: WorkflowID, application: String?, slo: CompoundSLO, completed: [CallObservation], arriving: Request
+        ) -> WorkflowEstimate {
+            WorkflowEstimate(
+                remainingStageCount: stages, remainingFutureOutputTokens: criticalPathTokens * 2,
+                remainingCriticalPathTokens: criticalPathTokens, currentStageDueAt: slo.dueAt)
+        }
+    }
+
+    @Test func shedsACallWhoseWorkflowTheAnalyzerExpectsToRunPastItsDeadlineBeforeAnyFinishes() {
+        let pool = [replica("a"), replica("b")]
+        // Nothing of the application has finished; the analyzer expects 1500 more tokens on the
+        // critical path: 45 s at 30 ms an iteration, past the 29 s left.
+        var router = GoodputRouter(lengths: nil, workflows: FixedFuture(criticalPathTokens: 1500))
+        var call = uncertainCall(1, workflow: 1, application: "long")
+        #expect(router.route(&call, endpoints: pool, now: now) == .shed(retryAfter: .seconds(1)))
+        // 300 more take 9 s (and three prefills): the workflow fits.
+        router = GoodputRouter(lengths: nil, workflows: FixedFuture(criticalPathTokens: 300))
+        call = uncertainCall(2, workflow: 2, application: "long")
+        #expect(router.route(&call, endpoints: pool, now: now).primary != nil)
+        // Judged alone, the call itself is short enough.
+        router = GoodputRouter(lengths: nil, workflows: FixedFuture(criticalPathTokens: 1500))
+        router.admitsWorkflows = false
+        call = uncertainCall(3, workflow: 3, application: "long")
         #expect(router.route(&call, endpoints: pool, now: now).primary != nil)
     }
 
