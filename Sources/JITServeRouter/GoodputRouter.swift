@@ -27,8 +27,9 @@ import JITServePrediction
 ///    there: its replica cannot meet the sub-deadline);
 /// 3. otherwise a workflow's own replica, else the least utilised one, that could still serve
 ///    it in time if it ran at once (no queue; its length at the 0.1-quantile, a workflow call's
-///    at the median with its workflow's typical rest) — its scheduler may still make room, and
-///    an overcommitted replica's queue forecast does not know the order its scheduler will pick;
+///    at the median with the rest its workflow is expected to need) — its scheduler may still
+///    make room, and an overcommitted replica's queue forecast does not know the order its
+///    scheduler will pick;
 /// 4. otherwise no replica can serve it in time: shed (429), and with it the rest of its
 ///    workflow, whose deadline is then lost anyway.
 public struct GoodputRouter: Router {
