@@ -31,15 +31,8 @@ if [[ ! -x .venv-e2e/bin/python ]] || ! .venv-e2e/bin/python -c "import openai" 
 fi
 PY=.venv-e2e/bin/python
 
-# Ports for every server at once, from sockets bound together: asked one at a time while earlier
-# servers are still starting, the kernel may hand the same free port out twice (seen in CI: the
-# second server failed with "Address already in use").
-free_ports() {
-    "$PY" -c 'import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
-}
+# Ports for every server at once (scripts/free_ports.py says why).
+free_ports() { "$PY" scripts/free_ports.py "$1"; }
 
 PIDS=()
 cleanup() {  # whatever is still running (e.g. after a failure) is stopped, then killed

@@ -87,7 +87,7 @@ extension GMAXScheduler {
     /// Batch places per iteration a request needs to keep its SLO: a stream one token per TBT,
     /// a deadline call its expected remaining iterations over those left to its deadline (a
     /// workflow call: to its workflow's deadline).
-    func pace(of s: SequenceState, status: SLOStatus, now: Double, tau: Double) -> Double {
+    private func pace(of s: SequenceState, status: SLOStatus, now: Double, tau: Double) -> Double {
         Self.pace(kind: s.kind, due: s.due, status: status, now: now, tau: tau)
     }
 

@@ -6,7 +6,7 @@ extension GMAXScheduler {
     ///
     /// Whether a workflow can still make its deadline depends on how wide its future stages
     /// will run, which depends on who else holds places. Judged at its headcount share of the
-    /// places (`shareWorkflowDensity`'s `placeShare`), a MetaGPT workflow arriving behind 220
+    /// places (`rank`'s `placeShare`), a MetaGPT workflow arriving behind 220
     /// contenders for 64 places (8B H100 · 2×) looked as if its 18,883 future tokens would run
     /// one at a time — 19,000 iterations against the 6,400 left — and was written off at
     /// arrival, though its critical path was 3,334 tokens and SLOs-Serve finished it in 166 of
