@@ -82,7 +82,7 @@ struct BenchMatrixCommand: ParsableCommand {
         _ = try seedList()
         _ = try loadMultiples()
         _ = try workloadFilter()
-        for name in policyNames() { _ = try SchedulerCatalog.make(name) }
+        for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
         guard policyNames().contains("jitserve") else { throw ValidationError("--schedulers must include jitserve") }
     }
 
@@ -105,12 +105,7 @@ struct BenchMatrixCommand: ParsableCommand {
     func seedList() throws -> [UInt64] {
         guard let seeds else { return [seed ?? 1] }
         guard seed == nil else { throw ValidationError("--seed and --seeds: give one of them") }
-        let list = try SeedList.parse(seeds, omittingEmpty: false)
-        // A seed twice would weigh its draw twice in every mean.
-        if let twice = list.indices.first(where: { list[..<$0].contains(list[$0]) }) {
-            throw ValidationError("--seeds: \(list[twice]) is listed twice")
-        }
-        return list
+        return try SeedList.parse(seeds)
     }
 
     /// `--workloads` as names (nil: every workload of the grid), each a grid name, a trace file or
@@ -136,7 +131,7 @@ struct BenchMatrixCommand: ParsableCommand {
         return grid
     }
 
-    func policyNames() -> [String] { schedulers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    func policyNames() -> [String] { CommaList.items(schedulers) }
 
     func run() throws {
         let started = ContinuousClock.now

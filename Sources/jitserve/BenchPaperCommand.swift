@@ -79,7 +79,8 @@ struct BenchPaperCommand: ParsableCommand {
         if let target = replicaSearch, !(target > 0 && target <= 1) {
             throw ValidationError("--replica-search must be an attainment in (0, 1], e.g. 0.9")
         }
-        for name in policyNames() { _ = try SchedulerCatalog.make(name) }
+        for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
+        _ = try seedList()
     }
 
     /// The chosen recipe (validated).
@@ -104,7 +105,7 @@ struct BenchPaperCommand: ParsableCommand {
 
     func seedList() throws -> [UInt64] { try SeedList.parse(seeds) }
 
-    func policyNames() -> [String] { schedulers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    func policyNames() -> [String] { CommaList.items(schedulers) }
 
     func run() throws {
         let profile = try hardware.profile()

@@ -32,6 +32,9 @@ struct BenchRouterCommand: ParsableCommand {
     func validate() throws {
         guard endpoints >= 1 else { throw ValidationError("--endpoints must be at least 1") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
+        for name in try CommaList.validated(routers, option: "--routers") where !RouterCatalog.names.contains(name) {
+            throw ValidationError("unknown router '\(name)' in --routers; valid: \(RouterCatalog.names.joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -39,7 +42,7 @@ struct BenchRouterCommand: ParsableCommand {
         let pool = Self.syntheticPool(endpoints, scrapedAt: Instant(seconds: 99.99))
         print("\(endpoints) endpoints; \(repetitions) decisions per router")
         print("router           decide p50 (µs)  decide p99 (µs)   pick p50 (µs)   pick p99 (µs)")
-        for name in routers.split(separator: ",").map(String.init) {
+        for name in CommaList.items(routers) {
             var router = try RouterBuilder(name: name, lengths: settings).makeRouter()
             var decideTimes: [Double] = [], pickTimes: [Double] = []
             var inFlight: [(RoutingRequest, String)] = []

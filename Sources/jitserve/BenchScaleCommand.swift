@@ -65,41 +65,40 @@ struct BenchScaleCommand: ParsableCommand {
     var workloadName: String { recipe == "paper" ? "paper-mix" : recipe }
 
     func validate() throws {
-        guard !(try replicaCounts()).isEmpty else { throw ValidationError("--replicas needs at least one count") }
-        guard !(try perReplicaRates()).isEmpty else { throw ValidationError("--rps-per-replica needs at least one rate") }
+        _ = try replicaCounts()
+        _ = try perReplicaRates()
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard drain >= 0 else { throw ValidationError("--drain must not be negative") }
         guard scrapeInterval >= 0 else { throw ValidationError("--scrape-interval must not be negative") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        for name in list(routers) where !RouterCatalog.names.contains(name) {
+        for name in try CommaList.validated(routers, option: "--routers") where !RouterCatalog.names.contains(name) {
             throw ValidationError("unknown router '\(name)' in --routers; valid: \(RouterCatalog.names.joined(separator: ", "))")
         }
-        for name in list(schedulers) { _ = try SchedulerCatalog.make(name) }
+        for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
+        _ = try seedList()
         if savings, !(list(routers).contains("jitserve") && list(schedulers).contains("jitserve")) {
             throw ValidationError("--savings needs the jitserve router and the jitserve scheduler in the grid")
         }
         _ = try WorkloadCatalog.make(name: workloadName, rps: 1, duration: .seconds(1), seed: 1)
     }
 
-    func list(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
+    func list(_ text: String) -> [String] { CommaList.items(text) }
 
     func replicaCounts() throws -> [Int] {
-        try list(replicas).map {
+        try CommaList.validated(replicas, option: "--replicas").map {
             guard let n = Int($0), n >= 1 else { throw ValidationError("--replicas: '\($0)' is not a positive count") }
             return n
         }
     }
 
     func perReplicaRates() throws -> [Double] {
-        try list(rpsPerReplica).map {
+        try CommaList.validated(rpsPerReplica, option: "--rps-per-replica").map {
             guard let v = Double($0), v > 0, v.isFinite else { throw ValidationError("--rps-per-replica: '\($0)' is not a positive rate") }
             return v
         }
     }
 
-    func seedList() throws -> [UInt64] { try list(seeds).map(SeedList.seed) }
+    func seedList() throws -> [UInt64] { try SeedList.parse(seeds) }
 
     func run() throws {
         let profile = try hardware.profile()

@@ -30,6 +30,14 @@ struct BenchSchedulerCommand: ParsableCommand {
     @OptionGroup var hardware: HardwareOptions
     @OptionGroup var engine: EngineOptions
 
+    func validate() throws {
+        guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
+        guard waiting >= 0, running >= 0, waiting + running >= 1 else {
+            throw ValidationError("--waiting and --running must not be negative, and the snapshot needs one request")
+        }
+        for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
+    }
+
     func run() throws {
         let profile = try hardware.profile()
         let forest = EngineBuilder.loadForest(warn: Console.error)
@@ -37,7 +45,7 @@ struct BenchSchedulerCommand: ParsableCommand {
         let executor = SimulatedExecutor(profile: profile)
         print("snapshot: \(running) running + \(waiting) waiting on \(profile.name); \(repetitions) decisions per policy")
         print("policy                   p50 (µs)   p99 (µs)   batch   iteration (ms)   decision ÷ iteration")
-        for name in schedulers.split(separator: ",").map(String.init) {
+        for name in CommaList.items(schedulers) {
             let scheduler = try SchedulerCatalog.make(name)
             var times: [Double] = []
             var plan = SchedulePlan.empty

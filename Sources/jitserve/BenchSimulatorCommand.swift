@@ -22,6 +22,10 @@ struct BenchSimulatorCommand: ParsableCommand {
     @OptionGroup var replay: ReplayOptions
     @OptionGroup var lengths: PredictorOptions
 
+    func validate() throws {
+        for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
+    }
+
     func run() throws {
         let profile = try hardware.profile()
         let lengths = try self.lengths.lengths(servedModel: hardware.model.simulatedModel)
@@ -29,7 +33,7 @@ struct BenchSimulatorCommand: ParsableCommand {
         print("replaying \(built.name): \(built.callCount) calls over \(Int(built.duration.seconds)) s on \(profile.name)")
         print("policy             wall (s)   simulated (s)   × real time   iterations   µs/iteration"
               + "   tok-good/s   attain   TTFT p99   TBT p99")
-        for name in schedulers.split(separator: ",").map(String.init) {
+        for name in CommaList.items(schedulers) {
             let builder = try EngineBuilder(policy: name, lengths: lengths, configuration: engine.configuration())
             let started = ContinuousClock.now
             let result = try Simulator(

@@ -27,6 +27,7 @@ struct ReplayOptions: ParsableArguments {
         guard scrapeInterval >= 0, scrapeInterval.isFinite else {
             throw ValidationError("--scrape-interval must be a non-negative number of seconds")
         }
+        if let router { _ = try CommaList.validated(router, option: "--router") }
         for name in routerNames() where !RouterCatalog.names.contains(name) {
             throw ValidationError("unknown --router '\(name)'; valid: \(RouterCatalog.names.joined(separator: ", "))")
         }
@@ -56,6 +57,6 @@ struct ReplayOptions: ParsableArguments {
 
     /// The routers named (empty: the default, unnamed).
     func routerNames() -> [String] {
-        router.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        router.map(CommaList.items) ?? []
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// `--seeds` as the bench commands read it: comma-separated non-negative integers.
+/// `--seeds` as the bench commands read it: comma-separated non-negative integers, at least one,
+/// none twice (`CommaList`).
 enum SeedList {
     /// One part of the list as a seed, spaces around it ignored.
     static func seed<S: StringProtocol>(_ part: S) throws -> UInt64 {
@@ -10,9 +11,13 @@ enum SeedList {
         return value
     }
 
-    /// Every comma-separated part as a seed; with `omittingEmpty` false an empty part is refused
-    /// like any other that is not a seed.
-    static func parse(_ text: String, omittingEmpty: Bool = true) throws -> [UInt64] {
-        try text.split(separator: ",", omittingEmptySubsequences: omittingEmpty).map(seed)
+    /// Every comma-separated part as a seed.
+    static func parse(_ text: String) throws -> [UInt64] {
+        let seeds = try CommaList.validated(text, option: "--seeds").map(seed)
+        // "1" and "01" are one seed.
+        if let twice = seeds.indices.first(where: { seeds[..<$0].contains(seeds[$0]) }) {
+            throw ValidationError("--seeds: \(seeds[twice]) is listed twice")
+        }
+        return seeds
     }
 }
