@@ -63,26 +63,43 @@ public struct ModelStore: Sendable {
     /// The GGUF path for `name`: an existing file path is used as is; a cached model by its name;
     /// a catalogue model missing from the cache is pulled when `pullIfMissing` (and `log` says so).
     public func resolve(_ name: String, pullIfMissing: Bool, log: (String) -> Void) throws -> String {
-        if name.contains("/") || name.hasSuffix(".gguf") {
-            guard FileManager.default.fileExists(atPath: name) else {
-                throw CPUError.unreadableFile(path: name, reason: "no such file")
-            }
+        if Self.isPath(name) {
+            try checkResolvable(name)
             return name
         }
         if let cached = cachedPath(for: name) { return cached }
-        guard let entry = Self.catalog[name] else {
-            let known = Self.catalog.keys.sorted().joined(separator: ", ")
-            throw CPUError.modelNotFound(
-                name: name,
-                fix: "register a local file with `jitserve model pull --from FILE --name \(name)` "
-                    + "(models that can be pulled by name: \(known))")
-        }
+        guard let entry = Self.catalog[name] else { throw unknownModel(name) }
         guard pullIfMissing else {
             throw CPUError.modelNotFound(name: name, fix: "run `jitserve model pull \(name)`")
         }
         log("model '\(name)' is not in \(modelsDirectory); pulling it now (first use)")
         return try pull(entry, log: log)
     }
+
+    /// Throws what `resolve` would for a name it cannot serve, without pulling anything: a path
+    /// with no file, or a name neither cached nor in the catalogue. A server checks its `--model`
+    /// with it before it listens, so a typo fails the start instead of a loaded server's health.
+    public func checkResolvable(_ name: String) throws {
+        if Self.isPath(name) {
+            guard FileManager.default.fileExists(atPath: name) else {
+                throw CPUError.unreadableFile(path: name, reason: "no such file")
+            }
+            return
+        }
+        guard cachedPath(for: name) == nil, Self.catalog[name] == nil else { return }
+        throw unknownModel(name)
+    }
+
+    private func unknownModel(_ name: String) -> CPUError {
+        let known = Self.catalog.keys.sorted().joined(separator: ", ")
+        return CPUError.modelNotFound(
+            name: name,
+            fix: "register a local file with `jitserve model pull --from FILE --name \(name)` "
+                + "(models that can be pulled by name: \(known))")
+    }
+
+    /// A model named by a file path rather than a catalogue name.
+    static func isPath(_ name: String) -> Bool { name.contains("/") || name.hasSuffix(".gguf") }
 
     /// Copies a local GGUF file into the cache as `name` (default: its file name without
     /// `.gguf`). The file must parse as GGUF; under a catalogue name it must also match the

@@ -106,6 +106,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard workflowIdleTimeout >= 0, workflowIdleTimeout <= 86_400 else { throw ValidationError("--workflow-idle-timeout must be in 0...86400 seconds") }
         if lengthLogFeaturesOnly, lengthLog == nil { throw ValidationError("--length-log-features-only needs --length-log PATH") }
         if executor == .sim, maxModelLen != nil { throw ValidationError("--max-model-len applies to --executor echo and cpu only") }
+        if executor == .cpu {
+            do {
+                try ModelStore().checkResolvable(hardware.model.cpuModel)
+            } catch {
+                throw ValidationError("--model: \(error)")
+            }
+        }
         _ = try SchedulerCatalog.make(scheduler)
         if SchedulerCatalog.isOracle(scheduler) { throw ValidationError(SetupError.oracleNeedsTrace(policy: scheduler).description) }
         do {

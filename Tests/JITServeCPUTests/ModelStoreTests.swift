@@ -44,6 +44,16 @@ struct ModelStoreTests {
         #expect(named.hasSuffix(".gguf") && FileManager.default.fileExists(atPath: named))
     }
 
+    @Test func aModelThatCannotBeResolvedIsRefusedWithoutPulling() throws {
+        let store = Self.temporaryStore()
+        #expect(throws: CPUError.self) { try store.checkResolvable("/nonexistent/model.gguf") }
+        #expect(throws: CPUError.self) { try store.checkResolvable("no-such-model") }
+        // A catalogue name is pullable, a file path that exists is served as is.
+        try store.checkResolvable(ModelStore.defaultModelName)
+        try store.checkResolvable(try Self.sampleGGUF())
+        #expect(try store.list().isEmpty)
+    }
+
     @Test func refusesBadFilesAndNamesLeavingNothingBehind() throws {
         let store = Self.temporaryStore()
         let garbage = try GGUFTestWriter().write(Array("not a model at all, just text".utf8))
