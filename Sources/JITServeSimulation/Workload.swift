@@ -42,6 +42,9 @@ public struct Workload: Sendable {
     public var workflows: [TracedWorkflow]
     /// The arrival window goodput is divided by.
     public var duration: Duration
+    /// What the user should hear about how the workload was read: rows of a trace file that
+    /// could not be replayed and were left out.
+    public var notes: [String] = []
 
     public init(name: String, requests: [TracedRequest], workflows: [TracedWorkflow], duration: Duration) {
         self.name = name

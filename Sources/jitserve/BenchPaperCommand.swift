@@ -120,6 +120,8 @@ struct BenchPaperCommand: ParsableCommand {
                     name: workloadName, rps: rate, duration: .seconds(duration), seed: seed)))
             }
         }
+        // Every case reads the same file: its notes once.
+        for note in cases.first?.workload.notes ?? [] { Console.error("note: \(note)") }
         let routers: [String?] = replay.routerNames().isEmpty ? [nil] : replay.routerNames()
         let jobs = cases.flatMap { c in routers.flatMap { router in names.map { (c, $0, router) } } }
         Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(routers.count) router(s) × \(cases.count) rate/seed cases) of \(workloadName) "

@@ -23,7 +23,9 @@ struct WorkloadOptions: ParsableArguments {
     }
 
     func make(rps override: Double? = nil, seed seedOverride: UInt64? = nil) throws -> Workload {
-        try WorkloadCatalog.make(
+        let built = try WorkloadCatalog.make(
             name: workload, rps: override ?? rps, duration: duration.map { .seconds($0) }, seed: seedOverride ?? seed)
+        for note in built.notes { Console.error("note: \(note)") }
+        return built
     }
 }

@@ -46,6 +46,16 @@ import Testing
         let trace = try ArrivalTrace.parse(text, source: "t.csv")
         #expect(trace.entries.count == 1)
         #expect(trace.skippedRowCount == 2)
+        // The replay says so, naming the file, rather than leaving them out silently.
+        let workload = try TraceReplay(
+            name: "t.csv", trace: trace, sloKind: .latency, application: "trace", rate: nil, duration: nil, seed: 1
+        ).make()
+        #expect(workload.requests.count == 1)
+        #expect(workload.notes.count == 1 && workload.notes[0].contains("t.csv") && workload.notes[0].contains("2 row"))
+        let whole = try ArrivalTrace.parse("arrived_at,num_prefill_tokens,num_decode_tokens\n0,10,3\n", source: "u.csv")
+        #expect(try TraceReplay(
+            name: "u.csv", trace: whole, sloKind: .latency, application: "trace", rate: nil, duration: nil, seed: 1
+        ).make().notes.isEmpty)
     }
 
     @Test(arguments: [

@@ -87,6 +87,12 @@ public struct TraceReplay: Sendable {
         // A whole-trace replay spans first to last arrival; a one-instant trace gets 1 s so
         // rates stay finite.
         let window = duration ?? .seconds(last > 0 ? last : 1)
-        return Workload(name: name, requests: requests, workflows: [], duration: window)
+        var workload = Workload(name: name, requests: requests, workflows: [], duration: window)
+        if trace.skippedRowCount > 0 {
+            // A request with no prompt or no answer cannot be served; say how many were dropped.
+            workload.notes.append(
+                "\(trace.source): \(trace.skippedRowCount) row(s) with 0 prompt or 0 output tokens left out")
+        }
+        return workload
     }
 }
