@@ -271,6 +271,15 @@ def openai_field_tests(args, client, model, echo):
     check(all(v is not None and v <= 0 for v in lp.token_logprobs[1:]), "every later token has a logprob")
     check(done.choices[0].text.startswith(prompt), f"echo text starts with the prompt: {done.choices[0].text!r}")
     check(lp.text_offset[0] == 0 and lp.text_offset == sorted(lp.text_offset), "text offsets increase")
+    # max_tokens 0 with echo: the prompt alone, with the same log-likelihood, nothing generated
+    # (the legacy API's way of scoring a text; vLLM takes it too).
+    only = client.completions.create(model=model, prompt=ids, max_tokens=0, temperature=0, logprobs=1, echo=True)
+    olp = only.choices[0].logprobs
+    check(len(olp.tokens) == len(ids) and olp.token_logprobs[0] is None, f"prompt only: {len(olp.tokens)} vs {len(ids)}")
+    check(all(abs(a - b) < 1e-4 for a, b in zip(olp.token_logprobs[1:], lp.token_logprobs[1:len(ids)])),
+          "prompt-only log-probabilities == those echoed before an answer")
+    check(only.choices[0].text == done.choices[0].text[:len(only.choices[0].text)] and only.usage.completion_tokens == 0
+          and only.choices[0].finish_reason == "length", f"prompt only: {only.choices[0]} {only.usage}")
     # The likely continuation is likelier than an unlikely one.
     likely = sum(lp.token_logprobs[1:len(ids)])
     odd = client.completions.create(model=model, prompt=prompt.replace("Paris", "Banana"), max_tokens=1, logprobs=0,

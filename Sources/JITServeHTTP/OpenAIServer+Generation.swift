@@ -70,7 +70,9 @@ extension OpenAIServer {
             tokens = try encode(parsed.prompt, codec: backend.codec)
             // Without max_tokens, the answer may fill the context (up to the server's default cap).
             let room = max(1, engine.maxModelLength - tokens.count)
-            let maxOutputTokens = parsed.maxTokens ?? min(room, configuration.defaultMaxTokens ?? room)
+            // The prompt alone (echo, max_tokens 0) still takes one step, which computes the
+            // prompt's log-probabilities; its token is dropped (as vLLM does).
+            let maxOutputTokens = parsed.echoesPromptOnly ? 1 : parsed.maxTokens ?? min(room, configuration.defaultMaxTokens ?? room)
             if let replay = parsed.replayOutputTokens, replay > maxOutputTokens {
                 throw HTTPError.invalidField(
                     "replay_output_tokens", reason: "\(replay) exceeds the output cap of \(maxOutputTokens) tokens")
@@ -191,9 +193,10 @@ extension OpenAIServer {
     /// The non-streamed body: one choice per outcome, usage summed over them (the prompt once).
     static func response(_ outcomes: [OutputConsumer.Outcome], context: GenerationContext) -> JSONValue {
         let renderer = context.renderer
+        let promptOnly = context.parsed.echoesPromptOnly
         var choices: [JSONValue] = []
         for (index, outcome) in outcomes.enumerated() {
-            var text = outcome.text
+            var text = promptOnly ? "" : outcome.text
             var logprobs: JSONValue = nil
             if context.parsed.sampling.logprobCount != nil {
                 switch renderer.endpoint {
@@ -201,20 +204,25 @@ extension OpenAIServer {
                     logprobs = ResponseRenderer.chatLogprobs(outcome.logprobs, codec: context.codec)
                 case .completion:
                     var entries = echoedPromptEntries(context, promptLogprobs: outcomes[0].promptLogprobs)
-                    entries += outcome.logprobs.map { ($0.tokenID, $0.logprobs) }
+                    if !promptOnly { entries += outcome.logprobs.map { ($0.tokenID, $0.logprobs) } }
                     var offset = 0
                     logprobs = ResponseRenderer.completionLogprobs(entries, codec: context.codec, offset: &offset)
                 }
             }
             if let echo = context.echoText { text = echo + text }
-            choices.append(renderer.choice(text: text, finishReason: outcome.finishReason, index: index, logprobs: logprobs))
+            choices.append(renderer.choice(
+                text: text, finishReason: promptOnly ? Self.promptOnlyFinishReason : outcome.finishReason, index: index,
+                logprobs: logprobs))
         }
-        let completionTokens = outcomes.reduce(0) { $0 + $1.record.timeline.outputTokenCount }
+        let completionTokens = promptOnly ? 0 : outcomes.reduce(0) { $0 + $1.record.timeline.outputTokenCount }
         let usage = ResponseRenderer.usage(
             promptTokenCount: context.promptTokens.count, completionTokenCount: completionTokens, record: outcomes[0].record,
             workflowEstimate: outcomes[0].workflowEstimate)
         return renderer.response(choices: choices, usage: usage)
     }
+
+    /// A prompt-only answer (`echo`, `max_tokens: 0`) stopped at its cap of 0 tokens.
+    static let promptOnlyFinishReason = "length"
 
     /// The prompt's tokens with their log-probabilities, for `echo` (the first has none).
     static func echoedPromptEntries(

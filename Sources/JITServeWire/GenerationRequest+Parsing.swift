@@ -16,13 +16,18 @@ extension GenerationRequest {
         }
         var request = GenerationRequest(endpoint: endpoint, prompt: prompt)
         request.model = try reader.string("model")
-        let maxTokens = try reader.int("max_tokens", in: 1...Int.max)
+        // 0 asks for the prompt alone (with echo; checked below, once echo is read).
+        let maxTokens = try reader.int("max_tokens", in: 0...Int.max)
         let maxCompletionTokens = try reader.int("max_completion_tokens", in: 1...Int.max)
         request.maxTokens = maxCompletionTokens ?? maxTokens
         _ = try reader.double("presence_penalty", in: -2...2)
         _ = try reader.double("frequency_penalty", in: -2...2)
         request.sampling = try parseSampling(reader, maxTokens: request.maxTokens)
         try request.parseChoices(reader)
+        if maxTokens == 0, !(endpoint == .completion && request.echo && maxCompletionTokens == nil) {
+            throw .invalidField(
+                "max_tokens", reason: "0 is out of range [1, ∞) (0 asks for the prompt alone: only with echo on /v1/completions)")
+        }
         request.stream = try reader.bool("stream") ?? false
         if let options = reader.value("stream_options") {
             guard request.stream else {

@@ -41,6 +41,10 @@ public struct GenerationRequest: Sendable {
     /// Completions' `echo`: the prompt is returned before the answer (with its log-probabilities
     /// when `logprobs` is set; `sampling.promptLogprobCount` then says how many alternatives).
     public var echo = false
+    /// `echo` with `max_tokens: 0` (completions): the prompt alone comes back, with its
+    /// log-probabilities when asked for, and nothing is generated — how log-likelihood
+    /// evaluations score a text (OpenAI's legacy API and vLLM take it so).
+    public var echoesPromptOnly: Bool { echo && maxTokens == 0 }
     /// jitserve: the application the request belongs to (`application`, or header
     /// `x-application`): length estimates and workflow patterns are learnt per application.
     public var application: String?

@@ -24,6 +24,12 @@ import Testing
         let echoed = try Self.parse(#"{"prompt": "hi", "echo": true}"#, .completion)
         #expect(echoed.echo && echoed.sampling.promptLogprobCount == nil)
         #expect(throws: HTTPError.self) { try Self.parse(#"{"prompt": "hi", "logprobs": 21}"#, .completion) }
+        // max_tokens 0 asks for the prompt alone: only with echo, only on completions.
+        let promptOnly = try Self.parse(#"{"prompt": "hi", "echo": true, "logprobs": 1, "max_tokens": 0}"#, .completion)
+        #expect(promptOnly.echoesPromptOnly && promptOnly.sampling.promptLogprobCount == 1)
+        #expect(!echoed.echoesPromptOnly && !scored.echoesPromptOnly)
+        #expect(throws: HTTPError.self) { try Self.parse(#"{"prompt": "hi", "max_tokens": 0}"#, .completion) }
+        #expect(throws: HTTPError.self) { try Self.parse(#"{"prompt": "hi", "echo": false, "max_tokens": 0}"#, .completion) }
         #expect(throws: HTTPError.self) { try Self.parse(#"{"prompt": "hi", "n": 2, "best_of": 3}"#, .completion) }
     }
 }
