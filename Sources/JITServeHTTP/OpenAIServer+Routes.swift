@@ -6,8 +6,10 @@ extension OpenAIServer {
     /// Every endpoint, behind the error middleware.
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(allowedMethods: Self.allowedMethods))
         router.get("/health") { _, _ in try self.health() }
+        // Load balancers probe with HEAD as often as with GET.
+        router.head("/health") { _, _ in try self.health() }
         router.get("/v1/models") { request, _ in
             try self.authorize(request.headers)
             return Self.json(["object": "list", "data": [self.model()]])
@@ -39,6 +41,17 @@ extension OpenAIServer {
         router.post("/v1/chat/completions") { request, _ in try await self.generate(request, endpoint: .chat) }
         router.post("/v1/completions") { request, _ in try await self.generate(request, endpoint: .completion) }
         return router
+    }
+
+    /// What each path takes (`Allow` of a 405); keep in step with the routes above.
+    static func allowedMethods(_ path: String) -> String? {
+        switch path {
+        case "/health": "GET, HEAD"
+        case "/v1/models", "/metrics": "GET"
+        case "/tokenize", "/detokenize", "/v1/chat/completions", "/v1/completions": "POST"
+        case _ where path.hasPrefix("/v1/models/") && path.count > "/v1/models/".count: "GET"
+        default: nil
+        }
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {

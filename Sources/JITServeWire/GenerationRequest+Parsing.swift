@@ -13,6 +13,11 @@ extension GenerationRequest {
             prompt = .chat(try parseMessages(reader), addGenerationPrompt: addGenerationPrompt)
         case .completion:
             prompt = try parsePrompt(reader)
+            // Fill-in-the-middle would need the model's FIM template; ignoring the suffix would
+            // answer a different question than the one asked (vLLM refuses it too).
+            if let suffix = try reader.string("suffix"), !suffix.isEmpty {
+                throw .invalidField("suffix", reason: "fill-in-the-middle (a suffix after the completion) is not supported")
+            }
         }
         var request = GenerationRequest(endpoint: endpoint, prompt: prompt)
         request.model = try reader.string("model")

@@ -16,6 +16,8 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case promptTooLong(field: String, promptTokenCount: Int, maxModelLength: Int)
     case unknownModel(String, served: String)
     case unknownRoute(method: String, path: String)
+    /// The path exists, but not for this method; `allowed` is the `Allow` header's value.
+    case methodNotAllowed(method: String, path: String, allowed: String)
     case unauthorized(reason: String)
     case bodyTooLarge(limit: Int)
     /// Shed by admission control; the client should retry after `retryAfterSeconds`.
@@ -38,6 +40,7 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedJSON, .invalidField, .missingField, .promptTooLong: 400
         case .unauthorized: 401
         case .unknownModel, .unknownRoute: 404
+        case .methodNotAllowed: 405
         case .bodyTooLarge: 413
         case .overloaded, .sloUnattainable: 429
         case .engineFailure: 500
@@ -49,7 +52,8 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     /// OpenAI's `error.type`.
     public var type: String {
         switch self {
-        case .malformedJSON, .invalidField, .missingField, .promptTooLong, .unknownModel, .unknownRoute, .bodyTooLarge:
+        case .malformedJSON, .invalidField, .missingField, .promptTooLong, .unknownModel, .unknownRoute, .methodNotAllowed,
+             .bodyTooLarge:
             "invalid_request_error"
         case .unauthorized: "authentication_error"
         case .overloaded, .sloUnattainable: "rate_limit_error"
@@ -77,6 +81,7 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .promptTooLong: "context_length_exceeded"
         case .unknownModel: "model_not_found"
         case .unknownRoute: "not_found"
+        case .methodNotAllowed: "method_not_allowed"
         case .unauthorized: "invalid_api_key"
         case .bodyTooLarge: "request_too_large"
         case .overloaded: "server_overloaded"
@@ -107,6 +112,7 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
             "'\(field)' is \(n) tokens long; the model's context is \(max) tokens and needs room for at least one output token"
         case .unknownModel(let name, let served): "model '\(name)' does not exist; this server serves '\(served)'"
         case .unknownRoute(let method, let path): "no route for \(method) \(path)"
+        case .methodNotAllowed(let method, let path, let allowed): "\(method) is not allowed on \(path); use \(allowed)"
         case .unauthorized(let reason): reason
         case .bodyTooLarge(let limit): "request body exceeds the limit of \(limit) bytes"
         case .overloaded(let reason, _): "server overloaded: \(reason)"

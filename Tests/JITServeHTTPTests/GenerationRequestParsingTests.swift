@@ -105,6 +105,9 @@ import Testing
         (#"{"prompt": [1, -2]}"#, "prompt[1]"),
         (#"{"prompt": [[]]}"#, "prompt[0]"),
         (#"{"prompt": "x", "presence_penalty": 3}"#, "presence_penalty"),
+        (#"{"prompt": "def f(", "suffix": "    return x"}"#, "suffix"),
+        (#"{"prompt": "x", "suffix": 3}"#, "suffix"),
+        (#"{"prompt": "x", "max_tokens": 0}"#, "max_tokens"),
     ])
     func blamesTheRightCompletionField(json: String, field: String) {
         #expect(blamed(.completion, json) == field)
@@ -114,5 +117,8 @@ import Testing
         let request = try chat(#"{"messages": [{"role": "assistant", "content": null}, {"role": "user", "content": "x"}], "max_tokens": null, "stop": null}"#)
         #expect(request.maxTokens == nil)
         #expect(request.sampling.stopStrings.isEmpty)
+        // A null or empty suffix asks for no fill-in-the-middle.
+        #expect(try GenerationRequest.parse(Array(#"{"prompt": "x", "suffix": null}"#.utf8), endpoint: .completion).echo == false)
+        #expect(try GenerationRequest.parse(Array(#"{"prompt": "x", "suffix": ""}"#.utf8), endpoint: .completion).echo == false)
     }
 }
