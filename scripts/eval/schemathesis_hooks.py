@@ -33,7 +33,8 @@ def cheap(body):
         for key in ("max_tokens", "max_completion_tokens"):
             value = body.get(key)
             body[key] = min(value, MAX_TOKENS) if isinstance(value, int) and value > 0 else MAX_TOKENS
-        if isinstance(body.get("n"), int) and body["n"] > 2:
+        # JSON Schema's integers include 36.0, which Python reads as a float.
+        if isinstance(body.get("n"), (int, float)) and body["n"] > 2:
             body["n"] = 2
     return body
 
@@ -60,10 +61,20 @@ def before_call(context, case, kwargs):
 
 def has_known_gap(body):
     """Requests jitserve refuses on purpose (each a 400 naming the field): content parts other
-    than text (a text-only model), the deprecated `function` role, and a null completions prompt."""
+    than text (a text-only model), the deprecated `function` role, a null completions prompt, and
+    a completions `suffix` (fill-in-the-middle, which vLLM refuses too), and `stream_options`
+    without `stream: true` (OpenAI's documentation and vLLM refuse it), chat `top_logprobs` without
+    `logprobs: true` (OpenAI's documentation requires it; the schema cannot say so)."""
     if not isinstance(body, dict):
         return False
     if "prompt" in body and body["prompt"] is None:
+        return True
+    if isinstance(body.get("suffix"), str) and body["suffix"]:
+        return True
+    if body.get("stream_options") is not None and body.get("stream") is not True:
+        return True
+    top = body.get("top_logprobs")
+    if "messages" in body and isinstance(top, (int, float)) and top > 0 and body.get("logprobs") is not True:
         return True
     for message in body.get("messages") or []:
         if isinstance(message, dict) and message.get("role") == "function":
