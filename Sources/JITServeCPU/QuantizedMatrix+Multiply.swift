@@ -48,7 +48,7 @@ extension QuantizedMatrix {
         let matrix = self
         let outputAddress = UInt(bitPattern: output)
         if let quantizedInput, encoding != .float32 {
-            quantizedInput.quantize(input, tokenCount: tokenCount, inputStride: inputStride, columns: columns)
+            quantizedInput.quantize(input, tokenCount: tokenCount, inputStride: inputStride, columns: columns, pool: pool)
             let interleaved = rowLayout == .interleaved
             precondition(!interleaved || interleavedKernel.isSupported, "this CPU has no AVX-512 VNNI")
             pool.parallelFor(rows, granularity: 8) { range in

@@ -100,8 +100,9 @@ struct QuantizedMatrixByteDotTests {
         }
     }
 
-    /// As with fp32 activations, a token's outputs must not depend on its batch.
-    @Test(arguments: [GGMLType.q4_1, .q8_0], [5, 8, 13])
+    /// As with fp32 activations, a token's outputs must not depend on its batch (40 tokens: a
+    /// batch whose activations are rounded on both threads).
+    @Test(arguments: [GGMLType.q4_1, .q8_0], [5, 8, 13, 40])
     func byteDotTokensMatchEachTokenAloneBitForBit(type: GGMLType, tokens: Int) throws {
         let columns = 320
         let pool = ThreadPool(threadCount: 2)
