@@ -100,15 +100,18 @@ struct QuantizedMatrixByteDotTests {
         }
     }
 
-    /// As with fp32 activations, a token's outputs must not depend on its batch (40 tokens: a
-    /// batch whose activations are rounded on both threads).
-    @Test(arguments: [GGMLType.q4_1, .q8_0], [5, 8, 13, 40])
+    /// As with fp32 activations, a token's outputs must not depend on its batch. From 16 tokens
+    /// the interleaved matrix has 152 rows (nineteen groups, which the pool hands out two at a
+    /// time), so that VNNI's sixteen-row pairs take the batch while each token alone takes the
+    /// eight-row kernel: 23 tokens end in a tile of three; 40 also round their activations on both
+    /// threads.
+    @Test(arguments: [GGMLType.q4_1, .q8_0], [5, 8, 13, 23, 40])
     func byteDotTokensMatchEachTokenAloneBitForBit(type: GGMLType, tokens: Int) throws {
         let columns = 320
         let pool = ThreadPool(threadCount: 2)
         let activations = QuantizedActivations()
         for (layout, kernel) in Self.variants {
-            let rows = layout == .sequential ? 37 : 40
+            let rows = layout == .sequential ? 37 : tokens >= 16 ? 152 : 40
             let (matrix, _, input) = try Self.problem(type, layout, rows: rows, columns: columns, tokens: tokens, seed: 12)
             var batched = [Float](repeating: 0, count: tokens * rows)
             matrix.multiply(
