@@ -62,7 +62,7 @@ struct BenchCPUCommand: ParsableCommand {
             executor = try CPUExecutor(
                 modelPath: path, threadCount: threads, kvCacheBytes: 1 << 30, kvCacheDataType: kvCacheDtype)
         } catch let error as CPUError {
-            Console.error("error: \(error)")
+            Console.error("Error: \(error)")
             throw ExitCode.failure
         }
         executor.model.sgemmThreshold = sgemmThreshold > 0 ? sgemmThreshold : Int.max

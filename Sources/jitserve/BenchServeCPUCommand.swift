@@ -177,11 +177,11 @@ struct BenchServeCPUCommand: AsyncParsableCommand {
             kernel = try CPUExecutor(modelPath: path, threadCount: threads, kvCacheBytes: 1 << 30, kvCacheDataType: kvCacheDtype)
             kernel.model.activationDataType = activationDtype
         } catch let error as CPUError {
-            Console.error("error: \(error)")
+            Console.error("Error: \(error)")
             throw ExitCode.failure
         }
         guard let tokenizer = kernel.tokenizer else {
-            Console.error("error: \(path) carries no tokenizer")
+            Console.error("Error: \(path) carries no tokenizer")
             throw ExitCode.failure
         }
         // The server exactly as `jitserve serve` builds it, from the same options: one per

@@ -81,7 +81,7 @@ struct GenerateCommand: ParsableCommand {
             codec = try GGUFTextCodec(
                 gguf: file, modelName: model.cpuModel, contentParsesSpecialTokens: parseSpecialInContent)
         } catch let error as CPUError {
-            Console.error("error: \(error)")
+            Console.error("Error: \(error)")
             throw ExitCode.failure
         }
         let text: PromptText = chat

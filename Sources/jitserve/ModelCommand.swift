@@ -16,7 +16,7 @@ struct ModelCommand: ParsableCommand {
         do {
             return try body()
         } catch let error as CPUError {
-            Console.error("error: \(error)")
+            Console.error("Error: \(error)")
             throw ExitCode.failure
         }
     }
