@@ -49,7 +49,8 @@ extension OpenAIServer {
         case "/health": "GET, HEAD"
         case "/v1/models", "/metrics": "GET"
         case "/tokenize", "/detokenize", "/v1/chat/completions", "/v1/completions": "POST"
-        case _ where path.hasPrefix("/v1/models/") && path.count > "/v1/models/".count: "GET"
+        case _ where path.hasPrefix("/v1/models/") && !path.dropFirst("/v1/models/".count).isEmpty
+            && !path.dropFirst("/v1/models/".count).contains("/"): "GET"
         default: nil
         }
     }

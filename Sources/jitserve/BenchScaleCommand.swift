@@ -71,9 +71,7 @@ struct BenchScaleCommand: ParsableCommand {
         guard drain >= 0 else { throw ValidationError("--drain must not be negative") }
         guard scrapeInterval >= 0 else { throw ValidationError("--scrape-interval must not be negative") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        for name in try CommaList.validated(routers, option: "--routers") where !RouterCatalog.names.contains(name) {
-            throw ValidationError("unknown router '\(name)' in --routers; valid: \(RouterCatalog.names.joined(separator: ", "))")
-        }
+        _ = try CommaList.validated(routers, option: "--routers", among: RouterCatalog.names)
         for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
         _ = try seedList()
         if savings, !(list(routers).contains("jitserve") && list(schedulers).contains("jitserve")) {

@@ -20,4 +20,13 @@ enum CommaList {
         }
         return parts
     }
+
+    /// `validated`, each part one of `valid` (router names, workloads).
+    static func validated(_ text: String, option: String, among valid: [String]) throws -> [String] {
+        let parts = try validated(text, option: option)
+        if let unknown = parts.first(where: { !valid.contains($0) }) {
+            throw ValidationError("unknown '\(unknown)' in \(option); valid: \(valid.joined(separator: ", "))")
+        }
+        return parts
+    }
 }

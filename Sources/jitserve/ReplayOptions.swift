@@ -27,10 +27,7 @@ struct ReplayOptions: ParsableArguments {
         guard scrapeInterval >= 0, scrapeInterval.isFinite else {
             throw ValidationError("--scrape-interval must be a non-negative number of seconds")
         }
-        if let router { _ = try CommaList.validated(router, option: "--router") }
-        for name in routerNames() where !RouterCatalog.names.contains(name) {
-            throw ValidationError("unknown --router '\(name)'; valid: \(RouterCatalog.names.joined(separator: ", "))")
-        }
+        if let router { _ = try CommaList.validated(router, option: "--router", among: RouterCatalog.names) }
     }
 
     /// The simulator's options for `replicas` replicas behind `router` (nil: the default),

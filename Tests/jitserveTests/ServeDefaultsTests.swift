@@ -42,6 +42,7 @@ import Testing
         #expect(model.status == 405 && model.allow == "GET")
         #expect(try await send(served, "HEAD", "/health").status == 200)
         #expect(try await send(served, "GET", "/v1/embeddings").status == 404)
+        #expect(try await send(served, "DELETE", "/v1/models/a/b").status == 404)
         await served.stop()
     }
 }
