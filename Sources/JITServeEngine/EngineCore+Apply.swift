@@ -78,8 +78,11 @@ extension EngineCore {
         s.timeline.finishedAt = now
         s.timeline.finishReason = reason
         s.isFinished = true
-        // A request that went away or was shed unserved says nothing about its length.
-        if reason != .cancelled && reason != .shed {
+        // A request that went away or was shed unserved says nothing about its length; nor does
+        // one capped at a single token — a scoring call (lm-evaluation-harness's log-likelihood,
+        // completions' echo with max_tokens 0), which would teach its application, call after
+        // call, that answers are one token long, and every bound there would shrink with it.
+        if reason != .cancelled && reason != .shed && s.request.maxOutputTokens > 1 {
             lengthPredictor.observe(s.request, outputTokenCount: s.state.generatedTokenCount)
         } else {
             lengthPredictor.forget(s.request)
