@@ -35,4 +35,9 @@ public struct Request: Identifiable, Sendable {
     }
 
     public var kind: SLOKind { slo.kind }
+
+    /// A call capped at one token: it scores a prompt (lm-evaluation-harness's log-likelihood,
+    /// completions' `echo` with `max_tokens: 0`) rather than asking for an answer, so its output
+    /// length says nothing about how long answers are.
+    public var isScoringCall: Bool { maxOutputTokens <= 1 }
 }

@@ -79,10 +79,9 @@ extension EngineCore {
         s.timeline.finishReason = reason
         s.isFinished = true
         // A request that went away or was shed unserved says nothing about its length; nor does
-        // one capped at a single token — a scoring call (lm-evaluation-harness's log-likelihood,
-        // completions' echo with max_tokens 0), which would teach its application, call after
-        // call, that answers are one token long, and every bound there would shrink with it.
-        if reason != .cancelled && reason != .shed && s.request.maxOutputTokens > 1 {
+        // a scoring call, which would teach its application, call after call, that answers are
+        // one token long, and every bound there would shrink with it.
+        if reason != .cancelled && reason != .shed && !s.request.isScoringCall {
             lengthPredictor.observe(s.request, outputTokenCount: s.state.generatedTokenCount)
         } else {
             lengthPredictor.forget(s.request)

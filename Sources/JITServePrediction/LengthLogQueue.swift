@@ -29,7 +29,8 @@ public final class LengthLogQueue: Sendable {
     /// it from the engine thread.
     public func submit(_ record: RequestRecord) {
         let outputs = record.timeline.outputTokenCount
-        guard let reason = record.timeline.finishReason, LengthLogRecord.isLogged(reason, outputTokenCount: outputs) else { return }
+        guard let reason = record.timeline.finishReason, LengthLogRecord.isLogged(
+            reason, outputTokenCount: outputs, isScoringCall: record.request.isScoringCall) else { return }
         let finishedAt = Date()
         queue.async { [self] in
             let line = LengthLogRecord(

@@ -109,9 +109,10 @@ public struct LengthLogRecord: Codable, Hashable, Sendable {
     }
 
     /// Whether a finished request belongs in the log: it produced tokens and ended on its own
-    /// or at its cap (cancelled and rejected requests say nothing about length).
-    public static func isLogged(_ reason: FinishReason, outputTokenCount: Int) -> Bool {
-        outputTokenCount > 0 && (reason == .stop || reason == .length)
+    /// or at its cap (cancelled and rejected requests say nothing about length, nor do scoring
+    /// calls, `Request.isScoringCall`, which the engine does not learn from either).
+    public static func isLogged(_ reason: FinishReason, outputTokenCount: Int, isScoringCall: Bool = false) -> Bool {
+        outputTokenCount > 0 && (reason == .stop || reason == .length) && !isScoringCall
     }
 
     /// The record as one JSON line, newline included.

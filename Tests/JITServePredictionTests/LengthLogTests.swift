@@ -83,6 +83,7 @@ import Testing
         #expect(!LengthLogRecord.isLogged(.cancelled, outputTokenCount: 3))
         #expect(!LengthLogRecord.isLogged(.rejected, outputTokenCount: 0))
         #expect(!LengthLogRecord.isLogged(.stop, outputTokenCount: 0))
+        #expect(!LengthLogRecord.isLogged(.length, outputTokenCount: 1, isScoringCall: true))
     }
 
     @Test func badLogFieldsAreNamed() throws {
