@@ -181,8 +181,10 @@ struct BenchMatrixCommand: ParsableCommand {
             if estimates[cell.demandKey] == nil {
                 if samples[cell.workload] == nil {
                     // The per-arrival demand does not depend on the rate; a fixed one keeps it one draw.
-                    samples[cell.workload] = try WorkloadCatalog.make(
+                    let sample = try WorkloadCatalog.make(
                         name: cell.workload, rps: 2, duration: .seconds(max(duration, 600)), seed: firstSeed)
+                    for note in sample.notes { Console.error("note: \(note)") }
+                    samples[cell.workload] = sample
                 }
                 let profile = try HardwareProfile.named(model: cell.model, gpu: cell.gpu)
                 estimates[cell.demandKey] = SaturationEstimate(
