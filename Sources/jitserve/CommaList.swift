@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// A comma-separated option value (`--schedulers sjf,jitserve`, `--seeds 1,2`) as every command
 /// reads it: parts trimmed of spaces.
@@ -21,7 +22,7 @@ enum CommaList {
         return parts
     }
 
-    /// `validated`, each part one of `valid` (router names, workloads).
+    /// `validated`, each part one of `valid` (the router names).
     static func validated(_ text: String, option: String, among valid: [String]) throws -> [String] {
         let parts = try validated(text, option: option)
         if let unknown = parts.first(where: { !valid.contains($0) }) {
