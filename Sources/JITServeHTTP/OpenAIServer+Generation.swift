@@ -133,7 +133,8 @@ extension OpenAIServer {
             let outcomes: [OutputConsumer.Outcome]
             do {
                 outcomes = try await requestBody.consumeWithCancellationOnInboundClose { _ in
-                    try await Self.collectOutcomes(submitted, promptTokenCount: tokens.count)
+                    try await Self.collectOutcomes(
+                        submitted, promptTokenCount: tokens.count, keepsOutput: !parsed.echoesPromptOnly)
                 }
             } catch let error as EngineError {
                 throw HTTPError(error, promptField: field, maxTokensField: maxTokensField)
@@ -175,11 +176,13 @@ extension OpenAIServer {
     static let applicationHeader = "x-application"
 
     /// Every choice's outcome, read concurrently.
-    static func collectOutcomes(_ choices: [Choice], promptTokenCount: Int) async throws -> [OutputConsumer.Outcome] {
+    static func collectOutcomes(
+        _ choices: [Choice], promptTokenCount: Int, keepsOutput: Bool = true
+    ) async throws -> [OutputConsumer.Outcome] {
         try await withThrowingTaskGroup(of: (Int, OutputConsumer.Outcome).self) { group in
             for choice in choices {
                 group.addTask {
-                    var consumer = OutputConsumer(promptTokenCount: promptTokenCount)
+                    var consumer = OutputConsumer(promptTokenCount: promptTokenCount, keepsOutput: keepsOutput)
                     for try await event in choice.events { _ = consumer.consume(event) }
                     return (choice.index, try consumer.outcome())
                 }
@@ -193,10 +196,9 @@ extension OpenAIServer {
     /// The non-streamed body: one choice per outcome, usage summed over them (the prompt once).
     static func response(_ outcomes: [OutputConsumer.Outcome], context: GenerationContext) -> JSONValue {
         let renderer = context.renderer
-        let promptOnly = context.parsed.echoesPromptOnly
         var choices: [JSONValue] = []
         for (index, outcome) in outcomes.enumerated() {
-            var text = promptOnly ? "" : outcome.text
+            var text = outcome.text
             var logprobs: JSONValue = nil
             if context.parsed.sampling.logprobCount != nil {
                 switch renderer.endpoint {
@@ -204,25 +206,20 @@ extension OpenAIServer {
                     logprobs = ResponseRenderer.chatLogprobs(outcome.logprobs, codec: context.codec)
                 case .completion:
                     var entries = echoedPromptEntries(context, promptLogprobs: outcomes[0].promptLogprobs)
-                    if !promptOnly { entries += outcome.logprobs.map { ($0.tokenID, $0.logprobs) } }
+                    entries += outcome.logprobs.map { ($0.tokenID, $0.logprobs) }
                     var offset = 0
                     logprobs = ResponseRenderer.completionLogprobs(entries, codec: context.codec, offset: &offset)
                 }
             }
             if let echo = context.echoText { text = echo + text }
-            choices.append(renderer.choice(
-                text: text, finishReason: promptOnly ? Self.promptOnlyFinishReason : outcome.finishReason, index: index,
-                logprobs: logprobs))
+            choices.append(renderer.choice(text: text, finishReason: outcome.finishReason, index: index, logprobs: logprobs))
         }
-        let completionTokens = promptOnly ? 0 : outcomes.reduce(0) { $0 + $1.record.timeline.outputTokenCount }
+        let completionTokens = outcomes.reduce(0) { $0 + $1.completionTokenCount }
         let usage = ResponseRenderer.usage(
             promptTokenCount: context.promptTokens.count, completionTokenCount: completionTokens, record: outcomes[0].record,
             workflowEstimate: outcomes[0].workflowEstimate)
         return renderer.response(choices: choices, usage: usage)
     }
-
-    /// A prompt-only answer (`echo`, `max_tokens: 0`) stopped at its cap of 0 tokens.
-    static let promptOnlyFinishReason = "length"
 
     /// The prompt's tokens with their log-probabilities, for `echo` (the first has none).
     static func echoedPromptEntries(

@@ -11,9 +11,9 @@ extension OpenAIServer {
     ) async throws {
         let renderer = context.renderer
         let wantsLogprobs = context.parsed.sampling.logprobCount != nil
-        // echo with max_tokens 0: the prompt, then the finish; the one step's token is dropped.
-        let promptOnly = context.parsed.echoesPromptOnly
-        var consumers = choices.map { _ in OutputConsumer(promptTokenCount: context.promptTokens.count) }
+        var consumers = choices.map { _ in
+            OutputConsumer(promptTokenCount: context.promptTokens.count, keepsOutput: !context.parsed.echoesPromptOnly)
+        }
         var isFirst = [Bool](repeating: true, count: choices.count)
         var echoPending = [Bool](repeating: context.echoText != nil, count: choices.count)
         var offsets = [Int](repeating: 0, count: choices.count)
@@ -40,17 +40,16 @@ extension OpenAIServer {
                 try await write(renderer.chunk(text: echo, isFirst: true, index: index, logprobs: prompt))
                 isFirst[index] = false
             }
-            if let delta, !promptOnly {
+            if let delta {
                 try await write(renderer.chunk(
                     text: delta.text, isFirst: isFirst[index], index: index, logprobs: logprobs(index, delta.logprobs)))
                 isFirst[index] = false
             }
             if case .finished = event {
                 let outcome = try consumers[index].outcome()
-                let unsent = promptOnly ? [] : consumers[index].takeUnsentLogprobs()
+                let unsent = consumers[index].takeUnsentLogprobs()
                 try await write(renderer.chunk(
-                    text: "", isFirst: isFirst[index],
-                    finishReason: promptOnly ? promptOnlyFinishReason : outcome.finishReason, index: index,
+                    text: "", isFirst: isFirst[index], finishReason: outcome.finishReason, index: index,
                     logprobs: unsent.isEmpty ? nil : logprobs(index, unsent)))
             }
         }
@@ -65,7 +64,7 @@ extension OpenAIServer {
                 let outcomes = try consumers.map { try $0.outcome() }
                 let usage = ResponseRenderer.usage(
                     promptTokenCount: context.promptTokens.count,
-                    completionTokenCount: promptOnly ? 0 : outcomes.reduce(0) { $0 + $1.record.timeline.outputTokenCount },
+                    completionTokenCount: outcomes.reduce(0) { $0 + $1.completionTokenCount },
                     record: outcomes[0].record, workflowEstimate: outcomes[0].workflowEstimate)
                 try await write(renderer.usageChunk(usage))
             }

@@ -31,10 +31,17 @@ struct OutputConsumer: Sendable {
         var promptLogprobs: [TokenLogprobs?]?
         /// The analyzer's estimate of a compound call's workflow when it was admitted.
         var workflowEstimate: WorkflowEstimate?
+        /// False for a prompt-only answer (`OutputConsumer.keepsOutput`).
+        var keptOutput = true
+
+        /// Tokens the client gets: none for a prompt-only answer.
+        var completionTokenCount: Int { keptOutput ? record.timeline.outputTokenCount : 0 }
 
         /// OpenAI's `finish_reason`: `stop`, `length`, or vLLM's `abort` for a cancelled request.
+        /// A prompt-only answer stopped at its cap of 0 tokens: `length`.
         var finishReason: String {
-            switch record.timeline.finishReason {
+            guard keptOutput else { return "length" }
+            return switch record.timeline.finishReason {
             case .length: "length"
             case .cancelled, .rejected, .shed: "abort"
             case .stop, nil: "stop"
@@ -43,12 +50,16 @@ struct OutputConsumer: Sendable {
 
         var usage: JSONValue {
             ResponseRenderer.usage(
-                promptTokenCount: promptTokenCount, completionTokenCount: record.timeline.outputTokenCount,
+                promptTokenCount: promptTokenCount, completionTokenCount: completionTokenCount,
                 record: record, workflowEstimate: workflowEstimate)
         }
     }
 
     let promptTokenCount: Int
+    /// False for a prompt-only answer (completions' `echo` with `max_tokens: 0`): the one token
+    /// the engine made while it scored the prompt is dropped, as vLLM drops it; the prompt's
+    /// log-probabilities stay.
+    let keepsOutput: Bool
     private(set) var text = ""
     private(set) var record: RequestRecord?
     private var logged: [LoggedToken] = []
@@ -56,18 +67,22 @@ struct OutputConsumer: Sendable {
     private(set) var promptLogprobs: [TokenLogprobs?]?
     private(set) var workflowEstimate: WorkflowEstimate?
 
-    init(promptTokenCount: Int) { self.promptTokenCount = promptTokenCount }
+    init(promptTokenCount: Int, keepsOutput: Bool = true) {
+        self.promptTokenCount = promptTokenCount
+        self.keepsOutput = keepsOutput
+    }
 
     /// Takes one event; returns the delta to stream when it settles text.
     mutating func consume(_ event: LiveEngine.Event) -> Delta? {
         switch event {
         case .token(let token):
+            if let prompt = token.promptLogprobs { promptLogprobs = prompt }
+            guard keepsOutput else { return nil }
             if let logprobs = token.logprobs {
                 let entry = LoggedToken(tokenID: token.tokenID, logprobs: logprobs)
                 logged.append(entry)
                 unsent.append(entry)
             }
-            if let prompt = token.promptLogprobs { promptLogprobs = prompt }
             guard !token.text.isEmpty else { return nil }
             text += token.text
             defer { unsent = [] }
@@ -94,6 +109,6 @@ struct OutputConsumer: Sendable {
         guard !Task.isCancelled, let record else { throw CancellationError() }
         return Outcome(
             text: text, record: record, promptTokenCount: promptTokenCount, logprobs: logged,
-            promptLogprobs: promptLogprobs, workflowEstimate: workflowEstimate)
+            promptLogprobs: promptLogprobs, workflowEstimate: workflowEstimate, keptOutput: keepsOutput)
     }
 }
