@@ -82,7 +82,7 @@ struct BenchMatrixCommand: ParsableCommand {
         _ = try seedList()
         _ = try loadMultiples()
         _ = try workloadFilter()
-        for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
+        _ = try CommaList.validated(schedulers, option: "--schedulers", among: SchedulerCatalog.names)
         guard policyNames().contains("jitserve") else { throw ValidationError("--schedulers must include jitserve") }
     }
 
@@ -183,7 +183,7 @@ struct BenchMatrixCommand: ParsableCommand {
                     // The per-arrival demand does not depend on the rate; a fixed one keeps it one draw.
                     let sample = try WorkloadCatalog.make(
                         name: cell.workload, rps: 2, duration: .seconds(max(duration, 600)), seed: firstSeed)
-                    for note in sample.notes { Console.error("note: \(note)") }
+                    Console.notes(sample.notes)
                     samples[cell.workload] = sample
                 }
                 let profile = try HardwareProfile.named(model: cell.model, gpu: cell.gpu)

@@ -77,7 +77,7 @@ struct BenchPaperCommand: ParsableCommand {
         if let target = replicaSearch, !(target > 0 && target <= 1) {
             throw ValidationError("--replica-search must be an attainment in (0, 1], e.g. 0.9")
         }
-        for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
+        _ = try CommaList.validated(schedulers, option: "--schedulers", among: SchedulerCatalog.names)
         _ = try seedList()
     }
 
@@ -119,7 +119,7 @@ struct BenchPaperCommand: ParsableCommand {
             }
         }
         // Every case reads the same file: its notes once.
-        for note in cases.first?.workload.notes ?? [] { Console.error("note: \(note)") }
+        Console.notes(cases.first?.workload.notes ?? [])
         let routers: [String?] = replay.routerNames().isEmpty ? [nil] : replay.routerNames()
         let jobs = cases.flatMap { c in routers.flatMap { router in names.map { (c, $0, router) } } }
         Console.error("bench: \(jobs.count) simulations (\(names.count) policies × \(routers.count) router(s) × \(cases.count) rate/seed cases) of \(workloadName) "

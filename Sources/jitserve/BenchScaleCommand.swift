@@ -72,7 +72,7 @@ struct BenchScaleCommand: ParsableCommand {
         guard scrapeInterval >= 0 else { throw ValidationError("--scrape-interval must not be negative") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         _ = try CommaList.validated(routers, option: "--routers", among: RouterCatalog.names)
-        for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
+        _ = try CommaList.validated(schedulers, option: "--schedulers", among: SchedulerCatalog.names)
         _ = try seedList()
         if savings, !(list(routers).contains("jitserve") && list(schedulers).contains("jitserve")) {
             throw ValidationError("--savings needs the jitserve router and the jitserve scheduler in the grid")

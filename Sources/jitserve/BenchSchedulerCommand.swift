@@ -35,7 +35,7 @@ struct BenchSchedulerCommand: ParsableCommand {
         guard waiting >= 0, running >= 0, waiting + running >= 1 else {
             throw ValidationError("--waiting and --running must not be negative, and the snapshot needs one request")
         }
-        for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
+        _ = try CommaList.validated(schedulers, option: "--schedulers", among: SchedulerCatalog.names)
     }
 
     func run() throws {

@@ -23,7 +23,7 @@ struct BenchSimulatorCommand: ParsableCommand {
     @OptionGroup var lengths: PredictorOptions
 
     func validate() throws {
-        for name in try CommaList.validated(schedulers, option: "--schedulers") { _ = try SchedulerCatalog.make(name) }
+        _ = try CommaList.validated(schedulers, option: "--schedulers", among: SchedulerCatalog.names)
     }
 
     func run() throws {
