@@ -7,6 +7,11 @@ enum Console {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
+    /// Each of `notes` (what a workload's reading left out, `Workload.notes`) as a line on stderr.
+    static func notes(_ notes: [String]) {
+        for note in notes { error("note: \(note)") }
+    }
+
     /// Rewrites one progress line on stderr.
     static func progress(_ message: String) {
         FileHandle.standardError.write(Data(("\r" + message).utf8))

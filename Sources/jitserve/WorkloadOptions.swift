@@ -25,7 +25,7 @@ struct WorkloadOptions: ParsableArguments {
     func make(rps override: Double? = nil, seed seedOverride: UInt64? = nil) throws -> Workload {
         let built = try WorkloadCatalog.make(
             name: workload, rps: override ?? rps, duration: duration.map { .seconds($0) }, seed: seedOverride ?? seed)
-        for note in built.notes { Console.error("note: \(note)") }
+        Console.notes(built.notes)
         return built
     }
 }
