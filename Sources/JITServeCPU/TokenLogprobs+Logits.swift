@@ -5,15 +5,17 @@ extension TokenLogprobs {
     /// `chosen`'s log-softmax over `logits` and the `top` largest, computed only for requests
     /// that ask (one pass for the log-sum-exp, one for the top entries).
     public init(_ logits: UnsafeBufferPointer<Float>, chosen: Int32, top: Int) {
-        var maximum = -Float.infinity
-        for value in logits { maximum = Swift.max(maximum, value) }
+        let largest = Kernels.argmax(logits)
+        let maximum = largest < 0 ? -Float.infinity : logits[largest]
         var sum: Double = 0
         var index = 0
-        while index + 8 <= logits.count {
-            var lanes = SIMD8<Float>()
-            for lane in 0..<8 { lanes[lane] = logits[index + lane] - maximum }
-            sum += Double(Kernels.exp(lanes).sum())
-            index += 8
+        if let base = logits.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= logits.count {
+                let lanes = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self) - maximum
+                sum += Double(Kernels.exp(lanes).sum())
+                index += 8
+            }
         }
         while index < logits.count {
             sum += Double(Kernels.exp(SIMD8(repeating: logits[index] - maximum))[0])

@@ -51,4 +51,36 @@ struct TokenSamplerTests {
         }
         #expect(ones > 2800 && ones < 3200)
     }
+
+    @Test func drawsOverALargeVocabularyStayInTheNucleusAndFollowIt() {
+        // 1,001 logits: the vector passes, the block skipping and the cut's buckets all run,
+        // which the eight-token cases above do not reach.
+        var generator = SplitMix64(seed: 3)
+        let large = (0..<1001).map { _ in generator.uniform(-6, 2) }
+        let probabilities = large.map { Foundation.exp(Double($0)) }
+        let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }
+        let total = probabilities.reduce(0, +)
+        var nucleus: [Int] = []
+        var mass = 0.0
+        for token in ranked where mass < 0.5 * total {
+            nucleus.append(token)
+            mass += probabilities[token]
+        }
+        let sampler = TokenSampler(parameters: SamplingParameters(temperature: 1, topP: 0.5, seed: 9), requestID: RequestID(1))
+        var counts: [Int: Int] = [:]
+        let draws = 4000
+        for step in 0..<draws {
+            counts[Int(large.withUnsafeBufferPointer { sampler.sample($0, step: step) }), default: 0] += 1
+        }
+        #expect(Set(counts.keys).isSubset(of: Set(nucleus)))
+        let top = ranked[0]
+        let expected = probabilities[top] / mass
+        let sigma = (expected * (1 - expected) / Double(draws)).squareRoot()
+        #expect(abs(Double(counts[top, default: 0]) / Double(draws) - expected) < 4 * sigma)
+        // Untruncated, every token can come up: about 1,001 distinct ones would need far more
+        // draws, but well beyond the nucleus must.
+        let open = TokenSampler(parameters: SamplingParameters(temperature: 1, seed: 9), requestID: RequestID(1))
+        let seen = Set((0..<draws).map { step in large.withUnsafeBufferPointer { open.sample($0, step: step) } })
+        #expect(seen.count > 2 * nucleus.count)
+    }
 }
