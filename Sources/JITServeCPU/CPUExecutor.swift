@@ -92,18 +92,34 @@ public final class CPUExecutor: Executor {
                         && sequence.computedTokenCount < promptCount && sequence.tokenCount > 0))
         }
         let logits = try model.forward(inputs, cache: cache)
-        var tokens: [GeneratedToken] = []
-        var promptLogprobs: [PromptLogprobs] = []
+        // Each sequence with logits, and where its rows start among them.
+        var jobs: [(sequence: ScheduledSequence, input: ForwardSequence, firstRow: Int)] = []
         var next = 0
         for (sequence, input) in zip(batch.sequences, inputs) where input.wantsLogits || input.wantsAllLogits {
-            let rows = input.wantsAllLogits ? input.tokens.count : 1
-            if input.wantsAllLogits {
-                promptLogprobs.append(self.promptLogprobs(sequence, logits: logits[next..<(next + rows)]))
-            }
-            if input.wantsLogits { tokens.append(sample(sequence, logits: logits[next + rows - 1])) }
-            next += rows
+            jobs.append((sequence, input, next))
+            next += input.wantsAllLogits ? input.tokens.count : 1
         }
-        return ExecutionOutcome(tokens: tokens, elapsed: ContinuousClock.now - started, promptLogprobs: promptLogprobs)
+        // Sequences sample on the kernel threads too: each pass over the vocabulary costs tens
+        // of microseconds a sequence, which one thread would add up over a batch while the
+        // others wait for the next forward pass.
+        var sampled = [GeneratedToken?](repeating: nil, count: jobs.count)
+        var scored = [PromptLogprobs?](repeating: nil, count: jobs.count)
+        sampled.withUnsafeMutableBufferPointer { sampled in
+            scored.withUnsafeMutableBufferPointer { scored in
+                let sampled = sampled, scored = scored
+                model.pool.forEachIndex(jobs.count) { index, _ in
+                    let (sequence, input, firstRow) = jobs[index]
+                    let rows = input.wantsAllLogits ? input.tokens.count : 1
+                    if input.wantsAllLogits {
+                        scored[index] = self.promptLogprobs(sequence, logits: logits[firstRow..<(firstRow + rows)])
+                    }
+                    if input.wantsLogits { sampled[index] = self.sample(sequence, logits: logits[firstRow + rows - 1]) }
+                }
+            }
+        }
+        return ExecutionOutcome(
+            tokens: sampled.compactMap { $0 }, elapsed: ContinuousClock.now - started,
+            promptLogprobs: scored.compactMap { $0 })
     }
 
     /// Nothing to forget: sampling is a pure function of the request's seed and step.
