@@ -17,6 +17,8 @@ public struct CPUBenchmark {
         /// 0 skips the long-context measurement.
         public var longContext = 1024
         public var longContextStreams = 16
+        /// Draws timed per sampler setting (0 skips the sampling measurement).
+        public var samplingDraws = 200
         /// What a throughput divides by: wall time, or the CPU time of this process (all its
         /// threads) — steadier on a busy shared machine, but spinning workers count too.
         public var clock = Clock.wall
@@ -38,6 +40,8 @@ public struct CPUBenchmark {
         public var residentMiBWithLongContexts: Double
         /// Aggregate decode tokens/s of the long-context streams.
         public var longContextDecodeTokensPerSecond: Double
+        /// Sampler setting (`CPUBenchmark.samplingSettings`) → microseconds a token.
+        public var samplingMicrosecondsPerToken: [String: Double]
     }
 
     public let executor: CPUExecutor
@@ -61,7 +65,7 @@ public struct CPUBenchmark {
     }
 
     /// A live sequence of the benchmark, with its own blocks.
-    private struct Stream {
+    struct Stream {
         var id: RequestID
         var tokens: [Int32]
         var computed = 0
@@ -69,7 +73,7 @@ public struct CPUBenchmark {
         var blocks: [Int32] = []
     }
 
-    private mutating func makeStream(length: Int, seed: UInt64) -> Stream {
+    mutating func makeStream(length: Int, seed: UInt64) -> Stream {
         var random = SamplingRandom(seed: seed)
         let vocabulary = UInt64(executor.model.configuration.vocabularySize)
         // Skip the first 100 IDs (control and byte tokens) so prompts look like text.
@@ -202,10 +206,15 @@ public struct CPUBenchmark {
             // Measured before `release` reuses the blocks: the KV pages of all streams are resident.
             residentLong = Self.residentMiB()
         }
+        var sampling: [String: Double] = [:]
+        if options.samplingDraws > 0 {
+            progress("sampling, \(options.samplingDraws) draws per setting…")
+            sampling = try samplingMicroseconds(draws: options.samplingDraws)
+        }
         return Result(
             threads: executor.model.pool.threadCount, loadSeconds: loadSeconds,
             residentMiBAfterLoad: residentAfterLoad, decodeTokensPerSecond: decode,
             prefillTokensPerSecond: prefill, residentMiBWithLongContexts: residentLong,
-            longContextDecodeTokensPerSecond: longDecode)
+            longContextDecodeTokensPerSecond: longDecode, samplingMicrosecondsPerToken: sampling)
     }
 }

@@ -89,6 +89,11 @@ struct BenchCPUCommand: ParsableCommand {
         print(String(format: "  resident after load      %8.1f MiB", result.residentMiBAfterLoad))
         print(String(format: "  resident, %d x %d ctx   %8.1f MiB", options.longContextStreams, options.longContext,
                      result.residentMiBWithLongContexts))
+        for (name, _) in CPUBenchmark.samplingSettings {
+            guard let microseconds = result.samplingMicrosecondsPerToken[name] else { continue }
+            print(String(format: "  sampling, %@%@ %8.1f µs a token", name,
+                         String(repeating: " ", count: max(0, 26 - name.count)), microseconds))
+        }
         try output.write(result)
     }
 }
