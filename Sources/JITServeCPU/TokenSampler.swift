@@ -19,9 +19,9 @@ public struct TokenSampler: Sendable {
     /// is never chosen.
     ///
     /// Every pass over the vocabulary runs eight lanes at a time and nothing is sorted but the
-    /// few candidates that straddle a top-k or top-p cut (`SamplingCut`): a decode step samples
-    /// once per sequence on the executor's thread, and sorting the candidates cost ~1.7 ms a
-    /// token at temperature 1 over SmolLM2's 49,152 tokens, more than the forward pass's share.
+    /// few candidates that straddle a top-k or top-p cut (`SamplingCut`): every decode step
+    /// samples once per sequence, and sorting the candidates cost 4.7 ms a token at temperature
+    /// 1 over SmolLM2's 49,152 tokens (`bench cpu`), more than a 16-stream step's forward pass.
     public func sample(_ logits: UnsafeBufferPointer<Float>, step: Int, bannedToken: Int32? = nil) -> Int32 {
         let banned = bannedToken.map(Int.init) ?? -1
         let best = Kernels.argmax(logits, excluding: banned)
