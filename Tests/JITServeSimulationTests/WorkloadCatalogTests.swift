@@ -104,6 +104,16 @@ import Testing
         #expect("\(SimulationError.unknownWorkload(name: "x", valid: WorkloadCatalog.names))".contains("paper-mix, artifact, azure-conv, azure-code"))
     }
 
+    @Test func aRateThatWouldDrawMoreThanTheCapIsRefusedBeforeAnyArrivalIsDrawn() {
+        // 1e9 req/s over the mixes' default 600-s window: refused at once, not minutes later.
+        for name in ["paper-mix", "artifact"] {
+            #expect(optionNamed { try WorkloadCatalog.make(name: name, rps: 1e9) } == "--rps")
+        }
+        #expect(optionNamed { try WorkloadCatalog.make(name: "azure-conv", rps: 1e6, duration: .seconds(3600)) } == "--rps")
+        // Just under the cap the check lets it through (built for one second, not the window).
+        #expect(throws: Never.self) { try PaperMix.validate(rate: 1e6, duration: .seconds(10)) }
+    }
+
     @Test func aTraceWithoutASpanCannotBeRescaled() throws {
         let single = try ArrivalTrace.parse("arrived_at,num_prefill_tokens,num_decode_tokens\n4,10,1\n", source: "one.csv")
         #expect(optionNamed {

@@ -67,7 +67,13 @@ public struct PaperMix: Sendable {
         return Workload(name: "paper-mix", requests: mix.requests, workflows: mix.workflows, duration: duration)
     }
 
-    /// Refuses a rate or window that cannot describe arrivals (the CLI's `--rps`, `--duration`).
+    /// The most arrivals one workload may draw. A rate typed with a wrong exponent (`--rps 1e9`)
+    /// otherwise builds requests until the machine runs out of memory, minutes later and with no
+    /// message; ten million is far beyond any trace or window a simulation here replays.
+    public static let maxArrivals = 10_000_000
+
+    /// Refuses a rate or window that cannot describe arrivals (the CLI's `--rps`, `--duration`),
+    /// or that together would draw more than `maxArrivals`.
     public static func validate(rate: Double?, duration: Duration?) throws {
         if let rate, !(rate.isFinite && rate > 0) {
             throw SimulationError.invalidOption(
@@ -76,6 +82,12 @@ public struct PaperMix: Sendable {
         if let duration, !(duration > .zero) {
             throw SimulationError.invalidOption(
                 option: "--duration", value: "\(duration.seconds)", reason: "must be a positive number of seconds")
+        }
+        if let rate, let duration, rate * duration.seconds > Double(maxArrivals) {
+            throw SimulationError.invalidOption(
+                option: "--rps", value: "\(rate)",
+                reason: "over a \(duration.seconds)-s window it draws about \(Int(rate * duration.seconds)) arrivals; "
+                    + "a workload holds at most \(maxArrivals)")
         }
     }
 
