@@ -13,9 +13,9 @@ extension CPUBenchmark {
     ]
 
     /// Microseconds one `TokenSampler.sample` takes for each of `samplingSettings`, over the
-    /// logits the model gives after a seeded random prompt (averaged over `draws` steps). The
-    /// executor samples each sequence between forward passes, so a decode step pays this once
-    /// per stream on top of what the decode figures (greedy) show.
+    /// logits the model gives after a seeded random prompt (averaged over `draws` steps). A
+    /// decode step pays this once per stream between forward passes (shared among the kernel
+    /// threads), on top of what the decode figures (greedy) show.
     public mutating func samplingMicroseconds(draws: Int) throws -> [String: Double] {
         let stream = makeStream(length: options.decodePromptLength, seed: 4242)
         let blockCount = (stream.tokens.count + executor.blockSize - 1) / executor.blockSize
