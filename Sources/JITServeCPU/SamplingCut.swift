@@ -40,9 +40,11 @@ struct SamplingCut {
     }
 
     /// Sets every weight the cut drops to 0, eight lanes at a time (a lane equal to the
-    /// boundary weight is decided by its token ID).
-    func zeroOthers(in weights: UnsafeMutableBufferPointer<Float>) {
+    /// boundary weight is decided by its token ID), and returns the sum of those it keeps.
+    @discardableResult
+    func zeroOthers(in weights: UnsafeMutableBufferPointer<Float>) -> Float {
         let raw = UnsafeMutableRawPointer(weights.baseAddress!)
+        var kept = SIMD8<Float>()
         var i = 0
         while i + 8 <= weights.count {
             var lanes = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
@@ -53,12 +55,16 @@ struct SamplingCut {
                 lanes.replace(with: 0, where: lanes .<= weight)
             }
             raw.storeBytes(of: lanes, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            kept += lanes
             i += 8
         }
+        var total = kept.sum()
         while i < weights.count {
             if !keeps(i, weight: weights[i]) { weights[i] = 0 }
+            total += weights[i]
             i += 1
         }
+        return total
     }
 
     /// Candidate counts and summed weights per bucket of weight, heaviest bucket last.

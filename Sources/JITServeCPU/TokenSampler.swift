@@ -26,21 +26,24 @@ public struct TokenSampler: Sendable {
         let banned = bannedToken.map(Int.init) ?? -1
         let best = Kernels.argmax(logits, excluding: banned)
         if parameters.temperature <= 0 || best < 0 { return Int32(max(best, 0)) }
-        let inverseTemperature = Float(1 / parameters.temperature)
+        let scale = Float(1 / parameters.temperature)
         var random = SamplingRandom(seed: seed ^ (UInt64(step) &* 0xD1B5_4A32_D192_ED03))
         let unit = Float(random.nextUnit())
         var weights = [Float](unsafeUninitializedCapacity: logits.count) { buffer, initialized in
-            Self.exponentiate(logits, scale: inverseTemperature, maximum: logits[best], into: buffer)
+            Self.scale(logits, by: scale, into: buffer)
             initialized = logits.count
         }
         return weights.withUnsafeMutableBufferPointer { weights in
-            if weights.indices.contains(banned) { weights[banned] = 0 }
+            // The banned token at -inf weighs nothing in the sum (its logit may be the largest).
+            let isBanning = weights.indices.contains(banned)
+            if isBanning { weights[banned] = -.infinity }
+            let total = Kernels.exponentiate(weights.baseAddress!, count: weights.count, subtracting: logits[best] * scale)
+            if isBanning { weights[banned] = 0 }
             // Candidates: tokens whose probability is not negligible. Dropping the rest loses at
             // most vocabulary × 1e-9 of the mass, far below what top-p can resolve.
-            let floor = Self.sum(weights) * 1e-9
-            let cut = SamplingCut(weights, floor: floor, topK: parameters.topK, topP: parameters.topP)
-            cut.zeroOthers(in: weights)
-            return Int32(Self.draw(unit * Self.sum(weights), from: weights))
+            let cut = SamplingCut(weights, floor: total * 1e-9, topK: parameters.topK, topP: parameters.topP)
+            let kept = cut.zeroOthers(in: weights)
+            return Int32(Self.draw(unit * kept, from: weights))
         }
     }
 
@@ -70,40 +73,22 @@ public struct TokenSampler: Sendable {
         return weights.indices.last { weights[$0] > 0 } ?? 0
     }
 
-    /// `weights[i] = exp((logits[i] − maximum) · scale)`, eight lanes at a time.
-    private static func exponentiate(
-        _ logits: UnsafeBufferPointer<Float>, scale: Float, maximum: Float,
-        into weights: UnsafeMutableBufferPointer<Float>
+    /// `weights[i] = logits[i] · scale`, eight lanes at a time.
+    private static func scale(
+        _ logits: UnsafeBufferPointer<Float>, by scale: Float, into weights: UnsafeMutableBufferPointer<Float>
     ) {
         let source = UnsafeRawPointer(logits.baseAddress!)
         let target = UnsafeMutableRawPointer(weights.baseAddress!)
         var i = 0
         while i + 8 <= logits.count {
             let v = source.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            target.storeBytes(of: Kernels.exp((v - maximum) * scale), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            target.storeBytes(of: v * scale, toByteOffset: i * 4, as: SIMD8<Float>.self)
             i += 8
         }
         while i < logits.count {
-            weights[i] = Kernels.exp(SIMD8(repeating: (logits[i] - maximum) * scale))[0]
+            weights[i] = logits[i] * scale
             i += 1
         }
-    }
-
-    /// The sum of `values`, eight lanes at a time.
-    static func sum(_ values: UnsafeMutableBufferPointer<Float>) -> Float {
-        let raw = UnsafeRawPointer(values.baseAddress!)
-        var lanes = SIMD8<Float>()
-        var i = 0
-        while i + 8 <= values.count {
-            lanes += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
-        }
-        var total = lanes.sum()
-        while i < values.count {
-            total += values[i]
-            i += 1
-        }
-        return total
     }
 }
 

@@ -26,7 +26,9 @@ struct SamplingCutTests {
         var copy = weights
         return copy.withUnsafeMutableBufferPointer { buffer in
             let cut = SamplingCut(buffer, floor: floor, topK: topK, topP: topP)
-            cut.zeroOthers(in: buffer)
+            let mass = cut.zeroOthers(in: buffer)
+            let sum = buffer.reduce(0, +)
+            #expect(abs(mass - sum) <= 1e-5 * sum, "the kept mass it returns is what it kept")
             // Zeroing and `keeps` must agree.
             for index in buffer.indices {
                 #expect((buffer[index] > 0) == (weights[index] > floor && cut.keeps(index, weight: weights[index])))
