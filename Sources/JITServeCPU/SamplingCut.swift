@@ -21,12 +21,12 @@ struct SamplingCut {
         let histogram = Histogram(weights, floor: floor)
         var mass = histogram.totalMass
         if topK > 0 {
-            let top = histogram.prefix(of: weights, floor: floor) { count, _ in count >= topK }
+            let top = histogram.prefix { count, _ in count >= topK }
             (weight, token, mass) = (top.weight, top.token, top.mass)
         }
         if topP < 1 {
             let target = Float(topP) * mass
-            let nucleus = histogram.prefix(of: weights, floor: floor) { _, mass in mass >= target }
+            let nucleus = histogram.prefix { _, mass in mass >= target }
             // The nucleus of the top k lies within them: keep the narrower boundary.
             if nucleus.weight > weight || (nucleus.weight == weight && nucleus.token < token) {
                 (weight, token) = (nucleus.weight, nucleus.token)
@@ -67,8 +67,11 @@ struct SamplingCut {
         return total
     }
 
-    /// Candidate counts and summed weights per bucket of weight, heaviest bucket last.
+    /// Candidate counts and summed weights per bucket of weight, heaviest bucket last, over the
+    /// weights it was built from (valid while they are).
     private struct Histogram {
+        let weights: UnsafeMutableBufferPointer<Float>
+        let floor: Float
         /// The bucket of `floor`: bucket indices count up from it.
         let base: Int
         var counts: [Int]
@@ -90,6 +93,8 @@ struct SamplingCut {
                     }
                 }
             }
+            self.weights = weights
+            self.floor = floor
             self.base = base
             self.counts = counts
             self.masses = masses
@@ -101,9 +106,7 @@ struct SamplingCut {
 
         /// The last token, in the cut's order, of the shortest prefix of candidates for which
         /// `isEnough(count, mass)` holds (all candidates if none), and that prefix's weight.
-        func prefix(
-            of weights: UnsafeMutableBufferPointer<Float>, floor: Float, isEnough: (Int, Float) -> Bool
-        ) -> (weight: Float, token: Int, mass: Float) {
+        func prefix(isEnough: (Int, Float) -> Bool) -> (weight: Float, token: Int, mass: Float) {
             var count = 0
             var mass: Float = 0
             for bucket in counts.indices.reversed() where counts[bucket] > 0 {
@@ -112,7 +115,7 @@ struct SamplingCut {
                     mass += masses[bucket]
                     continue
                 }
-                let members = self.members(of: bucket, in: weights, floor: floor)
+                let members = self.members(of: bucket)
                 for member in members {
                     count += 1
                     mass += member.weight
@@ -126,9 +129,7 @@ struct SamplingCut {
 
         /// The candidates in `bucket`, heaviest first (then by token ID). The bucket is a range
         /// of weights, so whole blocks of eight outside it are passed over at once.
-        private func members(
-            of bucket: Int, in weights: UnsafeMutableBufferPointer<Float>, floor: Float
-        ) -> [(token: Int, weight: Float)] {
+        private func members(of bucket: Int) -> [(token: Int, weight: Float)] {
             let low = Swift.max(floor.nextUp, Float(bitPattern: UInt32(bucket + base) << 15))
             let high = bucket == counts.count - 1 ? Float.infinity : Float(bitPattern: UInt32(bucket + base + 1) << 15)
             let raw = UnsafeRawPointer(weights.baseAddress!)
