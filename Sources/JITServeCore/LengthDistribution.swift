@@ -24,10 +24,14 @@ public struct LengthDistribution: Hashable, Sendable {
         @usableFromInline let suffixWeight: UnsafeMutablePointer<Double>
         @usableFromInline let suffixMass: UnsafeMutablePointer<Double>
         let weights: [Double]?
+        /// Whether `probability(atMost:)` reads the samples as a sample of a spread-out
+        /// length (interpolated between them) rather than as certain values (`exactly`).
+        @usableFromInline let interpolates: Bool
 
-        init(samples: [Int], weights: [Double]?) {
+        init(samples: [Int], weights: [Double]?, interpolates: Bool = true) {
             count = samples.count
             self.weights = weights
+            self.interpolates = interpolates
             // One block: the suffix sums first (8-byte aligned like the samples), then the samples.
             let block = UnsafeMutableRawPointer.allocate(
                 byteCount: (3 * count + 2) * MemoryLayout<Double>.stride, alignment: MemoryLayout<Double>.alignment)
@@ -89,7 +93,8 @@ public struct LengthDistribution: Hashable, Sendable {
     public var weights: [Double]? { storage.weights }
 
     public static func == (a: LengthDistribution, b: LengthDistribution) -> Bool {
-        a.storage === b.storage || (a.samples == b.samples && a.weights == b.weights)
+        a.storage === b.storage
+            || (a.samples == b.samples && a.weights == b.weights && a.storage.interpolates == b.storage.interpolates)
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -126,8 +131,11 @@ public struct LengthDistribution: Hashable, Sendable {
 
     /// A point mass: what an oracle knows.
     public static func exactly(_ length: Int) -> LengthDistribution {
-        LengthDistribution(samples: [length])
+        LengthDistribution(storage: Storage(samples: [max(1, length)], weights: nil, interpolates: false))
     }
+
+    /// Whether this is a known length (`exactly`), which `probability(atMost:)` never spreads.
+    public var isExact: Bool { !storage.interpolates }
 
     /// The `quantile` (0…1] of the output length given that it exceeds `generated` tokens.
     ///
@@ -158,20 +166,24 @@ public struct LengthDistribution: Hashable, Sendable {
 
     /// Probability that the output ends within `length` tokens, given that it exceeds
     /// `generated`: the chance a request finishes if it can still produce `length − generated`
-    /// tokens. A request that has outlived every sample gets the tail rule's view (it is
-    /// halfway through), so the answer is 1 from twice what it has produced.
+    /// tokens. The samples stand for a length spread between them: the conditional CDF rises
+    /// linearly from `generated` to the first sample above it and from each sample to the
+    /// next. Read as a step, a sparse tail — a window of 90 answers with three above 97 tokens,
+    /// at 124, 127 and 142 — made a call at token 97 with 23 tokens of time left certain to
+    /// miss, and GMAX gave up on it 8 tokens before its end (8B H100 · 256 · azure-code).
+    /// A request that has outlived every sample gets the tail rule's view (it is halfway
+    /// through): its end is spread evenly up to twice what it has produced. `exactly` is a
+    /// step: what an oracle knows is not spread.
     @inlinable @inline(__always)  // as `upperBound`
-    public func probability(atMost length: Int, generated: Int = 0) -> Double {
+    public func probability(atMost length: Int, generated: Int = 0, spread: Bool = true) -> Double {
         guard length > generated else { return 0 }
         // Nothing generated yet (below every sample) conditions on nothing: what a queued
-        // request asks, every iteration, answered from `head` when the length is outside the
-        // samples and with one search fewer otherwise.
+        // request asks, every iteration, answered from `head` when the length reaches the last
+        // sample and with one search fewer otherwise.
         let conditionsOnNothing = generated < head.firstSample && !head.unconditionedMean.isNaN
-        if conditionsOnNothing {
-            if length < head.firstSample { return 0 }
-            if length >= head.lastSample { return 1 }
-        }
-        return storage.probability(atMost: length, generated: generated, conditionsOnNothing: conditionsOnNothing)
+        if conditionsOnNothing, length >= head.lastSample { return 1 }
+        return storage.probability(
+            atMost: length, generated: generated, conditionsOnNothing: conditionsOnNothing, spread: spread && storage.interpolates)
     }
 
     /// Expected length given that it exceeds `generated` (the tail rule as in `upperBound`).
@@ -204,12 +216,25 @@ extension LengthDistribution.Storage {
     }
 
     @usableFromInline @inline(never)
-    func probability(atMost length: Int, generated: Int, conditionsOnNothing: Bool) -> Double {
+    func probability(atMost length: Int, generated: Int, conditionsOnNothing: Bool, spread: Bool) -> Double {
         let start = conditionsOnNothing ? 0 : LengthDistribution.firstIndex(in: sample, count: count, above: generated)
         let total = suffixWeight[start]
-        if start == count || total <= 0 { return length >= max(generated + 1, 2 * generated) ? 1 : 0 }
+        if start == count || total <= 0 {
+            let bound = max(generated + 1, 2 * generated)
+            guard spread else { return length >= bound ? 1 : 0 }
+            // The tail rule's bound, spread evenly over the tokens up to it.
+            return min(1, Double(length - generated) / Double(bound - generated))
+        }
         let end = LengthDistribution.firstIndex(in: sample, count: count, above: length)
-        return (total - suffixWeight[end]) / total
+        if end == count { return 1 }
+        guard spread else { return (total - suffixWeight[end]) / total }
+        // The mass of the samples within reach, and the share of the next length's mass (every
+        // sample of that length) that the gap up to it has covered: the CDF rises linearly from
+        // the last point at or below `length` (a sample, or `generated`, where it is 0).
+        let lower = end > start ? sample[end - 1] : generated
+        let nextEnd = LengthDistribution.firstIndex(in: sample, count: count, above: sample[end])
+        let covered = Double(length - lower) / Double(sample[end] - lower)
+        return (total - suffixWeight[end] + covered * (suffixWeight[end] - suffixWeight[nextEnd])) / total
     }
 
     @usableFromInline @inline(never)

@@ -112,9 +112,13 @@ public struct SLOTracker: Sendable {
         withUnsafePointer(to: s) { onTimeProbability(at: $0, dueAt: dueAt, in: snapshot) }
     }
 
-    /// `onTimeProbability(of:)` of the row at `row`, read as `status(at:)` reads it.
+    /// `onTimeProbability(of:)` of the row at `row`, read as `status(at:)` reads it. `spread`:
+    /// read the samples as a length spread between them (`LengthDistribution.probability`),
+    /// not as a step.
     @inline(__always)
-    func onTimeProbability(at row: UnsafePointer<SequenceState>, dueAt: Instant, in snapshot: SchedulerSnapshot) -> Double {
+    func onTimeProbability(
+        at row: UnsafePointer<SequenceState>, dueAt: Instant, in snapshot: SchedulerSnapshot, spread: Bool = false
+    ) -> Double {
         let tau = max(snapshot.iterationSeconds, 1e-4)
         let prefill = prefillIterations(of: row.pointee.pendingTokenCount, in: snapshot)
         let decodeIterations = ((dueAt.seconds - snapshot.now.seconds) / tau - prefill).rounded(.down)
@@ -123,8 +127,8 @@ public struct SLOTracker: Sendable {
         if Double(generated) + decodeIterations >= Double(row.pointee.maxOutputTokens) { return 1 }
         let reachable = generated + Int(decodeIterations)
         return refinesBounds
-            ? row.pointee.length.probability(atMost: reachable, generated: generated)
-            : row.pointee.length.probability(atMost: reachable)
+            ? row.pointee.length.probability(atMost: reachable, generated: generated, spread: spread)
+            : row.pointee.length.probability(atMost: reachable, spread: spread)
     }
 
     /// Prefill runs in chunks of the token budget: its iterations, not its tokens.

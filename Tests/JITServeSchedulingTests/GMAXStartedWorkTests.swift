@@ -72,6 +72,23 @@ import Testing
         #expect(Snap.standing(of: 3, in: Snap.snapshot(running: [late], now: 1))?.tier == .hopeless)
     }
 
+    @Test func aDecodingCallInASparseTailKeepsItsChanceWhilePlacesAreSpare() {
+        // One answer in six runs past 100 tokens, to 140: between 100 and 140 the samples say
+        // nothing. 1.05 s left at 30 ms an iteration: 35 more tokens, to 135.
+        let lengths = LengthDistribution(samples: [10, 20, 30, 40, 50, 140])
+        let slo = SLO.deadline(ttlt: .milliseconds(2050))
+        let decoding = Snap.seq(1, arrived: 0, prompt: 100, generated: 100, slo: slo, distribution: lengths)
+        // Read as a step, no sample ends by 135: a certain miss.
+        #expect(decoding.length.probability(atMost: 135, generated: 100, spread: false) == 0)
+        // Spread between the samples: 35 of the 40 tokens to the next one.
+        #expect(abs(decoding.length.probability(atMost: 135, generated: 100) - 35.0 / 40) < 1e-12)
+        // With places spare it runs on that chance: its prompt is paid for.
+        #expect(Snap.standing(of: 1, in: Snap.snapshot(running: [decoding], now: 1))?.tier == .urgent)
+        // With the batch cap reached, its place goes to a call that can make it: the step's reading.
+        let fullBatch = Snap.snapshot(running: [decoding], now: 1, maxRunning: 1)
+        #expect(Snap.standing(of: 1, in: fullBatch)?.tier == .hopeless)
+    }
+
     /// Two streams ahead of their pace hold all of memory; the first needs a new block to go on
     /// (144 tokens computed fill its nine blocks), the second does not.
     func fullCache(firstArrivedAt: Double) -> SchedulerSnapshot {

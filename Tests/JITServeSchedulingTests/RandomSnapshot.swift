@@ -107,7 +107,7 @@ extension SchedulerSnapshot {
     var withFreshDistributions: SchedulerSnapshot {
         func fresh(_ s: SequenceState) -> SequenceState {
             var s = s
-            s.length = LengthDistribution(samples: s.length.samples, weights: s.length.weights)
+            s.length = s.length.isExact ? .exactly(s.length.samples[0]) : LengthDistribution(samples: s.length.samples, weights: s.length.weights)
             return s
         }
         var copy = self
