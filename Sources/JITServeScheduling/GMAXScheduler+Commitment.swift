@@ -27,24 +27,33 @@ extension GMAXScheduler {
     /// and ranked as committed work it took the memory that freed up ahead of every newcomer
     /// (8B A100 · 256 slots · azure-conv · 2×: 1782.9 tok/s, against 1829.1 as a newcomer). A
     /// workflow is a newcomer until any of its calls has been served: its later stages arrive
-    /// as new calls, but they are committed work.
+    /// as new calls, but they are committed work. A workflow claims places as a whole
+    /// (`workflowPaces`), its future stages included, once however many calls it has now, and a
+    /// new one is admitted on that claim, not on its first call's: counted call by call, started
+    /// workflows' later stages claimed nothing, a new Tree-of-Thoughts looked as light as its one
+    /// planning call, and under overload the replica started more workflows than it could carry
+    /// and starved their later stages (`bench --rps 4`, two seeds: 2,537 → 2,609 tok/s;
+    /// `--max-running 32` at 1 / 2 / 4 req/s: 1,221 / 1,704 / 1,173 → 1,199 / 1,604 / 1,488).
     func deferNewcomers(_ candidates: inout [Candidate], states: SnapshotRows, statuses: [SLOStatus],
-                        snapshot: SchedulerSnapshot, tau: Double) {
+                        workflowMembers: [WorkflowID: [WorkflowMember]], snapshot: SchedulerSnapshot, tau: Double) {
         guard let share = options.commitmentShare else { return }
         let budget = snapshot.budget
         var places = Double(min(budget.maxRunning, budget.maxBatchedTokens)) * share
         var blocks = budget.freeBlockCount
         var newcomers: [Candidate] = []
         newcomers.reserveCapacity(candidates.count)
+        let workflows = workflowPaces(workflowMembers, candidates: candidates, statuses: statuses, snapshot: snapshot, tau: tau)
+        places -= workflows.committedPlaces
         for c in candidates where c.tier != .hopeless {
-            switch c.start {
-            case .newcomer: newcomers.append(Self.admissionOrder(c)); continue
-            case .workflowStarted: continue
-            case .started: break
+            if c.start == .newcomer {
+                newcomers.append(Self.admissionOrder(c))
+                continue
             }
             // Rows as arguments, never bound to a local: see `rank`.
-            places -= pace(of: states[c.index], status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
-            blocks -= states[c.index].expectedBlockClaim(in: budget)
+            if workflows.workflow(of: c.index) == nil {
+                places -= pace(of: states[c.index], status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
+            }
+            if c.start == .started { blocks -= states[c.index].expectedBlockClaim(in: budget) }
         }
         // Only a batch's worth of newcomers can start this iteration: the best of them take
         // the room left, in admission order, and every other waits.
@@ -53,7 +62,8 @@ extension GMAXScheduler {
         var admitted = 0
         var isMemoryBound = blocks <= 0
         for c in ranking.settled {
-            let p = pace(of: states[c.index], status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
+            let p = workflows.workflow(of: c.index).flatMap { workflows.paces[$0] }
+                ?? pace(of: states[c.index], status: statuses[c.index], now: snapshot.now.seconds, tau: tau)
             let b = states[c.index].expectedBlockClaim(in: budget)
             isMemoryBound = b > blocks
             if p > places || b > blocks { break }
@@ -82,6 +92,46 @@ extension GMAXScheduler {
             c.laxity = -c.density
         }
         return c
+    }
+
+    /// What the guard needs of the workflows: each one's pace, the candidates that are its
+    /// calls, and the places the workflows already started claim together.
+    struct WorkflowPaces {
+        var paces: [WorkflowID: Double] = [:]
+        /// By candidate index; nil for a request outside any workflow. Empty when there are
+        /// no workflows.
+        var workflowOf: [WorkflowID?]
+        var committedPlaces = 0.0
+
+        /// The workflow candidate `index` is a call of.
+        func workflow(of index: Int) -> WorkflowID? { workflowOf.isEmpty ? nil : workflowOf[index] }
+    }
+
+    /// Batch places per iteration each workflow needs to meet its deadline: the expected
+    /// iterations its calls still need plus its future stages' expected output tokens, over the
+    /// iterations left to its deadline — or, once that no longer fits, a place for each call it
+    /// has now, as `pace` gives a call that is behind. Hopeless calls count for nothing; a
+    /// workflow is committed once any other call of it is started (`Start`).
+    func workflowPaces(_ members: [WorkflowID: [WorkflowMember]], candidates: [Candidate], statuses: [SLOStatus],
+                       snapshot: SchedulerSnapshot, tau: Double) -> WorkflowPaces {
+        var result = WorkflowPaces(workflowOf: Array(repeating: nil, count: members.isEmpty ? 0 : candidates.count))
+        result.paces.reserveCapacity(members.count)
+        for (workflow, calls) in members {
+            var iterations = 0.0, count = 0, isCommitted = false
+            for call in calls where candidates[call.index].tier != .hopeless {
+                result.workflowOf[call.index] = workflow
+                iterations += statuses[call.index].expectedIterationsToFinish
+                count += 1
+                isCommitted = isCommitted || candidates[call.index].start != .newcomer
+            }
+            guard count > 0 else { continue }
+            let needed = iterations + Double(snapshot.workflows[workflow]?.remainingFutureOutputTokens ?? 0)
+            let allowed = (calls[0].workflowDueAt - snapshot.now.seconds) / tau
+            let pace = allowed > needed ? needed / allowed : Double(count)
+            result.paces[workflow] = pace
+            if isCommitted { result.committedPlaces += pace }
+        }
+        return result
     }
 
     /// Batch places per iteration a request needs to keep its SLO: a stream one token per TBT,

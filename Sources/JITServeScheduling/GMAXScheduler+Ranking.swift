@@ -45,7 +45,7 @@ extension GMAXScheduler {
             shareWorkflowDensity(wf, members: members, candidates: &candidates, statuses: statuses, snapshot: snapshot,
                                  tau: tau, places: max(placeShare, reserved[wf] ?? 0))
         }
-        deferNewcomers(&candidates, states: states, statuses: statuses, snapshot: snapshot, tau: tau)
+        deferNewcomers(&candidates, states: states, statuses: statuses, workflowMembers: workflowMembers, snapshot: snapshot, tau: tau)
         return candidates
     }
 

@@ -108,6 +108,41 @@ import Testing
         #expect(tiers(fuller)[21] == .deferred)
     }
 
+    /// Ten started streams claim 3.0 of the 3.6 places (τ = 30 ms, TBT 100 ms); a workflow due at
+    /// 60 s has 1,950 iterations left at 1.5 s, and its call expects 45 more tokens.
+    func workflowSnapshot(futureTokens: Int, callStarted: Bool) -> SchedulerSnapshot {
+        let wf = WorkflowID(9)
+        let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 0, workflowStartedAt: .zero, deadline: .seconds(60)))
+        let streams = (1...10).map { Snap.seq(UInt64($0), arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200) }
+        let call = callStarted
+            ? Snap.seq(20, arrived: 0, prompt: 100, generated: 5, slo: compound, length: 50)
+            : Snap.seq(20, arrived: 1.4, prompt: 100, slo: compound, length: 45)
+        let fresh = Snap.seq(21, arrived: 1.4, prompt: 100, slo: stream, length: 200)
+        let estimate = WorkflowEstimate(
+            remainingStageCount: 2, remainingFutureOutputTokens: futureTokens, currentStageDueAt: Instant(seconds: 30))
+        var snapshot = Snap.snapshot(running: streams + (callStarted ? [call] : []),
+                                     waiting: (callStarted ? [] : [call]) + [fresh], now: 1.5, maxRunning: 4,
+                                     workflows: [wf: estimate])
+        if callStarted { snapshot.workflowServiceTokens = [wf: 105] }
+        return snapshot
+    }
+
+    @Test func aStartedWorkflowClaimsPlacesForItsFutureStagesToo() {
+        // Its call alone claims 45 / 1,950 of a place: the newcomer stream's 0.3 fits.
+        #expect(tiers(workflowSnapshot(futureTokens: 0, callStarted: true))[21] == .ahead)
+        // With 1,500 tokens of later stages to come, the workflow claims (45 + 1,500) / 1,950 ≈
+        // 0.79 places, and the streams and it leave no room for another stream.
+        #expect(tiers(workflowSnapshot(futureTokens: 1500, callStarted: true))[21] == .deferred)
+    }
+
+    @Test func aNewWorkflowIsAdmittedOnItsWholeClaimNotItsFirstCall() {
+        // Both newcomers, the workflow's first call denser than the stream: light, the workflow
+        // fits beside the streams; with 1,500 tokens of later stages its ~0.8 places do not fit
+        // in the 0.6 left, and it waits (still able to make its deadline: not given up on).
+        #expect(tiers(workflowSnapshot(futureTokens: 0, callStarted: false))[20] != .deferred)
+        #expect(tiers(workflowSnapshot(futureTokens: 1500, callStarted: false))[20] == .deferred)
+    }
+
     @Test func aStreamPreemptedByRecomputeWaitsLikeANewcomer() {
         let started = (1...12).map { Snap.seq(UInt64($0), arrived: 0, prompt: 100, generated: 40, slo: stream, length: 200) }
         // Preempted after 30 tokens: nothing computed, no KV held.
