@@ -110,8 +110,9 @@ extension GMAXScheduler {
     /// Batch places per iteration each workflow needs to meet its deadline: the expected
     /// iterations its calls still need plus its future stages' expected output tokens, over the
     /// iterations left to its deadline — or, once that no longer fits, a place for each call it
-    /// has now, as `pace` gives a call that is behind. Hopeless calls count for nothing; a
-    /// workflow is committed once any other call of it is started (`Start`).
+    /// has now, as `pace` gives a call that is behind. Hopeless calls count for nothing. A
+    /// workflow is committed work once it is no newcomer (`Start`: a call of it holds KV, or it
+    /// has been served).
     func workflowPaces(_ members: [WorkflowID: [WorkflowMember]], candidates: [Candidate], statuses: [SLOStatus],
                        snapshot: SchedulerSnapshot, tau: Double) -> WorkflowPaces {
         var result = WorkflowPaces(workflowOf: Array(repeating: nil, count: members.isEmpty ? 0 : candidates.count))

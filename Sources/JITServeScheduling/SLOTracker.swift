@@ -114,7 +114,7 @@ public struct SLOTracker: Sendable {
 
     /// `onTimeProbability(of:)` of the row at `row`, read as `status(at:)` reads it. `spread`:
     /// read the samples as a length spread between them (`LengthDistribution.probability`),
-    /// not as a step.
+    /// not as a step (the default: GMAX spreads only where a kept call costs no one a place).
     @inline(__always)
     func onTimeProbability(
         at row: UnsafePointer<SequenceState>, dueAt: Instant, in snapshot: SchedulerSnapshot, spread: Bool = false
