@@ -126,18 +126,21 @@ extension GMAXScheduler {
                 isCommitted = isCommitted || candidates[call.index].start != .newcomer
             }
             guard count > 0 else { continue }
-            let needed = iterations + Double(snapshot.workflows[workflow]?.remainingFutureOutputTokens ?? 0)
-            let allowed = (calls[0].workflowDueAt - snapshot.now.seconds) / tau
-            let pace = allowed > needed ? needed / allowed : Double(count)
+            // Against the workflow's own deadline: the analyzer sets stage sub-deadlines early on
+            // purpose, so that stages start in time, and against them every parallel call of a
+            // stage would claim a place nearly every iteration.
+            let pace = Self.share(
+                needed: iterations + Double(snapshot.workflows[workflow]?.remainingFutureOutputTokens ?? 0),
+                allowed: (calls[0].workflowDueAt - snapshot.now.seconds) / tau, calls: count)
             result.paces[workflow] = pace
             if isCommitted { result.committedPlaces += pace }
         }
         return result
     }
 
-    /// Batch places per iteration a request needs to keep its SLO: a stream one token per TBT,
-    /// a deadline call its expected remaining iterations over those left to its deadline (a
-    /// workflow call: to its workflow's deadline).
+    /// Batch places per iteration a request outside any workflow needs to keep its SLO: a
+    /// stream one token per TBT, a deadline call its expected remaining iterations over those
+    /// left to its deadline. Workflow calls are paced together, by `workflowPaces`.
     private func pace(of s: SequenceState, status: SLOStatus, now: Double, tau: Double) -> Double {
         Self.pace(kind: s.kind, due: s.due, status: status, now: now, tau: tau)
     }
@@ -148,15 +151,16 @@ extension GMAXScheduler {
         case .latency:
             return due.step > tau ? tau / due.step : 1
         case .deadline, .compound:
-            // A workflow call against its workflow's deadline: the analyzer sets stage
-            // sub-deadlines early on purpose, so that stages start in time, and against them
-            // every parallel call of a stage would claim a place nearly every iteration.
-            let dueAt = kind == .compound ? due.first : status.milestoneDueAt.seconds
-            let allowed = (dueAt - now) / tau
             // By expectation, as the memory claim: summed over many requests, expectations track
             // the total, where conservative bounds would claim places that go unused.
-            let needed = status.expectedIterationsToFinish
-            return allowed > needed ? needed / allowed : 1
+            return share(needed: status.expectedIterationsToFinish,
+                         allowed: (status.milestoneDueAt.seconds - now) / tau, calls: 1)
         }
+    }
+
+    /// Work of `needed` iterations spread over the `allowed` left, or, once it no longer fits, a
+    /// place every iteration for each of its `calls`.
+    static func share(needed: Double, allowed: Double, calls: Int) -> Double {
+        allowed > needed ? needed / allowed : Double(calls)
     }
 }
