@@ -15,11 +15,17 @@ public struct BatchPacker: Sendable {
     /// (second argument); nil: any lower-ranked holder may.
     public var isPreemptible: (@Sendable (SequenceState, SequenceState) -> Bool)?
 
+    /// Which rows (indexed like the rows packed) may preempt anyone at all; nil: every row.
+    /// A row that may not waits for free memory and leaves the victims to the rows after it:
+    /// unlike a holder `isPreemptible` turns down, which is passed over for good.
+    public var mayPreempt: [Bool]?
+
     public init(chunkedPrefill: Bool = true, maxPreemptions: Int = .max,
-                isPreemptible: (@Sendable (SequenceState, SequenceState) -> Bool)? = nil) {
+                isPreemptible: (@Sendable (SequenceState, SequenceState) -> Bool)? = nil, mayPreempt: [Bool]? = nil) {
         self.chunkedPrefill = chunkedPrefill
         self.maxPreemptions = maxPreemptions
         self.isPreemptible = isPreemptible
+        self.mayPreempt = mayPreempt
     }
 
     /// Plans an iteration over `ordered` (highest priority first; any mix of running and
@@ -107,8 +113,9 @@ public struct BatchPacker: Sendable {
                 // An unchunked prefill larger than the budget runs alone rather than never.
             }
             var needed = budget.blocks(for: computed + chunk) - allocated
-            if freeBlocks < needed, victims == nil { victims = rankedVictims() }
-            while freeBlocks < needed, preempted.count < maxPreemptions, let list = victims, nextVictim < list.count {
+            let claims = freeBlocks < needed && (mayPreempt?[k] ?? true)
+            if claims, victims == nil { victims = rankedVictims() }
+            while claims, freeBlocks < needed, preempted.count < maxPreemptions, let list = victims, nextVictim < list.count {
                 let (index, victimRank) = list[nextVictim]
                 if victimRank <= rank { break }
                 nextVictim += 1

@@ -100,4 +100,21 @@ import Testing
         #expect(bounded.preempted.count == 2)
         #expect(!Snap.ids(bounded).contains(1))
     }
+
+    @Test func aRowThatMayNotPreemptLeavesTheVictimsToTheRowsAfterIt() {
+        // Memory is full; holder 9 ranks last. Rows 1 and 2 each need four blocks.
+        let holder = Snap.seq(9, arrived: 0, prompt: 60, generated: 1, computed: 60, blocks: 4)
+        let first = Snap.seq(1, arrived: 1, prompt: 64), second = Snap.seq(2, arrived: 2, prompt: 64)
+        let rows = [first, second, holder]
+        let snapshot = Snap.snapshot(running: [holder], waiting: [first, second], free: 0)
+        // Row 0 may not preempt: it waits, and row 1 takes the holder's blocks.
+        let plan = BatchPacker(mayPreempt: [false, true, true]).pack(order: [0, 1, 2], of: rows, snapshot: snapshot)
+        #expect(plan.preempted == [RequestID(9)])
+        #expect(Snap.ids(plan) == [2])
+        // A holder that `isPreemptible` turns down for row 0 is passed over for good.
+        let refused = BatchPacker(isPreemptible: { _, claimant in claimant.id != RequestID(1) })
+            .pack(order: [0, 1, 2], of: rows, snapshot: snapshot)
+        #expect(refused.preempted.isEmpty)
+        #expect(Snap.ids(refused) == [9])
+    }
 }

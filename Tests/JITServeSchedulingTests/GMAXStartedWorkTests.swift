@@ -112,6 +112,27 @@ import Testing
         #expect(Snap.ids(churn) == [1])
     }
 
+    @Test func aHopelessRequestWaitsForMemoryRatherThanPreemptAnother() {
+        // Both deadline calls are past their 1-s deadline; memory is full. The waiting one
+        // arrived first, so it ranks above the holder among the hopeless.
+        let late = SLO.deadline(ttlt: .seconds(1))
+        let holder = Snap.seq(1, arrived: 5, prompt: 100, generated: 10, slo: late, length: 100)
+        let waiting = Snap.seq(2, arrived: 4, prompt: 100, slo: late, length: 100)
+        let snapshot = Snap.snapshot(running: [holder], waiting: [waiting], now: 10, free: 0)
+        #expect(Snap.standing(of: 1, in: snapshot)?.tier == .hopeless)
+        #expect(Snap.standing(of: 2, in: snapshot)?.tier == .hopeless)
+        let plan = GMAXScheduler().schedule(snapshot)
+        #expect(plan.preempted.isEmpty)
+        #expect(Snap.ids(plan) == [1])
+        // Allowed to, the waiting call takes the holder's blocks: both earn nothing, and the
+        // holder's 109 tokens of context are computed again when it resumes.
+        var churns = GMAXScheduler.Options()
+        churns.hopelessWaitsForMemory = false
+        let churn = GMAXScheduler(options: churns).schedule(snapshot)
+        #expect(churn.preempted.map(\.rawValue) == [1])
+        #expect(Snap.ids(churn) == [2])
+    }
+
     @Test func anUrgentRequestStillPreemptsALowerRankedHolder() {
         // Its 41st token is due at 1.6 s: three iterations away.
         let urgent = fullCache(firstArrivedAt: -3.4)
