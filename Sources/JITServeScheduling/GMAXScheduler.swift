@@ -48,7 +48,7 @@ public struct GMAXScheduler: Scheduler {
         /// (8B A100 · 256 · 4 req/s) lost workflow calls preempted one another 1,792 times,
         /// recomputing 4.4 M context tokens, and on 8B H100 · 256 · paper mix · 1× that churn
         /// slowed the iterations of every call still able to make it.
-        public var hopelessWaitsForMemory = true
+        public var lostWaitsForMemory = true
         /// A request runs now when it could sit out fewer than this many iterations.
         public var urgencyIterations = 8.0
         /// While fewer requests hold KV than the batch cap allows, a deadline call turns urgent
@@ -175,11 +175,11 @@ public struct GMAXScheduler: Scheduler {
     /// go on may take it from any lower-ranked holder if it is urgent (`onlyUrgentPreempts`):
     /// one that can sit out an iteration waits, and turns urgent in time if memory stays short.
     /// Were every holder to wait at once, the engine's liveness fallback runs an iteration.
-    /// A lost request preempts no one (`hopelessWaitsForMemory`).
+    /// A lost request preempts no one (`lostWaitsForMemory`).
     func packer(_ candidates: [Candidate], states: SnapshotRows, running: Int) -> BatchPacker {
         var preemptible = Set<RequestID>(), waits = Set<RequestID>()
         var mayPreempt: [Bool]?
-        if options.hopelessWaitsForMemory {
+        if options.lostWaitsForMemory {
             mayPreempt = [Bool](repeating: true, count: candidates.count)
             for c in candidates where c.tier == .hopeless && c.isLost { mayPreempt![c.index] = false }
         }

@@ -112,7 +112,7 @@ import Testing
         #expect(Snap.ids(churn) == [1])
     }
 
-    @Test func aHopelessRequestWaitsForMemoryRatherThanPreemptAnother() {
+    @Test func aLostRequestWaitsForMemoryRatherThanPreemptAnother() {
         // Both deadline calls are past their 1-s deadline; memory is full. The waiting one
         // arrived first, so it ranks above the holder among the hopeless.
         let late = SLO.deadline(ttlt: .seconds(1))
@@ -127,7 +127,7 @@ import Testing
         // Allowed to, the waiting call takes the holder's blocks: both earn nothing, and the
         // holder's 109 tokens of context are computed again when it resumes.
         var churns = GMAXScheduler.Options()
-        churns.hopelessWaitsForMemory = false
+        churns.lostWaitsForMemory = false
         let churn = GMAXScheduler(options: churns).schedule(snapshot)
         #expect(churn.preempted.map(\.rawValue) == [1])
         #expect(Snap.ids(churn) == [2])
