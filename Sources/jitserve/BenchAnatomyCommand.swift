@@ -36,6 +36,22 @@ struct BenchAnatomyCommand: ParsableCommand {
     @Option(help: "Also print every request's standing and share of the plan at these decisions (comma-separated numbers).")
     var dump: String?
 
+    @Option(help: "Count only the decisions at or after this simulated time, seconds (default: from the start).")
+    var from: Double?
+
+    @Option(help: "Count only the decisions at or before this simulated time, seconds (default: to the end of the drain).")
+    var until: Double?
+
+    func validate() throws {
+        if let from, !(from >= 0 && from.isFinite) { throw ValidationError("--from must be a time ≥ 0 s, got \(from)") }
+        if let until, !(until >= 0 && until.isFinite) { throw ValidationError("--until must be a time ≥ 0 s, got \(until)") }
+        if let from, let until, until < from { throw ValidationError("--until (\(until) s) comes before --from (\(from) s)") }
+    }
+
+    /// The simulated times whose decisions are counted: a window such as the arrival span's
+    /// steady middle shows what the drain's averages hide.
+    var window: ClosedRange<Double> { (from ?? 0)...(until ?? .infinity) }
+
     func run() throws {
         var builder = try EngineBuilder(
             policy: scheduler, lengths: try lengths.lengths(servedModel: hardware.model.simulatedModel),
@@ -44,7 +60,7 @@ struct BenchAnatomyCommand: ParsableCommand {
         let profile = try hardware.profile()
         let truth = WorkloadPlan(built).outputTokenCount
         let log = DecisionLog(dumpAt: Set((dump ?? "").split(separator: ",").compactMap { Int($0) }))
-        builder.scheduler = ObservedScheduler(inner: builder.scheduler, lens: GMAXScheduler(), log: log, truth: truth)
+        builder.scheduler = ObservedScheduler(inner: builder.scheduler, lens: GMAXScheduler(), log: log, truth: truth, window: window)
         let result = try Simulator(
             workload: built, makeExecutor: { SimulatedExecutor(profile: profile) }, makeEngine: builder.makeReplayEngine,
             options: .init(drainLimit: .seconds(replay.drain), replicaCount: replay.replicas)
@@ -53,6 +69,9 @@ struct BenchAnatomyCommand: ParsableCommand {
         print("\(scheduler) on \(built.name) @ \(workload.rps.map { "\($0)" } ?? "-") req/s, \(profile.name), "
               + "max_num_seqs \(configuration.maxRunning), \(configuration.preemptionMode.rawValue): token goodput "
               + String(format: "%.1f tok/s, attainment %.1f%%", result.report.overall.tokenGoodput, 100 * result.report.overall.sloAttainment))
+        if from != nil || until != nil {
+            print("decisions counted between \(window.lowerBound) s and \(until.map { "\($0) s" } ?? "the end")")
+        }
         print(log.table())
         print(Self.outcomesByApplication(result, callCounts: WorkloadPlan(built).workflowCallCounts))
     }
@@ -103,11 +122,14 @@ struct ObservedScheduler: Scheduler {
     let log: DecisionLog
     /// True output lengths, for the diagnosis only: the wrapped policy never sees them.
     let truth: [RequestID: Int]
+    /// Simulated times whose decisions are recorded; the policy decides at every other one too.
+    var window: ClosedRange<Double> = 0...Double.infinity
 
     var name: String { inner.name }
 
     func schedule(_ snapshot: SchedulerSnapshot) -> SchedulePlan {
         let plan = inner.schedule(snapshot)
+        guard window.contains(snapshot.now.seconds) else { return plan }
         log.record(snapshot, plan: plan, standings: lens.standings(snapshot), truth: truth)
         return plan
     }
