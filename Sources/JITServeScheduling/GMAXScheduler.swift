@@ -178,12 +178,13 @@ public struct GMAXScheduler: Scheduler {
     /// A lost request preempts no one (`lostWaitsForMemory`).
     func packer(_ candidates: [Candidate], states: SnapshotRows, running: Int) -> BatchPacker {
         var preemptible = Set<RequestID>(), waits = Set<RequestID>()
-        var mayPreempt: [Bool]?
-        if options.lostWaitsForMemory {
-            mayPreempt = [Bool](repeating: true, count: candidates.count)
-            for c in candidates where c.tier == .hopeless && c.isLost { mayPreempt![c.index] = false }
-        }
-        for c in candidates where c.index < running {
+        var mayPreempt: [Bool]?  // built at the first lost request: most iterations have none
+        for c in candidates {
+            if options.lostWaitsForMemory && c.tier == .hopeless && c.isLost {
+                if mayPreempt == nil { mayPreempt = [Bool](repeating: true, count: candidates.count) }
+                mayPreempt?[c.index] = false
+            }
+            guard c.index < running else { continue }
             if c.tier == .hopeless && states[c.index].kind != .latency { preemptible.insert(c.id) }
             if options.onlyUrgentPreempts && c.tier != .urgent { waits.insert(c.id) }
         }

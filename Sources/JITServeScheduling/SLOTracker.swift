@@ -109,15 +109,16 @@ public struct SLOTracker: Sendable {
     /// searches per request per iteration.
     @inline(__always)
     public func onTimeProbability(of s: SequenceState, dueAt: Instant, in snapshot: SchedulerSnapshot) -> Double {
-        withUnsafePointer(to: s) { onTimeProbability(at: $0, dueAt: dueAt, in: snapshot) }
+        withUnsafePointer(to: s) { onTimeProbability(at: $0, dueAt: dueAt, in: snapshot, spread: false) }
     }
 
     /// `onTimeProbability(of:)` of the row at `row`, read as `status(at:)` reads it. `spread`:
     /// read the samples as a length spread between them (`LengthDistribution.probability`),
-    /// not as a step (the default: GMAX spreads only where a kept call costs no one a place).
+    /// or as a step (`onTimeProbability(of:)`; GMAX spreads only where a kept call costs no one
+    /// a place).
     @inline(__always)
     func onTimeProbability(
-        at row: UnsafePointer<SequenceState>, dueAt: Instant, in snapshot: SchedulerSnapshot, spread: Bool = false
+        at row: UnsafePointer<SequenceState>, dueAt: Instant, in snapshot: SchedulerSnapshot, spread: Bool
     ) -> Double {
         let tau = max(snapshot.iterationSeconds, 1e-4)
         let prefill = prefillIterations(of: row.pointee.pendingTokenCount, in: snapshot)
