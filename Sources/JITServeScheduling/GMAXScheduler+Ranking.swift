@@ -125,7 +125,7 @@ extension GMAXScheduler {
         var longestWork = 0.0
         var longestExpected = 0.0
         var tightest = Double.infinity
-        var anyUrgent = false, allHopeless = true
+        var anyUrgent = false, allHopeless = true, anyHopeless = false
         for member in members {
             let i = member.index, c = candidates[i]
             tokens += Double(member.generatedTokenCount) + statuses[i].remainingExpectedTokens
@@ -135,6 +135,7 @@ extension GMAXScheduler {
             tightest = min(tightest, c.laxity)
             anyUrgent = anyUrgent || c.tier == .urgent
             allHopeless = allHopeless && c.tier == .hopeless
+            anyHopeless = anyHopeless || c.tier == .hopeless
         }
         // The stage must end by its sub-deadline, and the whole workflow — this stage, then the
         // future stages — by its deadline. The future's tokens run as wide as this stage, or as
@@ -153,14 +154,21 @@ extension GMAXScheduler {
         let future = min(futureTokens / Double(members.count),
                          max(Double(estimate?.remainingCriticalPathTokens ?? 0), futureTokens / width))
         let workflowDue = members[0].workflowDueAt
-        let factor = min(onTimeFactor((stageDue - now) / tau / max(longest, 1)),
+        // The stage is judged as its calls are (`standing`): by their chance of ending by its
+        // sub-deadline, not by the longest call's conservative bound alone. A stage none of whose
+        // calls is given up on counts as on time, at worst at the give-up threshold. By the bound
+        // alone, a deep-research chain's first call (bound 705 tokens, 460 iterations to its
+        // sub-deadline, 73 tokens in the end) wrote its workflow off at arrival, and the call
+        // waited 600 s (artifact recipe, 8 req/s: 89 of 150 chains met, the oracle 136).
+        let stageFactor = onTimeFactor((stageDue - now) / tau / max(longest, 1))
+        let factor = min(anyHopeless ? stageFactor : max(stageFactor, options.giveUpProbability),
                          onTimeFactor((workflowDue - now) / tau / max(longest + future, 1)))
         // Lost only when even the expected lengths overrun the workflow's own deadline: the stage
         // sub-deadlines are early on purpose, and the bounds conservative.
         let isLost = onTimeFactor((workflowDue - now) / tau / max(longestExpected + future, 1)) < 0.5
         // Density is goodput per place in the batch: the future counts as wide as this stage.
         let density = factor * tokens / (max(longestWork + futureTokens / Double(members.count), 1) * tau)
-        let hopeless = factor < 0.5
+        let hopeless = factor < options.giveUpProbability
         for i in members.lazy.map(\.index) {
             candidates[i].density = density
             candidates[i].isLost = isLost

@@ -92,6 +92,24 @@ import Testing
         #expect(tier(criticalPath: 1_500, maxRunning: 4) == .hopeless)
     }
 
+    @Test func aWorkflowStageIsJudgedByItsCallsChanceNotByTheirBound() {
+        // τ = 30 ms and 7 s to the stage's sub-deadline: 232 tokens fit after the prefill. The
+        // call's q0.95 bound (1,000) does not; the workflow's own deadline is far off.
+        let wf = WorkflowID(7)
+        let compound = SLO.compound(CompoundSLO(workflowID: wf, stage: 0, workflowStartedAt: .zero, deadline: .seconds(60)))
+        let estimate = WorkflowEstimate(remainingStageCount: 2, remainingFutureOutputTokens: 400,
+                                        remainingCriticalPathTokens: 200, currentStageDueAt: Instant(seconds: 8))
+        func tier(_ samples: [Int]) -> GMAXScheduler.Standing.Tier? {
+            let call = Snap.seq(1, prompt: 100, slo: compound, distribution: LengthDistribution(samples: samples))
+            return Snap.standing(of: 1, in: Snap.snapshot(waiting: [call], now: 1, workflows: [wf: estimate]))?.tier
+        }
+        // Nine answers in ten are 50 tokens: the stage ends in time with probability 0.9, so the
+        // workflow is pursued (late by its bound: urgent) instead of written off by the bound.
+        #expect(tier(Array(repeating: 50, count: 9) + [1000]) == .urgent)
+        // Nine in ten are 1,000 tokens: the call is given up on, and with it the stage.
+        #expect(tier([50] + Array(repeating: 1000, count: 9)) == .hopeless)
+    }
+
     @Test func placesAreReservedForAWorkflowThatFitsWhatOthersLeave() {
         // The MetaGPT shape above on 64 places, behind 100 waiting deadline calls: by headcount
         // its share is 64 / 101 places, so its 12,000 future tokens would run one at a time.
