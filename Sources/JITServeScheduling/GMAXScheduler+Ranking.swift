@@ -154,14 +154,18 @@ extension GMAXScheduler {
         let future = min(futureTokens / Double(members.count),
                          max(Double(estimate?.remainingCriticalPathTokens ?? 0), futureTokens / width))
         let workflowDue = members[0].workflowDueAt
-        // The stage is judged as its calls are (`standing`): by their chance of ending by its
-        // sub-deadline, not by the longest call's conservative bound alone. A stage none of whose
-        // calls is given up on counts as on time, at worst at the give-up threshold. By the bound
-        // alone, a deep-research chain's first call (bound 705 tokens, 460 iterations to its
-        // sub-deadline, 73 tokens in the end) wrote its workflow off at arrival, and the call
-        // waited 600 s (artifact recipe, 8 req/s: 89 of 150 chains met, the oracle 136).
+        // The stage is judged as its calls are (`standing`), by their chance, not by the longest
+        // call's conservative bound alone: a stage none of whose calls is given up on, and whose
+        // longest call's expected length fits before the sub-deadline, counts as on time, at
+        // worst at the give-up threshold. By the bound alone, a deep-research chain's first call
+        // (bound 705 tokens, expected 248, 460 iterations to its sub-deadline, 73 tokens in the
+        // end) wrote its workflow off at arrival, and the call waited 600 s (artifact recipe,
+        // 8 req/s: 89 of 150 chains met, the oracle 136). By the calls' chance alone, deep
+        // overload kept stages alive that a place-starved batch could not finish (`--max-running
+        // 32` at 2 req/s: −3 % on four seeds).
         let stageFactor = onTimeFactor((stageDue - now) / tau / max(longest, 1))
-        let factor = min(anyHopeless ? stageFactor : max(stageFactor, options.giveUpProbability),
+        let stageLikelyEnds = !anyHopeless && (stageDue - now) / tau >= longestExpected
+        let factor = min(stageLikelyEnds ? max(stageFactor, options.giveUpProbability) : stageFactor,
                          onTimeFactor((workflowDue - now) / tau / max(longest + future, 1)))
         // Lost only when even the expected lengths overrun the workflow's own deadline: the stage
         // sub-deadlines are early on purpose, and the bounds conservative.

@@ -103,11 +103,15 @@ import Testing
             let call = Snap.seq(1, prompt: 100, slo: compound, distribution: LengthDistribution(samples: samples))
             return Snap.standing(of: 1, in: Snap.snapshot(waiting: [call], now: 1, workflows: [wf: estimate]))?.tier
         }
-        // Nine answers in ten are 50 tokens: the stage ends in time with probability 0.9, so the
-        // workflow is pursued (late by its bound: urgent) instead of written off by the bound.
+        // Nine answers in ten are 50 tokens: the stage ends in time with probability 0.9 and its
+        // expected length (145) fits, so the workflow is pursued (late by its bound: urgent)
+        // instead of written off by the bound.
         #expect(tier(Array(repeating: 50, count: 9) + [1000]) == .urgent)
         // Nine in ten are 1,000 tokens: the call is given up on, and with it the stage.
         #expect(tier([50] + Array(repeating: 1000, count: 9)) == .hopeless)
+        // Six in ten are 50 tokens: the call keeps its chance (0.6), but its expected length (430)
+        // does not fit the 233 iterations left, so the stage is judged by the bound: given up on.
+        #expect(tier(Array(repeating: 50, count: 6) + Array(repeating: 1000, count: 4)) == .hopeless)
     }
 
     @Test func placesAreReservedForAWorkflowThatFitsWhatOthersLeave() {
