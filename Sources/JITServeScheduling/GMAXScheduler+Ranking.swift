@@ -146,14 +146,15 @@ extension GMAXScheduler {
         // with the replica half idle; judged along its critical path whatever the load, deep
         // overload pursued workflows it should write off (`bench --rps 1,2,4 --max-running 32`:
         // 1,587 → 1,200 tok/s at 2 req/s).
+        // Iterations left to the stage's sub-deadline and to the workflow's own deadline.
         let now = snapshot.now.seconds
-        let stageDue = statuses[members[0].index].milestoneDueAt.seconds
+        let stageLeft = (statuses[members[0].index].milestoneDueAt.seconds - now) / tau
+        let workflowLeft = (members[0].workflowDueAt - now) / tau
         let estimate = snapshot.workflows[wf]
         let futureTokens = Double(estimate?.remainingFutureOutputTokens ?? 0)
         let width = min(max(Double(members.count), places), Double(max(1, snapshot.budget.maxRunning)))
         let future = min(futureTokens / Double(members.count),
                          max(Double(estimate?.remainingCriticalPathTokens ?? 0), futureTokens / width))
-        let workflowDue = members[0].workflowDueAt
         // The stage is judged as its calls are (`standing`), by their chance, not by the longest
         // call's conservative bound alone: a stage none of whose calls is given up on, and whose
         // longest call's expected length fits before the sub-deadline, counts as on time, at
@@ -163,13 +164,13 @@ extension GMAXScheduler {
         // 8 req/s: 89 of 150 chains met, the oracle 136). By the calls' chance alone, deep
         // overload kept stages alive that a place-starved batch could not finish (`--max-running
         // 32` at 2 req/s: −3 % on four seeds).
-        let stageFactor = onTimeFactor((stageDue - now) / tau / max(longest, 1))
-        let stageLikelyEnds = !anyHopeless && (stageDue - now) / tau >= longestExpected
+        let stageFactor = onTimeFactor(stageLeft / max(longest, 1))
+        let stageLikelyEnds = !anyHopeless && stageLeft >= longestExpected
         let factor = min(stageLikelyEnds ? max(stageFactor, options.giveUpProbability) : stageFactor,
-                         onTimeFactor((workflowDue - now) / tau / max(longest + future, 1)))
+                         onTimeFactor(workflowLeft / max(longest + future, 1)))
         // Lost only when even the expected lengths overrun the workflow's own deadline: the stage
         // sub-deadlines are early on purpose, and the bounds conservative.
-        let isLost = onTimeFactor((workflowDue - now) / tau / max(longestExpected + future, 1)) < 0.5
+        let isLost = onTimeFactor(workflowLeft / max(longestExpected + future, 1)) < 0.5
         // Density is goodput per place in the batch: the future counts as wide as this stage.
         let density = factor * tokens / (max(longestWork + futureTokens / Double(members.count), 1) * tau)
         let hopeless = factor < options.giveUpProbability
